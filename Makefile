@@ -1,0 +1,46 @@
+# UltraRefiner build entry points. `make test` and `make run` are the two commands README promises.
+#
+# Tests build in release with -enable-testing: the numeric kernels (convolutions, attention,
+# distance transforms) run 10-50x faster optimised than in debug, which is what keeps the
+# suite within CI's time budget on 2 cores; -enable-testing keeps `@testable import` working.
+# The suite is written with Swift Testing only, so XCTest's (empty) run is disabled: CI reads
+# the last summary swift test prints.
+
+SWIFT        ?= swift
+CONFIG       := -c release -Xswiftc -enable-testing
+NATIVE_DEPS  := libopenblas-dev libpng-dev libinotifytools0-dev libsystemd-dev zlib1g-dev pkg-config
+SPOOL        ?= ./spool
+
+.PHONY: deps build test run clean
+
+## Installs the native packages that are missing (apt-get; sudo when not root).
+deps:
+	@missing=""; \
+	for p in $(NATIVE_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing native packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "native packages present: $(NATIVE_DEPS)"; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build $(CONFIG) --build-tests
+	$(SWIFT) test $(CONFIG) --skip-build --disable-xctest
+
+## Until the daemon lands, `make run` runs the strongest real pipeline there is: it generates
+## synthetic ultrasound phantoms and prepares them into the processed dataset layout.
+run: build
+	@echo "ultrarefinerd's spool daemon is not in this version yet; running the data pipeline instead:"
+	@echo "  ultrarefiner phantom -> dataset/raw/phantom, then ultrarefiner prepare -> dataset/processed"
+	$(SWIFT) run -c release ultrarefiner phantom --count 24 --seed 1 --out dataset/raw/phantom
+	$(SWIFT) run -c release ultrarefiner prepare --raw dataset/raw/phantom --name PHANTOM --out dataset/processed
+
+clean:
+	rm -rf .build

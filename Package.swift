@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// The folder layout mirrors the architecture in DESIGN.md: native shims at the bottom,
+// then the tensor engine, formats and imaging, then the executables.
+import PackageDescription
+
+let package = Package(
+    name: "UltraRefiner",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ultrarefiner", targets: ["ultrarefiner"]),
+        .executable(name: "ultrarefinerd", targets: ["ultrarefinerd"]),
+        .library(name: "UltraRefinerKit", targets: ["Tensor", "Formats", "Imaging", "Datasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // Native libraries (Debian: libopenblas-dev, libpng-dev, libinotifytools0-dev, libsystemd-dev).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Formats", dependencies: [
+            "CPNG", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "Imaging", dependencies: ["Tensor"]),
+        .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
+
+        .executableTarget(name: "ultrarefiner", dependencies: [
+            "Tensor", "Formats", "Imaging", "Datasets",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ultrarefinerd", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Locating fixtures and ../shared for every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// Debian installs cblas.h under the openblas-pthread include folder (found via pkg-config).
+#include <cblas.h>

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `ultrarefiner` command line: data preparation, inference, training and benchmarks.
+@main
+struct UltraRefiner: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ultrarefiner",
+        abstract: "Breast-ultrasound lesion segmentation: TransUNet coarse masks refined by Segment Anything.",
+        version: UltraRefinerVersion.string,
+        subcommands: [
+        ]
+    )
+}
