@@ -26,7 +26,7 @@ let package = Package(
 
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Formats", dependencies: [
-            "CPNG", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "CPNG", "Tensor", "Imaging", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),

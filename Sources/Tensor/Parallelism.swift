@@ -1,0 +1,46 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// How many cores the numeric code uses, and a chunked parallel loop over them.
+///
+/// The count comes from `ULTRAREFINER_THREADS` (default: all active cores) and is applied to
+/// OpenBLAS too, so GEMM and our own loops agree on the machine's budget.
+public enum Parallelism {
+    /// Threads for numeric work, read once from the environment.
+    public static let threadCount: Int = {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let requested = ProcessInfo.processInfo.environment["ULTRAREFINER_THREADS"].flatMap { Int($0) }
+        let count = max(1, requested ?? cores)
+        openblas_set_num_threads(Int32(count))
+        return count
+    }()
+
+    /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when the work is
+    /// large enough to pay for the threads (`count * costPerItem` above ~64 K operations).
+    public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let threads = threadCount
+        if threads == 1 || count == 1 || count * max(costPerItem, 1) < 65_536 {
+            body(0..<count)
+            return
+        }
+        let chunks = min(threads, count)
+        withoutActuallyEscaping(body) { body in
+            // The chunks are disjoint by construction, which is what makes sharing the
+            // (typically pointer-capturing) body across threads safe.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = count * chunk / chunks
+                let end = count * (chunk + 1) / chunks
+                if start < end { shared.value(start..<end) }
+            }
+        }
+    }
+}
+
+/// Carries a value across a concurrency boundary whose safety the caller guarantees.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

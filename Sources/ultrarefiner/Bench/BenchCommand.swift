@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `ultrarefiner bench ...`: benchmarks that print measured figures (never pass/fail).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: print throughput and ratios measured on this machine in one run.",
+        subcommands: [
+        ]
+    )
+}
