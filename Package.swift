@@ -30,6 +30,7 @@ let package = Package(
         ]),
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
+        .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
             "Tensor", "Formats", "Imaging", "Datasets",
@@ -45,5 +46,6 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
     ]
 )
