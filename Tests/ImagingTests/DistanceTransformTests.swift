@@ -51,7 +51,7 @@ func distanceTransformMatchesBruteForce(width: Int, height: Int, density: Double
 }
 
 @Test func signedDistanceOfDiscApproximatesRadialDistance() {
-    let disc = Phantom.lesion(width: 81, height: 81, centerX: 40, centerY: 40, radius: 20)
+    let disc = SyntheticLesion.mask(width: 81, height: 81, centerX: 40, centerY: 40, radius: 20)
     let phi = SignedDistance.of(disc)
     for y in 0..<81 {
         for x in 0..<81 {

@@ -28,7 +28,7 @@ private func expectTargetShares(_ histogram: BucketHistogram) {
 
 @Test func twoThousandPhantomSamplesHitTheirBucketsAndShares() throws {
     var generator = SeededGenerator(seed: 2024)
-    let masks = (0..<50).map { _ in Phantom.random(width: 192, height: 192, using: &generator) }
+    let masks = (0..<50).map { _ in SyntheticLesion.random(width: 192, height: 192, using: &generator) }
     #expect(masks.contains { $0.foregroundCount < 500 })
     let histogram = try checkSamples(masks, count: 2000, seed: 7)
     #expect(histogram.total == 2000)
@@ -87,7 +87,7 @@ private func expectTargetShares(_ histogram: BucketHistogram) {
 }
 
 @Test func tooSmallMasksAreRefusedWithAnError() {
-    let speck = Phantom.lesion(width: 32, height: 32, centerX: 16, centerY: 16, radius: 1.5)
+    let speck = SyntheticLesion.mask(width: 32, height: 32, centerX: 16, centerY: 16, radius: 1.5)
     #expect(throws: SimulatorError.self) { try FailureSimulator(seed: 1).sample(groundTruth: speck, index: 1) }
 }
 
@@ -103,9 +103,9 @@ private func primaryShare(of modes: Set<FailureMode>, truth: Raster<UInt8>) thro
 }
 
 @Test func lesionPropertiesConditionTheModeProbabilities() throws {
-    let tiny = Phantom.lesion(width: 96, height: 96, centerX: 48, centerY: 48, radius: 9)
-    let large = Phantom.lesion(width: 192, height: 192, centerX: 96, centerY: 96, radius: 50)
-    let round = Phantom.lesion(width: 128, height: 128, centerX: 64, centerY: 64, radius: 30)
+    let tiny = SyntheticLesion.mask(width: 96, height: 96, centerX: 48, centerY: 48, radius: 9)
+    let large = SyntheticLesion.mask(width: 192, height: 192, centerX: 96, centerY: 96, radius: 50)
+    let round = SyntheticLesion.mask(width: 128, height: 128, centerX: 64, centerY: 64, radius: 30)
     #expect(tiny.foregroundCount < 500 && large.foregroundCount >= 5000)
     #expect(try primaryShare(of: [.shrinkage, .erosion], truth: tiny)
             > primaryShare(of: [.shrinkage, .erosion], truth: large) + 0.1)
@@ -116,7 +116,7 @@ private func primaryShare(of modes: Set<FailureMode>, truth: Raster<UInt8>) thro
 }
 
 @Test func circularityIsNearOneForADiscAndLowForALobedShape() {
-    let disc = LesionProfile(Phantom.lesion(width: 128, height: 128, centerX: 64, centerY: 64, radius: 30))
+    let disc = LesionProfile(SyntheticLesion.mask(width: 128, height: 128, centerX: 64, centerY: 64, radius: 30))
     #expect(abs(disc.circularity - 1) < 0.1)
     #expect(LesionProfile(Phantom.irregular()).circularity < 0.6)
 }

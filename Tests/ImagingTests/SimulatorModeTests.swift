@@ -3,7 +3,7 @@ import Tensor
 import Testing
 
 /// A single-lesion phantom, gently lobed, away from the image edges.
-private let lesion = Phantom.lesion(width: 128, height: 128, centerX: 62, centerY: 66, radius: 24,
+private let lesion = SyntheticLesion.mask(width: 128, height: 128, centerX: 62, centerY: 66, radius: 24,
                                     aspect: 0.85, harmonics: [(0.08, 0.5), (0.05, 1.0)])
 
 private func corrupt(_ mode: FailureMode, _ mask: Raster<UInt8> = lesion, strength: Double = 0.5,

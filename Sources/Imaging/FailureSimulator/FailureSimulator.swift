@@ -48,7 +48,7 @@ public struct FailureSimulator: Sendable {
             ? Corruption(mask: lesion.mask, modes: [], dice: 1)
             : try corrupt(lesion, bucket: bucket, using: &generator)
         let mask = lesion.uncropped(corruption.mask)
-        let temperature = generator.uniform(0.7, 2.0)
+        let temperature = generator.uniform(0.7, 2.0)  // up to 4.4 after the ±2.5σ modulation
         let probability = SoftProbability.of(mask, temperature: temperature, using: &generator)
         return SimulatedSample(index: index, bucket: bucket, mask: mask, probability: probability,
                                modes: corruption.modes, dice: corruption.dice,

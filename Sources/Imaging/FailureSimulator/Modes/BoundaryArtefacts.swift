@@ -84,10 +84,14 @@ struct Elastic: CorruptionTransform {
         guard a > 0 else { return }
         let source = mask
         let w = lesion.width, h = lesion.height
+        // Nearest sampling; the +0.5 and the shift by a whole crop keep truncation a rounding
+        // for every coordinate the clipped displacement can reach.
+        let shiftX = Float(w), shiftY = Float(h)
         for y in 0..<h {
             for x in 0..<w {
                 let i = y * w + x
-                let sx = Int((Float(x) + a * dx[i]).rounded()), sy = Int((Float(y) + a * dy[i]).rounded())
+                let sx = Int(Float(x) + a * dx[i] + 0.5 + shiftX) - w
+                let sy = Int(Float(y) + a * dy[i] + 0.5 + shiftY) - h
                 mask[i] = sx >= 0 && sy >= 0 && sx < w && sy < h ? source[sy * w + sx] : 0
             }
         }
