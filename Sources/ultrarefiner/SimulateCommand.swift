@@ -50,7 +50,7 @@ struct Simulate: ParsableCommand {
         }
         let simulator = FailureSimulator(seed: seed)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var manifest = Data()
         var histogram = BucketHistogram()
         var tiles: [Gallery.Tile] = []
@@ -69,7 +69,7 @@ struct Simulate: ParsableCommand {
                 gtParts: entry.files.count > 1 ? entry.files.map(\.path) : nil,
                 mask: "masks/\(name).png", prob: "prob/\(name).npy", dice: sample.dice, bucket: sample.bucket,
                 modes: sample.modes, qualityWeight: sample.qualityWeight, temperature: sample.temperature,
-                lesion: sample.profile)
+                lesion: ManifestEntry.Lesion(sample.profile))
             manifest.append(try encoder.encode(line))
             manifest.append(0x0A)
             histogram.add(sample.bucket)

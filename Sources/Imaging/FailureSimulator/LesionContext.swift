@@ -86,6 +86,12 @@ struct LesionContext: Sendable {
                                    using: &generator).map { min(max($0, -2.5), 2.5) }
     }
 
+    /// A smooth field in [0, 1] for irregular blob outlines (see `Ellipse.fill`), with
+    /// features a fraction of the lesion's size.
+    func wobble(using generator: inout SeededGenerator) -> [Float] {
+        field(correlationLength: 0.2 * radius + 1.5, using: &generator).map { ($0 + 2.5) / 5 }
+    }
+
     /// Walking from the lesion core along `angle`: the last inside pixel and the first
     /// outside one, or nil when the walk leaves the crop before leaving the lesion.
     func exit(angle: Double) -> (inside: (x: Double, y: Double), outside: (x: Double, y: Double))? {

@@ -1,5 +1,5 @@
 /// Shape measurements of a ground-truth lesion mask that condition the failure modes.
-public struct LesionProfile: Sendable, Equatable, Codable {
+public struct LesionProfile: Sendable, Equatable {
     /// Foreground pixels.
     public let area: Int
     /// Contour length in pixels: the count of foreground/background pixel edges times π/4,

@@ -14,8 +14,10 @@ struct Ellipse: Sendable {
     var aspect: Double
     var angle: Double
 
-    /// Sets `value` on every pixel of the `width`×`height` grid inside the ellipse.
-    func fill(_ pixels: inout [UInt8], width: Int, height: Int, value: UInt8) {
+    /// Sets `value` on every pixel of the `width`×`height` grid inside the ellipse. A
+    /// `wobble` field (values in [0, 1], one per pixel) pulls the outline in by up to 40%
+    /// where it is high, so blobs look irregular yet never leave the ellipse.
+    func fill(_ pixels: inout [UInt8], width: Int, height: Int, value: UInt8, wobble: [Float]? = nil) {
         guard radius * aspect >= 0.5 else { return }
         let c = cos(angle), s = sin(angle)
         let x0 = max(0, Int((centerX - radius).rounded(.down)))
@@ -28,7 +30,8 @@ struct Ellipse: Sendable {
             for x in x0...x1 {
                 let dx = Double(x) - centerX, dy = Double(y) - centerY
                 let u = (dx * c + dy * s) / radius, v = (-dx * s + dy * c) / minor
-                if u * u + v * v <= 1 { pixels[y * width + x] = value }
+                let limit = 1 - 0.4 * Double(wobble?[y * width + x] ?? 0)
+                if u * u + v * v <= limit * limit { pixels[y * width + x] = value }
             }
         }
     }

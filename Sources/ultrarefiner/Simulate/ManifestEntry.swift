@@ -15,7 +15,22 @@ struct ManifestEntry: Encodable {
     var modes: [AppliedMode]
     var qualityWeight: Double
     var temperature: Double
-    var lesion: LesionProfile
+    var lesion: Lesion
+
+    /// The ground truth's measurements that conditioned the modes.
+    struct Lesion: Encodable {
+        var area: Int
+        var perimeter: Double
+        var circularity: Double
+        var components: Int
+
+        init(_ profile: LesionProfile) {
+            area = profile.area
+            perimeter = profile.perimeter
+            circularity = profile.circularity
+            components = profile.componentCount
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case index, gt, gtParts = "gt_parts", mask, prob, dice, bucket, modes

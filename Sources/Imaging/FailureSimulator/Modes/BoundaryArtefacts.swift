@@ -24,39 +24,78 @@ struct ContourJitter: CorruptionTransform {
     func parameters(strength: Double) -> [String: Double] { ["amplitude": Double(amplitude(strength))] }
 }
 
-/// Edge roughening as from low-resolution features: the contour moves by one random amount
-/// per coarse cell (a feature map's patch), giving blocky, stepped edges.
+/// Edge roughening as from low-resolution features: the signed distance as a stride-`cell`
+/// feature map would carry it (sampled every `cell` pixels, bilinearly upsampled, which
+/// cuts corners and straightens the contour between samples), plus one random offset per
+/// coarse cell, also upsampled bilinearly (lumps at the cell scale).
 struct Roughening: CorruptionTransform {
     let lesion: LesionContext
     let cell: Int
-    /// One clipped standard normal per pixel, constant over each cell.
-    let offsets: [Float]
+    /// Upsampled coarse signed distance minus the exact one.
+    let coarseError: [Float]
+    /// Upsampled per-cell offsets (clipped standard normals).
+    let lumps: [Float]
     var mode: FailureMode { .roughening }
 
     init(lesion: LesionContext, using generator: inout SeededGenerator) {
         self.lesion = lesion
-        cell = max(3, Int((lesion.radius / generator.uniform(3, 6)).rounded()))
-        let phaseX = Int(generator.uniform() * Double(cell)), phaseY = Int(generator.uniform() * Double(cell))
-        let columns = (lesion.width + phaseX) / cell + 1, rows = (lesion.height + phaseY) / cell + 1
-        var cells = [Float](repeating: 0, count: columns * rows)
-        for i in 0..<cells.count { cells[i] = Float(min(max(generator.normal(), -2.5), 2.5)) }
-        var offsets = [Float](repeating: 0, count: lesion.width * lesion.height)
-        for y in 0..<lesion.height {
-            let row = (y + phaseY) / cell * columns
-            for x in 0..<lesion.width { offsets[y * lesion.width + x] = cells[row + (x + phaseX) / cell] }
+        let cell = max(3, Int((lesion.radius / generator.uniform(2.5, 5)).rounded()))
+        self.cell = cell
+        let grid = CoarseGrid(width: lesion.width, height: lesion.height, cell: cell,
+                              phaseX: Int(generator.uniform() * Double(cell)),
+                              phaseY: Int(generator.uniform() * Double(cell)))
+        let sampled = grid.sample { x, y in
+            lesion.sdf[min(max(y, 0), lesion.height - 1) * lesion.width + min(max(x, 0), lesion.width - 1)]
         }
-        self.offsets = offsets
+        coarseError = zip(grid.upsample(sampled), lesion.sdf).map { $0 - $1 }
+        lumps = grid.upsample(grid.sample { _, _ in Float(min(max(generator.normal(), -2.5), 2.5)) })
     }
 
-    func amplitude(_ strength: Double) -> Float { Float(strength * 0.8 * Double(cell)) }
+    func amplitude(_ strength: Double) -> Float { Float(strength * 0.5 * Double(cell)) }
 
     func apply(to mask: inout [UInt8], strength: Double) {
-        let a = amplitude(strength)
-        applyLevelSet(&mask, sdf: lesion.sdf) { lesion.sdf[$0] + a * offsets[$0] }
+        let a = amplitude(strength), t = Float(strength)
+        applyLevelSet(&mask, sdf: lesion.sdf) { lesion.sdf[$0] + t * coarseError[$0] + a * lumps[$0] }
     }
 
     func parameters(strength: Double) -> [String: Double] {
-        ["cell": Double(cell), "amplitude": Double(amplitude(strength))]
+        ["cell": Double(cell), "amplitude": Double(amplitude(strength)), "coarseness": strength]
+    }
+}
+
+/// A coarse grid of nodes every `cell` pixels (offset by a phase) over a crop, with
+/// bilinear upsampling back to the crop's pixels.
+struct CoarseGrid {
+    let width: Int
+    let height: Int
+    let cell: Int
+    let phaseX: Int
+    let phaseY: Int
+    var columns: Int { (width + phaseX) / cell + 2 }
+    var rows: Int { (height + phaseY) / cell + 2 }
+
+    /// One value per node, from the node's pixel position (which may lie outside the crop).
+    func sample(_ value: (Int, Int) -> Float) -> [Float] {
+        var nodes = [Float](repeating: 0, count: columns * rows)
+        for r in 0..<rows {
+            for c in 0..<columns { nodes[r * columns + c] = value(c * cell - phaseX, r * cell - phaseY) }
+        }
+        return nodes
+    }
+
+    func upsample(_ nodes: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: width * height)
+        let step = Float(cell)
+        for y in 0..<height {
+            let r = (y + phaseY) / cell, fy = Float((y + phaseY) % cell) / step
+            for x in 0..<width {
+                let c = (x + phaseX) / cell, fx = Float((x + phaseX) % cell) / step
+                let top = nodes[r * columns + c] * (1 - fx) + nodes[r * columns + c + 1] * fx
+                let bottom = nodes[(r + 1) * columns + c] * (1 - fx) + nodes[(r + 1) * columns + c + 1] * fx
+                out[y * width + x] = top * (1 - fy) + bottom * fy
+            }
+        }
+        return out
     }
 }
 

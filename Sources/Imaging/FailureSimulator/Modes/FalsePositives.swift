@@ -6,6 +6,7 @@ import Tensor
 struct Islands: CorruptionTransform {
     let lesion: LesionContext
     let islands: [(ellipse: Ellipse, limit: Double)]
+    let wobble: [Float]
     var mode: FailureMode { .islands }
 
     init?(lesion: LesionContext, using generator: inout SeededGenerator) {
@@ -21,13 +22,14 @@ struct Islands: CorruptionTransform {
         }
         self.lesion = lesion
         self.islands = islands
+        wobble = lesion.wobble(using: &generator)
     }
 
     func apply(to mask: inout [UInt8], strength: Double) {
         for (ellipse, limit) in islands {
             var island = ellipse
             island.radius = strength * limit
-            island.fill(&mask, width: lesion.width, height: lesion.height, value: 1)
+            island.fill(&mask, width: lesion.width, height: lesion.height, value: 1, wobble: wobble)
         }
     }
 

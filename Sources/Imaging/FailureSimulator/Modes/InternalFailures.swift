@@ -6,6 +6,7 @@ struct Holes: CorruptionTransform {
     let lesion: LesionContext
     /// Hole centres with the largest radius that keeps them enclosed.
     let holes: [(ellipse: Ellipse, limit: Double)]
+    let wobble: [Float]
     var mode: FailureMode { .holes }
 
     init?(lesion: LesionContext, using generator: inout SeededGenerator) {
@@ -22,13 +23,14 @@ struct Holes: CorruptionTransform {
         }
         self.lesion = lesion
         self.holes = holes
+        wobble = lesion.wobble(using: &generator)
     }
 
     func apply(to mask: inout [UInt8], strength: Double) {
         for (ellipse, limit) in holes {
             var hole = ellipse
             hole.radius = strength * limit
-            hole.fill(&mask, width: lesion.width, height: lesion.height, value: 0)
+            hole.fill(&mask, width: lesion.width, height: lesion.height, value: 0, wobble: wobble)
         }
     }
 

@@ -56,6 +56,7 @@ struct Attachment: CorruptionTransform {
     let sizeFactor: Double
     let aspect: Double
     let orientation: Double
+    let wobble: [Float]
     var mode: FailureMode { .attachment }
 
     init?(lesion: LesionContext, using generator: inout SeededGenerator) {
@@ -66,6 +67,7 @@ struct Attachment: CorruptionTransform {
         (angle, inside, outside) = direction
         aspect = generator.uniform(0.5, 1)
         orientation = generator.uniform(0, Double.pi)
+        wobble = lesion.wobble(using: &generator)
     }
 
     func radius(_ strength: Double) -> Double { strength * sizeFactor * lesion.radius }
@@ -75,7 +77,7 @@ struct Attachment: CorruptionTransform {
         guard r * aspect >= 0.5 else { return }
         let center = (x: outside.x + cos(angle) * 0.6 * r, y: outside.y + sin(angle) * 0.6 * r)
         Ellipse(centerX: center.x, centerY: center.y, radius: r, aspect: aspect, angle: orientation)
-            .fill(&mask, width: lesion.width, height: lesion.height, value: 1)
+            .fill(&mask, width: lesion.width, height: lesion.height, value: 1, wobble: wobble)
         Stroke(from: inside, to: center, halfWidth: 0.3 * r * aspect)
             .fill(&mask, width: lesion.width, height: lesion.height, value: 1)
     }
@@ -97,6 +99,7 @@ struct Bridge: CorruptionTransform {
     let halfWidth: Double
     let aspect: Double
     let orientation: Double
+    let wobble: [Float]
     var mode: FailureMode { .bridge }
 
     init?(lesion: LesionContext, using generator: inout SeededGenerator) {
@@ -109,6 +112,7 @@ struct Bridge: CorruptionTransform {
         halfWidth = generator.uniform(0.75, 1.5)
         aspect = generator.uniform(0.5, 1)
         orientation = generator.uniform(0, Double.pi)
+        wobble = lesion.wobble(using: &generator)
     }
 
     func radius(_ strength: Double) -> Double { strength * sizeFactor * lesion.radius }
@@ -118,7 +122,7 @@ struct Bridge: CorruptionTransform {
         guard r * aspect >= 1 else { return }
         let center = (x: outside.x + cos(angle) * (gap + r), y: outside.y + sin(angle) * (gap + r))
         Ellipse(centerX: center.x, centerY: center.y, radius: r, aspect: aspect, angle: orientation)
-            .fill(&mask, width: lesion.width, height: lesion.height, value: 1)
+            .fill(&mask, width: lesion.width, height: lesion.height, value: 1, wobble: wobble)
         Stroke(from: inside, to: center, halfWidth: halfWidth)
             .fill(&mask, width: lesion.width, height: lesion.height, value: 1)
     }

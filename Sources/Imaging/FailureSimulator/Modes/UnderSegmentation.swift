@@ -32,26 +32,30 @@ struct Erosion: CorruptionTransform {
     func parameters(strength: Double) -> [String: Double] { ["depth": Double(depth(strength))] }
 }
 
-/// Cuts across the lesion along gently curved lines, as when a network misses a thin neck
-/// of the lesion; a cut through the lesion leaves pieces on both sides, so the component
-/// count rises. Only removes pixels.
+/// Cuts across the lesion along curved lines of varying width, as when a network misses a
+/// band of the lesion; a cut through the lesion leaves pieces on both sides, so the
+/// component count rises. Only removes pixels.
 struct Breakage: CorruptionTransform {
     let lesion: LesionContext
     /// Unit normals and offsets of the cut lines through the lesion core.
     let cuts: [(nx: Double, ny: Double, offset: Double)]
+    /// Smooth sideways displacement of the cuts, in pixels.
     let wiggle: [Float]
+    /// Smooth local width factor in [0.6, 1.4].
+    let taper: [Float]
     var mode: FailureMode { .breakage }
 
     init(lesion: LesionContext, using generator: inout SeededGenerator) {
         self.lesion = lesion
-        let count = 1 + Int(generator.uniform() * 2.2)
+        let count = generator.uniform() < 0.7 ? 1 : 2
         let start = generator.uniform(0, Double.pi)
         cuts = (0..<count).map { j in
             let angle = start + Double(j) * Double.pi / Double(count) + generator.uniform(-0.3, 0.3)
-            return (cos(angle), sin(angle), generator.uniform(-0.25, 0.25) * lesion.radius)
+            return (cos(angle), sin(angle), generator.uniform(-0.3, 0.3) * lesion.radius)
         }
-        let amplitude = Float(0.12 * lesion.radius)
-        wiggle = lesion.field(correlationLength: lesion.radius, using: &generator).map { $0 * amplitude }
+        let amplitude = Float(0.2 * lesion.radius)
+        wiggle = lesion.field(correlationLength: 0.8 * lesion.radius, using: &generator).map { $0 * amplitude }
+        taper = lesion.field(correlationLength: 0.5 * lesion.radius, using: &generator).map { 1 + 0.16 * $0 }
     }
 
     func width(_ strength: Double) -> Double { strength * (0.6 * lesion.radius + 2) }
@@ -62,7 +66,8 @@ struct Breakage: CorruptionTransform {
         let w = lesion.width
         for i in 0..<mask.count where mask[i] != 0 && lesion.sdf[i] < 0 {
             let x = Double(i % w) - Double(lesion.coreX), y = Double(i / w) - Double(lesion.coreY)
-            for cut in cuts where abs(cut.nx * x + cut.ny * y - cut.offset + Double(wiggle[i])) < half {
+            let local = half * Double(taper[i])
+            for cut in cuts where abs(cut.nx * x + cut.ny * y - cut.offset + Double(wiggle[i])) < local {
                 mask[i] = 0
                 break
             }
