@@ -1,5 +1,8 @@
+import Foundation
+import Formats
 import Imaging
 import Tensor
+import TestSupport
 import Testing
 
 /// Checks every sample for the simulator's guarantees and returns the achieved histogram.
@@ -119,4 +122,40 @@ private func primaryShare(of modes: Set<FailureMode>, truth: Raster<UInt8>) thro
     let disc = LesionProfile(SyntheticLesion.mask(width: 128, height: 128, centerX: 64, centerY: 64, radius: 30))
     #expect(abs(disc.circularity - 1) < 0.1)
     #expect(LesionProfile(Phantom.irregular()).circularity < 0.6)
+}
+
+/// BUSI ground truths (benign and malignant; `NAME_mask.png` merged with `NAME_mask_N.png`),
+/// resized to 256×256 by nearest neighbour as training would feed them.
+private func busiMasks() throws -> [Raster<UInt8>] {
+    var masks: [Raster<UInt8>] = []
+    for folder in ["benign", "malignant"] {
+        let url = TestPaths.busi.appendingPathComponent(folder)
+        let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+        for name in names.sorted() where name.hasSuffix("_mask.png") {
+            var mask = try PNG.readGray(url.appendingPathComponent(name)).binarized()
+            let stem = name.dropLast("_mask.png".count)
+            for part in names where part.hasPrefix(stem + "_mask_") {
+                let extra = try PNG.readGray(url.appendingPathComponent(part))
+                for i in 0..<mask.pixels.count where extra.pixels[i] != 0 { mask.pixels[i] = 1 }
+            }
+            var resized = [UInt8](repeating: 0, count: 256 * 256)
+            mask.pixels.withUnsafeBufferPointer { source in
+                resized.withUnsafeMutableBufferPointer { target in
+                    Interpolation.nearest(source, planes: 1, inH: mask.height, inW: mask.width,
+                                          outH: 256, outW: 256, into: target)
+                }
+            }
+            let small = Raster(width: 256, height: 256, pixels: resized)
+            if small.foregroundCount >= FailureSimulator.minimumArea { masks.append(small) }
+        }
+    }
+    return masks
+}
+
+@Test(.enabled(if: TestPaths.hasBUSI, "needs ../shared/data/busi"))
+func twoThousandBUSISamplesHitTheirBucketsAndShares() throws {
+    let masks = try busiMasks()
+    #expect(masks.count > 100)
+    let histogram = try checkSamples(masks, count: 2000, seed: 11)
+    expectTargetShares(histogram)
 }
