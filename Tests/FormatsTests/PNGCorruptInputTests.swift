@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Imaging
 import Tensor
 import TestSupport
 import Testing
@@ -38,6 +39,34 @@ struct PNGCorruptInputTests {
         bytes[index] ^= 0x01
         let url = try write(bytes, as: "bad-crc.png")
         expectFormatError(naming: url, mentioning: "CRC") { try PNG.read(url) }
+    }
+
+    @Test func ancillaryChunkWithBadCRCIsSkippedQuietly() throws {
+        // libpng treats a damaged optional chunk as a warning (silenced by the shim) and drops it.
+        let bytes = try FixtureFiles.bytes(Self.valid)
+        let text = Array("Comment\u{0}damaged".utf8)
+        let chunk = [0, 0, 0, UInt8(text.count)] + Array("tEXt".utf8) + text + [0xDE, 0xAD, 0xBE, 0xEF]
+        let url = try write(bytes.prefix(33) + Data(chunk) + bytes.dropFirst(33), as: "bad-text.png")
+        var image: Raster<UInt8>?
+        let printed = try capturingStandardError { image = try PNG.read(url) }
+        #expect(image == (try PNG.read(FixtureFiles.url(Self.valid))))
+        #expect(!printed.contains("libpng"), "libpng printed: \(printed)")
+    }
+
+    /// Runs `body` with file descriptor 2 pointed at a temporary file and returns what was written.
+    private func capturingStandardError(_ body: () throws -> Void) throws -> String {
+        let url = try TestPaths.temporaryDirectory("stderr").appendingPathComponent("stderr.txt")
+        let capture = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let saved = dup(2)
+        try #require(capture >= 0 && saved >= 0)
+        dup2(capture, 2)
+        defer {
+            dup2(saved, 2)
+            close(saved)
+            close(capture)
+        }
+        try body()
+        return try String(contentsOf: url, encoding: .utf8)
     }
 
     @Test func zeroByteFileIsReportedEmpty() throws {
