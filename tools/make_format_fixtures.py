@@ -334,8 +334,10 @@ def write_npz_fixtures(manifest):
     good = io.BytesIO()
     np.lib.format.write_array(good, np.arange(3, dtype="<i8"))
     with zipfile.ZipFile(OUT / "npz_bad_member.npz", "w") as archive:
-        archive.writestr("fine.npy", good.getvalue())
-        archive.writestr("broken.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'")
+        # A fixed timestamp keeps the file identical from run to run, as numpy's own are.
+        stamp = (1980, 1, 1, 0, 0, 0)
+        archive.writestr(zipfile.ZipInfo("fine.npy", stamp), good.getvalue())
+        archive.writestr(zipfile.ZipInfo("broken.npy", stamp), b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'")
 
 
 def main():
