@@ -6,11 +6,17 @@ import Testing
 /// Broken `.npy` files made at test time from a valid numpy file: each gives a `FormatError`
 /// naming the file and the problem.
 struct NPYCorruptInputTests {
+    private let scratch: ScratchFolder
+
+    init() throws {
+        scratch = try ScratchFolder("npy-corrupt")
+    }
+
     /// `np.save` of a float32 3x4 array: 128-byte header, then 48 data bytes.
     static let valid = "np_save_f4_3x4.npy"
 
     private func write(_ bytes: Data, as name: String) throws -> URL {
-        let url = try TestPaths.temporaryDirectory("npy-corrupt").appendingPathComponent(name)
+        let url = scratch.file(name)
         try bytes.write(to: url)
         return url
     }
@@ -71,7 +77,7 @@ struct NPYCorruptInputTests {
     }
 
     @Test func missingFileNamesThePath() throws {
-        let url = try TestPaths.temporaryDirectory("npy-missing").appendingPathComponent("absent.npy")
+        let url = scratch.file("absent.npy")
         expectFormatError(naming: url, mentioning: "No such file") { try NPY.read(url) }
     }
 }

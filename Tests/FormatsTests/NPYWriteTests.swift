@@ -5,6 +5,12 @@ import Testing
 
 /// Our `.npy` writer: byte-identical to `np.save`, readable back, atomic.
 struct NPYWriteTests {
+    private let scratch: ScratchFolder
+
+    init() throws {
+        scratch = try ScratchFolder("npy-write")
+    }
+
     @Test(arguments: [
         ("np_save_f4_3x4.npy", NPYArray(float32: (0..<12).map { Float($0) * 0.5 }, shape: [3, 4])),
         ("np_save_bool_5.npy", NPYArray(bool: [true, false, false, true, true])),
@@ -19,7 +25,7 @@ struct NPYWriteTests {
     @Test(arguments: try NPYManifest.load().npy.keys.sorted())
     func everyFixtureRoundTrips(_ name: String) throws {
         let array = try NPY.read(FixtureFiles.url(name))
-        let url = try TestPaths.temporaryDirectory("npy-write").appendingPathComponent(name)
+        let url = scratch.file(name)
         try NPY.write(array, to: url)
         #expect(try NPY.read(url) == array)
     }
@@ -43,13 +49,12 @@ struct NPYWriteTests {
     }
 
     @Test func writeLeavesNoTemporaryFiles() throws {
-        let folder = try TestPaths.temporaryDirectory("npy-atomic")
-        try NPY.write(NPYArray(float32: [1, 2, 3]), to: folder.appendingPathComponent("p.npy"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["p.npy"])
+        try NPY.write(NPYArray(float32: [1, 2, 3]), to: scratch.file("p.npy"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["p.npy"])
     }
 
     @Test func writingIntoAMissingFolderNamesThePath() throws {
-        let url = try TestPaths.temporaryDirectory("npy-missing").appendingPathComponent("gone/p.npy")
+        let url = scratch.file("gone/p.npy")
         expectFormatError(naming: url) { try NPY.write(NPYArray(float32: [1]), to: url) }
     }
 }

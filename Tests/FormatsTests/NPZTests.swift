@@ -6,6 +6,12 @@ import Testing
 /// `.npz` archives: numpy's stored and deflated archives (with numpy's zip64 local headers)
 /// read as numpy sees them; ours read back; broken archives name the archive and the member.
 struct NPZTests {
+    private let scratch: ScratchFolder
+
+    init() throws {
+        scratch = try ScratchFolder("npz")
+    }
+
     @Test(arguments: ["npz_stored.npz", "npz_compressed.npz"])
     func numpyArchiveReadsAsNumpySeesIt(_ name: String) throws {
         let expected = try #require(try NPYManifest.load().npz[name])
@@ -47,7 +53,7 @@ struct NPZTests {
             "step": NPYArray(int64: [12], shape: []),
             "valid": NPYArray(bool: [true, false]),
         ]
-        let url = try TestPaths.temporaryDirectory("npz-write").appendingPathComponent("out.npz")
+        let url = scratch.file("out.npz")
         try NPZ.write(arrays, to: url, compressed: compressed)
         #expect(try NPZ.read(url) == arrays)
         #expect(try NPZ.keys(url) == ["logits", "mask", "step", "valid"])
@@ -62,16 +68,21 @@ struct NPZTests {
     }
 
     @Test func writeLeavesNoTemporaryFiles() throws {
-        let folder = try TestPaths.temporaryDirectory("npz-atomic")
-        try NPZ.write(["a": NPYArray(float32: [1])], to: folder.appendingPathComponent("a.npz"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.npz"])
+        try NPZ.write(["a": NPYArray(float32: [1])], to: scratch.file("a.npz"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["a.npz"])
     }
 }
 
 /// Broken `.npz` files made at test time from numpy's archives.
 struct NPZCorruptInputTests {
+    private let scratch: ScratchFolder
+
+    init() throws {
+        scratch = try ScratchFolder("npz-corrupt")
+    }
+
     private func write(_ bytes: Data, as name: String) throws -> URL {
-        let url = try TestPaths.temporaryDirectory("npz-corrupt").appendingPathComponent(name)
+        let url = scratch.file(name)
         try bytes.write(to: url)
         return url
     }
@@ -105,7 +116,7 @@ struct NPZCorruptInputTests {
     }
 
     @Test func missingFileNamesThePath() throws {
-        let url = try TestPaths.temporaryDirectory("npz-missing").appendingPathComponent("absent.npz")
+        let url = scratch.file("absent.npz")
         expectFormatError(naming: url, mentioning: "No such file") { try NPZ.read(url) }
     }
 }
