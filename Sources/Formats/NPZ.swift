@@ -78,18 +78,7 @@ public enum NPZ {
     }
 
     private static func array(_ entry: Entry, in archive: Archive, url: URL) throws -> NPYArray {
-        // The declared size only sizes the first allocation, so a lying header cannot force a huge one.
-        var bytes = Data(capacity: Int(min(entry.uncompressedSize, 1 << 26)))
-        let checksum: CRC32
-        do {
-            checksum = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
-        } catch {
-            throw FormatError(url, "member '\(entry.path)': cannot extract (\(error))")
-        }
-        // ZIPFoundation computes the CRC-32 when extracting to a consumer but leaves the comparison to us.
-        guard checksum == entry.checksum else {
-            throw FormatError(url, "member '\(entry.path)': CRC-32 mismatch, the archive is corrupt")
-        }
+        let bytes = try ZipMember.read(entry, in: archive, source: url.path)
         do {
             return try NPY.decode(bytes, name: entry.path)
         } catch let error as FormatError {
