@@ -65,9 +65,12 @@ public enum FailureMode: String, CaseIterable, Sendable, Codable {
 /// One mode as applied to a sample: which, and with what parameters (pixels, angles in
 /// radians, counts), for the manifest.
 public struct AppliedMode: Sendable, Codable, Equatable {
+    /// The mode.
     public var mode: FailureMode
+    /// Its parameters by name, at the strength it was applied with.
     public var parameters: [String: Double]
 
+    /// A record of `mode` applied with `parameters`.
     public init(mode: FailureMode, parameters: [String: Double]) {
         self.mode = mode
         self.parameters = parameters

@@ -10,13 +10,16 @@ import Tensor
 /// uniformly within it. Compositions that cannot reach the bucket are escalated, redrawn,
 /// and finally replaced by a fitted SDF perturbation that reaches it by construction.
 public struct FailureSimulator: Sendable {
+    /// Fixes every sample together with its index.
     public var seed: UInt64
+    /// Size and shape thresholds conditioning the mode probabilities.
     public var classes: LesionClasses
 
     /// Masks smaller than this cannot reach every bucket (a 4-pixel mask has no corruption
     /// with Dice in [0.9, 1)), so they are refused.
     public static let minimumArea = 16
 
+    /// A simulator whose samples are fixed by `seed`.
     public init(seed: UInt64, classes: LesionClasses = LesionClasses()) {
         self.seed = seed
         self.classes = classes
@@ -152,6 +155,7 @@ public struct FailureSimulator: Sendable {
 
 /// One generated sample: the corrupted mask, its soft version and how it was made.
 public struct SimulatedSample: Sendable {
+    /// The sample's index, which with the seed fixes it.
     public let index: Int
     /// The bucket the sample was generated for; `dice` lies inside it.
     public let bucket: QualityBucket
@@ -174,5 +178,6 @@ public struct SimulatedSample: Sendable {
 
 /// A mask the simulator cannot work with.
 public struct SimulatorError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong with the mask.
     public let description: String
 }

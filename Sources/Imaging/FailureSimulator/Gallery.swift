@@ -4,11 +4,14 @@
 public enum Gallery {
     /// One tile's content.
     public struct Tile: Sendable {
+        /// The ground-truth mask (nonzero = foreground).
         public var groundTruth: Raster<UInt8>
+        /// The corrupted mask, same size.
         public var corrupted: Raster<UInt8>
         /// Caption lines (upper case fits the built-in font best).
         public var labels: [String]
 
+        /// A tile showing `corrupted` against `groundTruth`, captioned with `labels`.
         public init(groundTruth: Raster<UInt8>, corrupted: Raster<UInt8>, labels: [String]) {
             self.groundTruth = groundTruth
             self.corrupted = corrupted

@@ -9,6 +9,7 @@ public struct LesionClasses: Sendable, Equatable {
     /// Below this circularity a lesion is irregular: more likely to break.
     public var irregularCircularity: Double = 0.6
 
+    /// The default thresholds.
     public init() {}
 }
 
@@ -19,7 +20,7 @@ enum ModeSelection {
         .erosion: 1.0, .breakage: 0.5, .disappearance: 1.0, .shrinkage: 0.4,
         .dilation: 1.0, .attachment: 0.6, .bridge: 0.4,
         .contourJitter: 0.6, .roughening: 0.5, .elastic: 0.7,
-        .holes: 0.4, .dropout: 0.4, .islands: 0.6, .sdfPerturbation: 1.0,
+        .holes: 0.3, .dropout: 0.3, .islands: 0.6, .sdfPerturbation: 1.0,
     ]
 
     static func weight(_ mode: FailureMode, profile: LesionProfile, classes: LesionClasses) -> Double {
@@ -32,7 +33,7 @@ enum ModeSelection {
             default: break
             }
         }
-        if profile.area >= classes.largeArea, mode == .holes || mode == .dropout { w *= 3 }
+        if profile.area >= classes.largeArea, mode == .holes || mode == .dropout { w *= 2 }
         if profile.circularity < classes.irregularCircularity, mode == .breakage { w *= 4 }
         return w
     }

@@ -46,6 +46,7 @@ public enum QualityBucket: String, CaseIterable, Sendable, Codable, Comparable {
         self == .perfect ? "1.0" : "[\(lowerBound), \(upperBound))"
     }
 
+    /// Better buckets (higher Dice) sort first.
     public static func < (lhs: QualityBucket, rhs: QualityBucket) -> Bool {
         lhs.lowerBound > rhs.lowerBound
     }
@@ -71,8 +72,10 @@ public enum QualityBucket: String, CaseIterable, Sendable, Codable, Comparable {
 
 /// Counts of samples per bucket: what the generator reports after a run.
 public struct BucketHistogram: Sendable, Equatable {
+    /// Samples per bucket.
     public private(set) var counts: [QualityBucket: Int] = [:]
 
+    /// An empty histogram.
     public init() {}
 
     /// Counts one sample.

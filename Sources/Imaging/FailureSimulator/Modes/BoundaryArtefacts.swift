@@ -1,7 +1,8 @@
 import Tensor
 
-/// Contour jitter: the signed distance plus fine-grained noise (correlation 1.5–4 px), so
-/// the contour wobbles within a band of 2.5 × amplitude around the true edge.
+/// Contour jitter: the signed distance plus fine-grained noise (correlation 2–5 px), so
+/// the contour wobbles within a band of 2.5 × amplitude around the true edge. The amplitude
+/// stays small (at most 3.5 px): larger jitter turns into spikes no network produces.
 struct ContourJitter: CorruptionTransform {
     let lesion: LesionContext
     let noise: [Float]
@@ -10,8 +11,8 @@ struct ContourJitter: CorruptionTransform {
 
     init(lesion: LesionContext, using generator: inout SeededGenerator) {
         self.lesion = lesion
-        noise = lesion.field(correlationLength: generator.uniform(1.5, 4), using: &generator)
-        maxAmplitude = min(0.3 * lesion.radius, 4) + 1
+        noise = lesion.field(correlationLength: generator.uniform(2, 5), using: &generator)
+        maxAmplitude = min(0.15 * lesion.radius, 3) + 0.5
     }
 
     func amplitude(_ strength: Double) -> Float { Float(strength * maxAmplitude) }
