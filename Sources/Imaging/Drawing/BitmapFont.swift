@@ -6,11 +6,6 @@ public enum BitmapFont {
     public static let advance = 6
     public static let lineHeight = 9
 
-    /// Pixel width of `text` at `scale`.
-    public static func width(of text: String, scale: Int = 1) -> Int {
-        text.count * advance * scale
-    }
-
     /// Draws `text` with its top-left corner at (`x`, `y`) into the first three channels of
     /// an RGB raster, clipping at the edges.
     public static func draw(_ text: String, into image: inout Raster<UInt8>, x: Int, y: Int,

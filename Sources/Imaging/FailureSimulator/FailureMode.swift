@@ -16,18 +16,6 @@ public enum FailureMode: String, CaseIterable, Sendable, Codable {
     // General shape deformation of the signed distance function
     case sdfPerturbation
 
-    /// The failure family, for galleries and reports.
-    public var family: String {
-        switch self {
-        case .erosion, .breakage, .disappearance, .shrinkage: "under-segmentation"
-        case .dilation, .attachment, .bridge: "over-segmentation"
-        case .contourJitter, .roughening, .elastic: "boundary"
-        case .holes, .dropout: "internal"
-        case .islands: "false-positive"
-        case .sdfPerturbation: "shape"
-        }
-    }
-
     /// Draws this mode's random choices for `lesion`; nil when the mode cannot act on it
     /// (disappearance needs several components, holes need a thick interior, ...).
     func draw(for lesion: LesionContext, using generator: inout SeededGenerator) -> (any CorruptionTransform)? {
