@@ -30,7 +30,7 @@ struct SDFPerturbation: CorruptionTransform {
     /// The offset after the area constraint.
     func offset(_ strength: Double) -> Float {
         let a = Float(strength * amplitudeAtFull)
-        var c = Float(strength * offsetAtFull)
+        let c = Float(strength * offsetAtFull)
         let minimum = Int(Self.areaRange.lowerBound * Double(lesion.area))
         let maximum = Int(Self.areaRange.upperBound * Double(lesion.area))
         let current = area(offset: c, amplitude: a)
@@ -52,8 +52,7 @@ struct SDFPerturbation: CorruptionTransform {
                 low = mid
             }
         }
-        c = tooSmall ? low : high
-        return c
+        return tooSmall ? low : high
     }
 
     func apply(to mask: inout [UInt8], strength: Double) {
