@@ -12,6 +12,7 @@ extension Raster {
     /// Every channel resized to `width`×`height` by nearest neighbour, as PyTorch's `nearest`.
     /// Works for any pixel type, so masks keep exactly their original labels.
     public func resizedNearest(width outW: Int, height outH: Int) -> Raster<Element> {
+        precondition(planeSize > 0 && outW > 0 && outH > 0, "resize needs non-empty source and target sizes")
         guard outW != width || outH != height else { return self }
         // The result buffer is fully overwritten by the kernel; the first pixel only seeds it.
         var result = [Element](repeating: pixels[0], count: channels * outH * outW)
