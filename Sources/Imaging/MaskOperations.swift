@@ -15,7 +15,4 @@ extension Raster where Element == UInt8 {
         return Raster(width: width, height: height, channels: channels,
                       pixels: zip(pixels, other.pixels).map { max($0, $1) })
     }
-
-    /// True when no pixel is set.
-    public var isBlank: Bool { !pixels.contains { $0 != 0 } }
 }

@@ -14,8 +14,3 @@ import Imaging
     let b = Raster<UInt8>(width: 4, height: 1, pixels: [0, 0, 255, 255])
     #expect(a.union(b).pixels == [0, 255, 255, 255])
 }
-
-@Test func blankMeansNoPixelSet() {
-    #expect(Raster<UInt8>(width: 3, height: 2, repeating: 0).isBlank)
-    #expect(!Raster<UInt8>(width: 3, height: 1, pixels: [0, 1, 0]).isBlank)
-}

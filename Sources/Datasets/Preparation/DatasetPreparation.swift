@@ -113,7 +113,7 @@ public enum DatasetPreparation {
             // Any nonzero value is lesion: masks come as 0/255 and as 0/1 (or 1-bit) label maps.
             merged = merged.union(mask.binarized(above: 0))
         }
-        let lesionPixels = merged.pixels.count { $0 != 0 }
+        let lesionPixels = merged.foregroundCount
         guard lesionPixels > 0 else {
             return exclusion(.blankMask, rawCase.image, "mask is blank (no lesion)")
         }
