@@ -18,8 +18,10 @@ public struct Phantom: Sendable {
 /// depth, one dark irregular lesion casting a posterior acoustic shadow, and speckle formed
 /// through a point-spread function (see `SpeckleField`).
 public struct PhantomGenerator: Sendable {
+    /// Image size in pixels.
     public var width: Int
     public var height: Int
+    /// The seed every phantom's own stream is derived from.
     public var seed: UInt64
 
     /// A generator of `width`×`height` phantoms (at least 32×32) drawn from `seed`.

@@ -17,6 +17,7 @@ public struct Exclusion: Sendable, Codable, Equatable {
         case unrecognized = "unrecognized"
     }
 
+    /// What is wrong.
     public var kind: Kind
     /// The file concerned, relative to the raw dataset folder.
     public var file: String
@@ -33,6 +34,7 @@ public struct Exclusion: Sendable, Codable, Equatable {
         }
     }
 
+    /// An exclusion of `file` (relative to the raw folder) for `reason`.
     public init(kind: Kind, file: String, className: String?, reason: String) {
         self.kind = kind
         self.file = file

@@ -6,13 +6,16 @@ public struct PreparationOptions: Sendable {
     public var raw: URL
     /// The dataset's name: the output goes to `output/name/`.
     public var name: String
+    /// The folder that receives `name/`.
     public var output: URL
+    /// Seed of the split and the folds.
     public var seed: UInt64
     /// Share of each class held out for testing, in [0, 1).
     public var testFraction: Double
     /// Cross-validation folds over the training cases, at least 2.
     public var folds: Int
 
+    /// Options with `prepare`'s defaults: seed 42, 20 % test, 5 folds.
     public init(raw: URL, name: String, output: URL, seed: UInt64 = 42,
                 testFraction: Double = 0.2, folds: Int = 5) {
         self.raw = raw
@@ -42,6 +45,8 @@ public struct PreparationOptions: Sendable {
 /// A problem with a whole preparation run (bad options, nothing usable), as opposed to a
 /// problem with one file, which is reported as an `Exclusion`.
 public struct PreparationError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, for the user.
     public var description: String
+    /// An error that reads `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -7,6 +7,7 @@ public struct RawCase: Sendable, Equatable {
     public var className: String?
     /// The image's file name without `.png`.
     public var stem: String
+    /// The image file and its mask files.
     public var image: URL
     /// All masks of the image (BUSI stores extra lesions as `NAME_mask_1.png`, ...).
     public var masks: [URL]
@@ -23,6 +24,7 @@ public struct RawDataset: Sendable {
         case imagesAndMasks = "images-masks"
     }
 
+    /// The folder scanned and the layout found in it.
     public var root: URL
     public var layout: Layout
     /// Images with at least one mask, sorted by class then stem.
