@@ -7,6 +7,7 @@ import TestSupport
 
 @Test func phantomsRoundTripThroughPrepareUnchanged() throws {
     let root = try TestPaths.temporaryDirectory("phantom-round-trip")
+    defer { try? FileManager.default.removeItem(at: root) }
     let generator = PhantomGenerator(width: 64, height: 48, seed: 5)
     let stems = try generator.writeRawDataset(count: 7, to: root.appendingPathComponent("raw"))
     #expect(stems == (0..<7).map { String(format: "phantom_%03d", $0) })
@@ -25,6 +26,7 @@ import TestSupport
 
 @Test func phantomFilesDoNotDependOnHowManyAreWritten() throws {
     let root = try TestPaths.temporaryDirectory("phantom-count")
+    defer { try? FileManager.default.removeItem(at: root) }
     let generator = PhantomGenerator(width: 40, height: 40, seed: 8)
     try generator.writeRawDataset(count: 2, to: root.appendingPathComponent("two"))
     try generator.writeRawDataset(count: 5, to: root.appendingPathComponent("five"))
@@ -42,6 +44,7 @@ import TestSupport
 
 @Test func phantomWriterRefusesAFolderWithOtherContent() throws {
     let root = try TestPaths.temporaryDirectory("phantom-refuse")
+    defer { try? FileManager.default.removeItem(at: root) }
     try Data("mine".utf8).write(to: root.appendingPathComponent("notes.txt"))
     #expect(throws: FormatError.self) {
         try PhantomGenerator(width: 32, height: 32, seed: 1).writeRawDataset(count: 1, to: root)

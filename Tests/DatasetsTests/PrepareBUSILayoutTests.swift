@@ -38,7 +38,9 @@ private let usableMalignant = (1...6).map { String(format: "malignant_%03d", $0)
 
 @Test func busiLayoutCasesAreNamedMergedAndSplitByClass() throws {
     let raw = try makeBUSILikeFolder()
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("busi-like-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let report = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "BUSI", output: out, seed: 7))
     let dataset = out.appendingPathComponent("BUSI")
     #expect(report.folder?.path == dataset.path)
@@ -66,7 +68,9 @@ private let usableMalignant = (1...6).map { String(format: "malignant_%03d", $0)
 
 @Test func busiLayoutProblemsAreReportedWithReasons() throws {
     let raw = try makeBUSILikeFolder()
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("busi-like-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let report = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "BUSI", output: out))
     let found = report.cases.excluded.map { "\($0.kind.rawValue) \($0.file)" }
     #expect(found == [
@@ -99,7 +103,9 @@ private let usableMalignant = (1...6).map { String(format: "malignant_%03d", $0)
 
 @Test func casesAndSplitsFilesRecordProvenanceAndFolds() throws {
     let raw = try makeBUSILikeFolder()
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("busi-like-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     _ = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "BUSI", output: out, seed: 11, folds: 3))
     let dataset = out.appendingPathComponent("BUSI")
     let cases = try readJSON(CasesRecord.self, dataset.appendingPathComponent("cases.json"))
@@ -124,7 +130,9 @@ private let usableMalignant = (1...6).map { String(format: "malignant_%03d", $0)
 
 @Test func sameSeedGivesIdenticalSplitsFile() throws {
     let raw = try makeBUSILikeFolder()
+    defer { raw.remove() }
     let outA = try TestPaths.temporaryDirectory("busi-like-a"), outB = try TestPaths.temporaryDirectory("busi-like-b")
+    defer { try? FileManager.default.removeItem(at: outA); try? FileManager.default.removeItem(at: outB) }
     _ = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "D", output: outA, seed: 3))
     _ = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "D", output: outB, seed: 3))
     let a = try Data(contentsOf: outA.appendingPathComponent("D/splits.json"))

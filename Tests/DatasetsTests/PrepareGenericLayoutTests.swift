@@ -21,7 +21,9 @@ private func makeGenericFolder() throws -> RawFolder {
 
 @Test func genericLayoutPairsMasksBySharedStemOrMaskSuffix() throws {
     let raw = try makeGenericFolder()
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("generic-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let report = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "G", output: out, seed: 1))
     #expect(report.cases.layout == .imagesAndMasks)
     let names = report.cases.cases.map(\.name)
@@ -39,7 +41,9 @@ private func makeGenericFolder() throws -> RawFolder {
 
 @Test func labelMapMasksBecomeZeroAnd255() throws {
     let raw = try makeGenericFolder()
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("generic-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let report = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "G", output: out))
     let labelMap = try #require(report.cases.cases.first { $0.name == "label_map" })
     let mask = try PNG.readGray(out.appendingPathComponent("G/\(labelMap.split)/masks/label_map.png"))

@@ -19,7 +19,9 @@ private func allFiles(_ folder: URL) -> [String] {
 
 @Test func rerunReplacesThePreviousOutputWithoutMixing() throws {
     let raw = try makeSmallFolder(count: 8)
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("rerun-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     _ = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "D", output: out))
     try FileManager.default.removeItem(at: raw.url("benign/benign (8).png"))
     try FileManager.default.removeItem(at: raw.url("benign/benign (8)_mask.png"))
@@ -33,7 +35,9 @@ private func allFiles(_ folder: URL) -> [String] {
 
 @Test func refusesToReplaceAFolderThatIsNotAPreparedDataset() throws {
     let raw = try makeSmallFolder(count: 6)
+    defer { raw.remove() }
     let out = try TestPaths.temporaryDirectory("refuse-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let precious = out.appendingPathComponent("D/thesis.tex")
     try FileManager.default.createDirectory(at: precious.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data("keep me".utf8).write(to: precious)
@@ -46,9 +50,11 @@ private func allFiles(_ folder: URL) -> [String] {
 
 @Test func nothingUsableWritesNothing() throws {
     let raw = try RawFolder("blank-only")
+    defer { raw.remove() }
     try raw.write(RawFolder.image(width: 8, height: 8, seed: 1), "normal/normal (1).png")
     try raw.write(Raster(width: 8, height: 8, repeating: 0), "normal/normal (1)_mask.png")
     let out = try TestPaths.temporaryDirectory("blank-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let report = try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "D", output: out))
     #expect(report.folder == nil)
     #expect(report.splits == nil)
@@ -58,8 +64,10 @@ private func allFiles(_ folder: URL) -> [String] {
 
 @Test func unknownLayoutNamesTheFolderAndWhatWasExpected() throws {
     let raw = try RawFolder("no-layout")
+    defer { raw.remove() }
     try raw.write(RawFolder.image(width: 8, height: 8, seed: 1), "photo.png")
     let out = try TestPaths.temporaryDirectory("no-layout-out")
+    defer { try? FileManager.default.removeItem(at: out) }
     let error = try #require(throws: FormatError.self) {
         try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "D", output: out))
     }

@@ -3,12 +3,17 @@ import Formats
 import Imaging
 import TestSupport
 
-/// Builds small raw datasets on disk for the `prepare` tests.
+/// A fresh temporary folder with helpers that build small raw datasets in it for the
+/// `prepare` tests; tests `defer { folder.remove() }` so nothing is left in /tmp.
 struct RawFolder {
     let root: URL
 
     init(_ label: String) throws {
         root = try TestPaths.temporaryDirectory(label)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: root)
     }
 
     func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
