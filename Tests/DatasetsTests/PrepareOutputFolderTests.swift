@@ -46,6 +46,12 @@ private func allFiles(_ folder: URL) -> [String] {
     }
     #expect(try String(contentsOf: precious, encoding: .utf8) == "keep me")
     #expect(allFiles(out) == ["D", "D/thesis.tex"])
+    // A plain file where the dataset folder would go is not replaced either.
+    try Data("also mine".utf8).write(to: out.appendingPathComponent("E"))
+    #expect(throws: FormatError.self) {
+        try DatasetPreparation.prepare(PreparationOptions(raw: raw.root, name: "E", output: out))
+    }
+    #expect(try String(contentsOf: out.appendingPathComponent("E"), encoding: .utf8) == "also mine")
 }
 
 @Test func nothingUsableWritesNothing() throws {

@@ -30,9 +30,11 @@ enum FolderReplacement {
     /// earlier output of ours (so a mistyped `--out` cannot wipe an unrelated folder).
     static func checkReplaceable(_ destination: URL, what: String,
                                  isReplaceable: (URL) -> Bool) throws {
-        guard FileManager.default.fileExists(atPath: destination.path) else { return }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? []
-        guard entries.isEmpty || isReplaceable(destination) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: destination.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue,
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: destination.path),
+              entries.isEmpty || isReplaceable(destination) else {
             throw FormatError(destination, "exists and does not look like \(what); refusing to replace it")
         }
     }
