@@ -8,26 +8,21 @@ extension PhantomGenerator {
     /// phantom set as a whole; a folder holding anything else is refused. Returns the stems.
     @discardableResult
     public func writeRawDataset(count: Int, to folder: URL) throws -> [String] {
-        try FolderReplacement.checkReplaceable(folder, what: "a raw phantom dataset (only images/ and masks/)") {
+        let stems = (0..<count).map { "phantom_\(zeroPadded($0, digits: 3))" }
+        return try FolderReplacement.rebuild(folder, what: "a raw phantom dataset (only images/ and masks/)",
+                                      isReplaceable: {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? []
             return Set(entries).isSubset(of: ["images", "masks"])
-        }
-        let staging = try FolderReplacement.makeStagingFolder(for: folder)
-        do {
+        }) { staging in
             let images = staging.appendingPathComponent("images"), masks = staging.appendingPathComponent("masks")
             try FolderReplacement.createFolder(images)
             try FolderReplacement.createFolder(masks)
-            let stems = (0..<count).map { "phantom_\(zeroPadded($0, digits: 3))" }
             for (index, stem) in stems.enumerated() {
                 let phantom = phantom(index: index)
                 try PNG.write(phantom.image, to: images.appendingPathComponent("\(stem).png"))
                 try PNG.write(phantom.mask, to: masks.appendingPathComponent("\(stem).png"))
             }
-            try FolderReplacement.install(staging, at: folder)
-            return stems
-        } catch {
-            try? FileManager.default.removeItem(at: staging)
-            throw error
+            return (stems, install: true)
         }
     }
 }

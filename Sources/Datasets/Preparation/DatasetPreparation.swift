@@ -16,25 +16,16 @@ public enum DatasetPreparation {
     /// When no case is usable nothing is written and the report's `folder` is nil.
     public static func prepare(_ options: PreparationOptions) throws -> PreparationReport {
         if let problem = options.problem { throw PreparationError(problem) }
-        let destination = options.destination
-        try FolderReplacement.checkReplaceable(destination, what: "a prepared dataset (no splits.json)") {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent("splits.json").path)
-        }
         let raw = try RawDataset.scan(options.raw)
-        let staging = try FolderReplacement.makeStagingFolder(for: destination)
-        do {
-            var report = try build(raw, options: options, staging: staging)
-            if report.splits == nil {
-                try? FileManager.default.removeItem(at: staging)
-                return report
-            }
-            try FolderReplacement.install(staging, at: destination)
-            report.folder = destination
-            return report
-        } catch {
-            try? FileManager.default.removeItem(at: staging)
-            throw error
+        var report = try FolderReplacement.rebuild(options.destination, what: "a prepared dataset (no splits.json)",
+                                                   isReplaceable: {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("splits.json").path)
+        }) { staging in
+            let built = try build(raw, options: options, staging: staging)
+            return (built, install: built.splits != nil)
         }
+        if report.splits != nil { report.folder = options.destination }
+        return report
     }
 
     /// What became of one raw case.

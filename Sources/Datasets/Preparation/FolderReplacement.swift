@@ -8,6 +8,19 @@ import Glibc
 /// files with a previous run's: the new folder is built under a temporary dotted name
 /// beside the destination and renamed over it at the end.
 enum FolderReplacement {
+    /// Builds a new `destination`: refuses unless it is absent, empty or `isReplaceable`,
+    /// lets `body` fill a staging folder, and installs that when `body` says so (otherwise
+    /// `destination` stays as it was). The staging folder never outlives the call.
+    static func rebuild<Result>(_ destination: URL, what: String, isReplaceable: (URL) -> Bool,
+                                _ body: (_ staging: URL) throws -> (result: Result, install: Bool)) throws -> Result {
+        try checkReplaceable(destination, what: what, isReplaceable: isReplaceable)
+        let staging = try makeStagingFolder(for: destination)
+        defer { try? FileManager.default.removeItem(at: staging) }
+        let built = try body(staging)
+        if built.install { try install(staging, at: destination) }
+        return built.result
+    }
+
     /// A fresh hidden staging folder beside `destination`, on the same file system.
     static func makeStagingFolder(for destination: URL) throws -> URL {
         let parent = destination.deletingLastPathComponent()
