@@ -9,7 +9,7 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate corrupted masks (failure simulator) with manifest.jsonl and an optional gallery.")
 
-    @Option(help: "Folder of ground-truth mask PNGs (BUSI NAME_mask*.png files are merged per image).")
+    @Option(help: "Raw dataset (BUSI class folders, or images/ + masks/; an image's masks are merged) or a folder of mask PNGs.")
     var masks: String
 
     @Option(help: "Number of samples.")
@@ -60,7 +60,7 @@ struct Simulate: ParsableCommand {
             let entry = entries[index % entries.count]
             let sample = try simulator.sample(groundTruth: entry.mask, index: index)
             let name = String(format: "%06d", index)
-            try PNG.write(sample.mask.scaledTo255(), to: outFolder.appendingPathComponent("masks/\(name).png"))
+            try PNG.write(sample.mask.binarized(above: 0), to: outFolder.appendingPathComponent("masks/\(name).png"))
             try NPY.write(NPYArray(float32: sample.probability.pixels,
                                    shape: [sample.probability.height, sample.probability.width]),
                           to: outFolder.appendingPathComponent("prob/\(name).npy"))

@@ -132,11 +132,10 @@ private func busiMasks() throws -> [Raster<UInt8>] {
         let url = TestPaths.busi.appendingPathComponent(folder)
         let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
         for name in names.sorted() where name.hasSuffix("_mask.png") {
-            var mask = try PNG.readGray(url.appendingPathComponent(name)).binarized()
+            var mask = try PNG.readGray(url.appendingPathComponent(name))
             let stem = name.dropLast("_mask.png".count)
             for part in names where part.hasPrefix(stem + "_mask_") {
-                let extra = try PNG.readGray(url.appendingPathComponent(part))
-                for i in 0..<mask.pixels.count where extra.pixels[i] != 0 { mask.pixels[i] = 1 }
+                mask = mask.union(try PNG.readGray(url.appendingPathComponent(part)))
             }
             var resized = [UInt8](repeating: 0, count: 256 * 256)
             mask.pixels.withUnsafeBufferPointer { source in
