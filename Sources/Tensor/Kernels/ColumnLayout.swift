@@ -28,74 +28,78 @@ struct ColumnLayout: Sendable, Equatable {
         return min(start, end)..<end
     }
 
-    /// Writes the `rows × columns` column matrix of `image` (channels × height × width) into `columns`.
+    /// Writes the `rows × columns` column matrix of `image` (channels × height × width) into
+    /// `matrix`. Rows are independent, so they are split across threads one tap at a time,
+    /// which balances the work even for a 3-channel stem.
     func lower(_ image: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>) {
         let layout = self
-        Parallelism.forEach(channels, costPerItem: taps * columns) { channelRange in
-            for channel in channelRange {
-                layout.lowerChannel(image + channel * layout.planeSize,
-                                    into: matrix + channel * layout.taps * layout.columns)
+        Parallelism.forEach(rows, costPerItem: columns) { rowRange in
+            for row in rowRange {
+                let tap = row % layout.taps
+                layout.lowerRow(of: image + (row / layout.taps) * layout.planeSize,
+                                kernelRow: tap / layout.kernelWidth, kernelColumn: tap % layout.kernelWidth,
+                                into: matrix + row * layout.columns)
             }
         }
     }
 
-    private func lowerChannel(_ plane: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>) {
-        for ki in 0..<kernelHeight {
-            for kj in 0..<kernelWidth {
-                let row = rows + (ki * kernelWidth + kj) * columns
-                let offset = kj * dilationW - padW
-                let valid = validOutputColumns(offset: offset)
-                for oh in 0..<outHeight {
-                    let destination = row + oh * outWidth
-                    let ih = oh * strideH - padH + ki * dilationH
-                    guard ih >= 0 && ih < height else {
-                        destination.update(repeating: 0, count: outWidth)
-                        continue
-                    }
-                    destination.update(repeating: 0, count: valid.lowerBound)
-                    (destination + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
-                    let source = plane + ih * width + offset
-                    if strideW == 1 {
-                        (destination + valid.lowerBound).update(from: source + valid.lowerBound,
-                                                                count: valid.count)
-                    } else {
-                        for ow in valid { destination[ow] = source[ow * strideW] }
-                    }
-                }
+    private func lowerRow(of plane: UnsafePointer<Float>, kernelRow ki: Int, kernelColumn kj: Int,
+                          into row: UnsafeMutablePointer<Float>) {
+        let offset = kj * dilationW - padW
+        let valid = validOutputColumns(offset: offset)
+        for oh in 0..<outHeight {
+            let destination = row + oh * outWidth
+            let ih = oh * strideH - padH + ki * dilationH
+            guard ih >= 0 && ih < height else {
+                destination.update(repeating: 0, count: outWidth)
+                continue
+            }
+            destination.update(repeating: 0, count: valid.lowerBound)
+            (destination + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
+            let source = plane + ih * width + offset
+            if strideW == 1 {
+                (destination + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+            } else {
+                for ow in valid { destination[ow] = source[ow * strideW] }
             }
         }
     }
 
     /// The adjoint of `lower`: overwrites `image` with the sum, over all taps, of each column
     /// value added back at the input position it was read from.
+    ///
+    /// It gathers per image row rather than scattering per column row, so every thread writes
+    /// only its own image rows and the work splits evenly however few channels there are.
     func accumulate(_ matrix: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
         let layout = self
-        // Each channel's rows only touch that channel's plane, so channels are independent.
-        Parallelism.forEach(channels, costPerItem: taps * columns) { channelRange in
-            for channel in channelRange {
-                layout.accumulateChannel(matrix + channel * layout.taps * layout.columns,
-                                         into: image + channel * layout.planeSize)
+        Parallelism.forEach(channels * height, costPerItem: kernelHeight * width) { imageRows in
+            for imageRow in imageRows {
+                let channel = imageRow / layout.height
+                layout.accumulateRow(imageRow % layout.height,
+                                     from: matrix + channel * layout.taps * layout.columns,
+                                     into: image + imageRow * layout.width)
             }
         }
     }
 
-    private func accumulateChannel(_ rows: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
-        plane.update(repeating: 0, count: planeSize)
+    /// Sums into input row `ih` every column value read from it: for each kernel row whose
+    /// stride grid passes through `ih`, the matching output row of each kernel column's row.
+    private func accumulateRow(_ ih: Int, from channelRows: UnsafePointer<Float>,
+                               into destination: UnsafeMutablePointer<Float>) {
+        destination.update(repeating: 0, count: width)
         for ki in 0..<kernelHeight {
+            let shifted = ih + padH - ki * dilationH
+            guard shifted >= 0 && shifted % strideH == 0 && shifted / strideH < outHeight else { continue }
+            let oh = shifted / strideH
             for kj in 0..<kernelWidth {
-                let row = rows + (ki * kernelWidth + kj) * columns
                 let offset = kj * dilationW - padW
                 let valid = validOutputColumns(offset: offset)
-                for oh in 0..<outHeight {
-                    let ih = oh * strideH - padH + ki * dilationH
-                    guard ih >= 0 && ih < height else { continue }
-                    let source = row + oh * outWidth
-                    let destination = plane + ih * width + offset
-                    if strideW == 1 {
-                        for ow in valid { destination[ow] += source[ow] }
-                    } else {
-                        for ow in valid { destination[ow * strideW] += source[ow] }
-                    }
+                let source = channelRows + (ki * kernelWidth + kj) * columns + oh * outWidth
+                let target = destination + offset
+                if strideW == 1 {
+                    for ow in valid { target[ow] += source[ow] }
+                } else {
+                    for ow in valid { target[ow * strideW] += source[ow] }
                 }
             }
         }
