@@ -18,7 +18,7 @@ struct BenchKernels: ParsableCommand {
 
     func run() throws {
         print("threads: \(Parallelism.threadCount) (ULTRAREFINER_THREADS; OpenBLAS uses the same)")
-        let table = BenchTable(columns: [("kernel", 38), ("shape", 24), ("ms", 8), ("GFLOP/s", 8),
+        let table = BenchTable(columns: [("kernel", 40), ("shape", 24), ("ms", 8), ("GFLOP/s", 8),
                                          ("vs sgemm", 8), ("target", 6), ("met", 3)],
                                leftAligned: 2)
         table.printHeader()
