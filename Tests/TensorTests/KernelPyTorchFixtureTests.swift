@@ -33,6 +33,10 @@ struct KernelFixtureCase: Decodable, Sendable, CustomStringConvertible {
         try NPY.read(Self.directory.appendingPathComponent("\(name)_\(array).npy")).floats()
     }
 
+    func shape(_ array: String) throws -> [Int] {
+        try NPY.read(Self.directory.appendingPathComponent("\(name)_\(array).npy")).shape
+    }
+
     func int32s(_ array: String) throws -> [Int32] {
         try NPY.read(Self.directory.appendingPathComponent("\(name)_\(array).npy")).int64s().map { Int32($0) }
     }
@@ -74,6 +78,7 @@ private let pyTorchTolerance: Float = 1e-5
 @Test(arguments: KernelFixtureCase.cases("conv2d"))
 func convolutionMatchesPyTorch(fixture: KernelFixtureCase) throws {
     let g = fixture.convolution
+    #expect(try fixture.shape("output") == [g.batch, g.outChannels, g.outHeight, g.outWidth])
     let x = try fixture.floats("input"), w = try fixture.floats("weight"), dy = try fixture.floats("output_grad")
     let hasBias = fixture.arrays.contains("bias")
     let b = hasBias ? try fixture.floats("bias") : nil
@@ -89,6 +94,7 @@ func convolutionMatchesPyTorch(fixture: KernelFixtureCase) throws {
 @Test(arguments: KernelFixtureCase.cases("conv_transpose2d"))
 func transposedConvolutionMatchesPyTorch(fixture: KernelFixtureCase) throws {
     let g = fixture.transposedConvolution
+    #expect(try fixture.shape("output") == [g.batch, g.outChannels, g.outHeight, g.outWidth])
     let x = try fixture.floats("input"), w = try fixture.floats("weight"), dy = try fixture.floats("output_grad")
     let hasBias = fixture.arrays.contains("bias")
     let b = hasBias ? try fixture.floats("bias") : nil
@@ -106,6 +112,7 @@ func transposedConvolutionMatchesPyTorch(fixture: KernelFixtureCase) throws {
 @Test(arguments: KernelFixtureCase.cases("max_pool2d"))
 func maxPoolMatchesPyTorchExactly(fixture: KernelFixtureCase) throws {
     let g = fixture.pooling
+    #expect(try fixture.shape("output") == [g.batch, g.channels, g.outHeight, g.outWidth])
     let pooled = KernelCalls.maxPool(try fixture.floats("input"), g)
     #expect(pooled.values.map(\.bitPattern) == (try fixture.floats("output")).map(\.bitPattern))
     #expect(pooled.indices == (try fixture.int32s("indices")))
