@@ -28,13 +28,14 @@ struct BenchKernels: ParsableCommand {
         table.printRow(["raw cblas_sgemm", "1024x1024x1024", format(rawSeconds * 1e3, 1),
                         format(RawSgemm.flops / rawSeconds / 1e9, 1), "1.00", "", ""])
 
-        let measure = { (name: String, shape: String, flops: Double, target: Double, body: () -> Void) in
+        // A nil target marks a yardstick row: what raw sgemm itself reaches at that shape.
+        let measure = { (name: String, shape: String, flops: Double, target: Double?, body: () -> Void) in
             let times = BenchTiming.interleavedMedians(repetitions: repetitions, reference: sgemm.run,
                                                        candidate: body)
             let rate = flops / times.candidate / 1e9
             let ratio = rate / (RawSgemm.flops / times.reference / 1e9)
-            table.printRow([name, shape, format(times.candidate * 1e3, 1), format(rate, 1),
-                            format(ratio, 2), format(target, 2), ratio >= target ? "yes" : "no"])
+            table.printRow([name, shape, format(times.candidate * 1e3, 1), format(rate, 1), format(ratio, 2),
+                            target.map { format($0, 2) } ?? "", target.map { ratio >= $0 ? "yes" : "no" } ?? ""])
         }
 
         do {
@@ -63,6 +64,32 @@ struct BenchKernels: ParsableCommand {
                 Gemm.multiplyBatched(batch: heads, m: tokens, n: dim, k: tokens,
                                      a: scores, strideA: tokens * tokens, b: v, strideB: tokens * dim,
                                      c: &out, strideC: tokens * dim)
+            }
+            // The same products straight through cblas_sgemm: how much of any shortfall is the
+            // shapes' own (thin K or N, a 64 MiB score matrix per head) rather than our path.
+            let (t, d) = (Int32(tokens), Int32(dim))
+            let (headSize, scoreSize) = (tokens * dim, tokens * tokens)
+            measure("  raw cblas_sgemm loop, Q.K^T shapes", "12 x 4096x64 . 64x4096", flops, nil) {
+                q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        for h in 0..<heads {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, 1,
+                                        q.baseAddress! + h * headSize, d, k.baseAddress! + h * headSize, d,
+                                        0, scores.baseAddress! + h * scoreSize, t)
+                        }
+                    }
+                } }
+            }
+            measure("  raw cblas_sgemm loop, P.V shapes", "12 x 4096x4096 . 4096x64", flops, nil) {
+                scores.withUnsafeBufferPointer { scores in v.withUnsafeBufferPointer { v in
+                    out.withUnsafeMutableBufferPointer { out in
+                        for h in 0..<heads {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, d, t, 1,
+                                        scores.baseAddress! + h * scoreSize, t, v.baseAddress! + h * headSize, d,
+                                        0, out.baseAddress! + h * headSize, d)
+                        }
+                    }
+                } }
             }
         }
 
