@@ -14,6 +14,7 @@ struct KernelFixtureCase: Decodable, Sendable, CustomStringConvertible {
     var strideH, strideW, padH, padW, dilationH, dilationW, groups: Int?
     var outputPaddingH, outputPaddingW, outHeight, outWidth: Int?
     var ceilMode, alignCorners: Bool?
+    var scaleH, scaleW: Float?
     var mode: String?
 
     var description: String { name }
@@ -121,10 +122,11 @@ func maxPoolMatchesPyTorchExactly(fixture: KernelFixtureCase) throws {
 }
 
 @Test(arguments: KernelFixtureCase.cases("interpolate"))
-func interpolationGradientsMatchPyTorch(fixture: KernelFixtureCase) throws {
+func interpolationAndItsGradientMatchPyTorch(fixture: KernelFixtureCase) throws {
     let resize = ResizeCase(planes: fixture.batch * fixture.channels!, inH: fixture.inHeight, inW: fixture.inWidth,
                             outH: fixture.outHeight!, outW: fixture.outWidth!,
-                            alignCorners: fixture.alignCorners ?? false)
+                            alignCorners: fixture.alignCorners ?? false,
+                            scaleFactors: fixture.scaleH.flatMap { h in fixture.scaleW.map { (h: h, w: $0) } })
     let x = try fixture.floats("input"), dy = try fixture.floats("output_grad")
     let bilinear = fixture.mode == "bilinear"
     let y = bilinear ? resize.bilinear(x) : resize.nearest(x)
