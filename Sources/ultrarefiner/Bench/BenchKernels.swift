@@ -18,7 +18,7 @@ struct BenchKernels: ParsableCommand {
 
     func run() throws {
         print("threads: \(Parallelism.threadCount) (ULTRAREFINER_THREADS; OpenBLAS uses the same)")
-        let table = BenchTable(columns: [("kernel", 40), ("shape", 24), ("ms", 8), ("GFLOP/s", 8),
+        let table = BenchTable(columns: [("kernel", 48), ("shape", 24), ("ms", 8), ("GFLOP/s", 8),
                                          ("vs sgemm", 8), ("target", 6), ("met", 3)],
                                leftAligned: 2)
         table.printHeader()
@@ -93,7 +93,7 @@ struct BenchKernels: ParsableCommand {
             }
         }
 
-        for shape in Self.resnetShapes {
+        for shape in Self.convolutionShapes {
             let g = shape.geometry
             let x = Self.filled(g.inputCount), w = Self.filled(g.weightCount)
             let bias = Self.filled(g.outChannels), dy = Self.filled(g.outputCount)
@@ -133,8 +133,9 @@ struct BenchKernels: ParsableCommand {
         return (seconds, Double(count * MemoryLayout<Float>.size) / seconds / 1e9)
     }
 
-    /// ResNet-50 convolutions at batch 1: a 3×3 bottleneck conv, a strided 1×1 downsample, the stem.
-    static let resnetShapes: [(name: String, size: String, geometry: Conv2DGeometry)] = [
+    /// ResNet-50 convolutions at batch 1 (a 3×3 bottleneck conv, a strided 1×1 downsample, the
+    /// stem), then TransUNet's last decoder conv at full resolution, which is lowered in bands.
+    static let convolutionShapes: [(name: String, size: String, geometry: Conv2DGeometry)] = [
         ("3x3 64->64", "1x64x56x56 k3 p1",
          Conv2DGeometry(batch: 1, inChannels: 64, inHeight: 56, inWidth: 56, outChannels: 64,
                         kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1)),
@@ -144,6 +145,9 @@ struct BenchKernels: ParsableCommand {
         ("stem 7x7/2 3->64", "1x3x224x224 k7 s2 p3",
          Conv2DGeometry(batch: 1, inChannels: 3, inHeight: 224, inWidth: 224, outChannels: 64,
                         kernelHeight: 7, kernelWidth: 7, strideH: 2, strideW: 2, padH: 3, padW: 3)),
+        ("3x3 64->16 @224 (banded)", "1x64x224x224 k3 p1",
+         Conv2DGeometry(batch: 1, inChannels: 64, inHeight: 224, inWidth: 224, outChannels: 16,
+                        kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1)),
     ]
 
     /// Multiply-adds ×2 of a convolution; each of its two gradients costs the same.
