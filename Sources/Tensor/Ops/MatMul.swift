@@ -60,8 +60,8 @@ extension Tensor {
             let right = b.expanded(to: batch + [k, n]).reshaped([flat, k, n])
             product = Tensor.batchedMatmul(left, right).reshaped(batch + [m, n])
         }
-        if other.rank == 1 { product = product.squeezed(-1) }
         if rank == 1 { product = product.squeezed(-2) }
+        if other.rank == 1 { product = product.squeezed(-1) }
         return product
     }
 
