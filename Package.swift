@@ -30,6 +30,7 @@ let package = Package(
         ]),
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
+        .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
             "Tensor", "Formats", "Imaging", "Datasets",
@@ -42,8 +43,9 @@ let package = Package(
         // Locating fixtures and ../shared for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
     ]
 )

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The folders of a spool (see DESIGN.md): where users drop inputs, where the daemon keeps
+/// claimed items, where finished inputs and outputs end up.
+public struct SpoolLayout: Sendable, Equatable {
+    public let root: URL
+
+    public init(root: URL) { self.root = root.standardizedFileURL }
+
+    /// Drop `*.png` images here.
+    public var inbox: URL { folder("inbox") }
+    /// Drop `*.toml` / `*.json` job files here.
+    public var jobs: URL { folder("jobs") }
+    /// Items claimed by the daemon (internal).
+    public var work: URL { folder("work") }
+    /// Inputs that finished, unchanged.
+    public var done: URL { folder("done") }
+    /// Inputs that failed, unchanged, each beside `NAME.error.json`.
+    public var failed: URL { folder("failed") }
+    public var out: URL { folder("out") }
+    public var masks: URL { folder("out/masks") }
+    public var refined: URL { folder("out/refined") }
+    public var predictions: URL { folder("out/predictions") }
+    public var logs: URL { folder("out/logs") }
+    public var jobOutputs: URL { folder("out/jobs") }
+
+    /// Every folder of the layout, parents first.
+    public var allFolders: [URL] {
+        [inbox, jobs, work, done, failed, out, masks, refined, predictions, logs, jobOutputs]
+    }
+
+    /// The drop folder of a lane.
+    public func dropFolder(_ lane: Lane) -> URL { lane == .inference ? inbox : jobs }
+
+    /// Creates whatever folders are missing.
+    public func createSkeleton() throws {
+        for url in allFolders {
+            do {
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            } catch {
+                throw SpoolError(url.path, "cannot create spool folder: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    private func folder(_ relative: String) -> URL {
+        root.appendingPathComponent(relative, isDirectory: true)
+    }
+}
+
+/// The two independent lanes of work: images for inference, job files for training.
+public enum Lane: String, Sendable, CaseIterable, Codable {
+    case inference
+    case training
+
+    /// The lane a dropped file belongs to, by extension; nil for files the spool ignores.
+    public static func of(fileName name: String) -> Lane? {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "png": return .inference
+        case "toml", "json": return .training
+        default: return nil
+        }
+    }
+}
+
+/// A spool operation that failed, naming the file.
+public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let path: String
+    public let problem: String
+    public init(_ path: String, _ problem: String) { self.path = path; self.problem = problem }
+    public var description: String { "\(path): \(problem)" }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Formats
+import Tensor
+import TestSupport
+import Testing
+
+/// Broken and hostile PNG files, made at test time from valid bytes: every one must give a
+/// `FormatError` naming the file, never a crash.
+struct PNGCorruptInputTests {
+    /// A valid 8-bit RGB fixture whose chunks sit at known offsets: signature 0..<8, IHDR 8..<33
+    /// (its CRC at 29..<33), then IDAT chunks, IEND in the last 12 bytes.
+    static let valid = "rgb8.png"
+
+    private func write(_ bytes: Data, as name: String) throws -> URL {
+        let url = try TestPaths.temporaryDirectory("png-corrupt").appendingPathComponent(name)
+        try bytes.write(to: url)
+        return url
+    }
+
+    @Test(arguments: [1, 8, 20, 33, 45, -30, -12, -1])
+    func truncatedPNGNamesTheFile(_ cut: Int) throws {
+        let bytes = try FixtureFiles.bytes(Self.valid)
+        let length = cut > 0 ? cut : bytes.count + cut
+        let url = try write(bytes.prefix(length), as: "truncated-at-\(length).png")
+        expectFormatError(naming: url) { try PNG.read(url) }
+    }
+
+    @Test func truncatedImageDataSaysTruncated() throws {
+        let bytes = try FixtureFiles.bytes(Self.valid)
+        let url = try write(bytes.prefix(bytes.count - 30), as: "cut.png")
+        expectFormatError(naming: url, mentioning: "truncated") { try PNG.read(url) }
+    }
+
+    @Test(arguments: [29, 32, -13])  // IHDR CRC bytes; the last byte of the final IDAT's CRC
+    func flippedCRCByteIsReported(_ offset: Int) throws {
+        var bytes = try FixtureFiles.bytes(Self.valid)
+        let index = offset >= 0 ? offset : bytes.count + offset
+        bytes[index] ^= 0x01
+        let url = try write(bytes, as: "bad-crc.png")
+        expectFormatError(naming: url, mentioning: "CRC") { try PNG.read(url) }
+    }
+
+    @Test func zeroByteFileIsReportedEmpty() throws {
+        let url = try write(Data(), as: "empty.png")
+        expectFormatError(naming: url, mentioning: "empty") { try PNG.read(url) }
+        expectFormatError(naming: url, mentioning: "empty") { try PNG.info(url) }
+    }
+
+    @Test func textFileNamedPNGIsNotAPNG() throws {
+        let url = try write(Data("this is not an image\n".utf8), as: "notes.png")
+        expectFormatError(naming: url, mentioning: "looks like text") { try PNG.read(url) }
+    }
+
+    @Test func jpegNamedPNGIsRecognised() throws {
+        let jpegStart = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01])
+        let url = try write(jpegStart, as: "photo.png")
+        expectFormatError(naming: url, mentioning: "JPEG") { try PNG.read(url) }
+    }
+
+    @Test(arguments: 0..<8)
+    func randomBytesAreRejected(_ seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        let noise = Data((0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let url = try write(noise, as: "noise-\(seed).png")
+        expectFormatError(naming: url) { try PNG.read(url) }
+    }
+
+    @Test(arguments: 0..<8)
+    func randomBytesAfterAValidSignatureReachLibpngAndAreRejected(_ seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        let signature = try FixtureFiles.bytes(Self.valid).prefix(8)
+        let noise = Data((0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let url = try write(signature + noise, as: "signed-noise-\(seed).png")
+        expectFormatError(naming: url, mentioning: "cannot decode PNG") { try PNG.read(url) }
+    }
+
+    @Test func missingFileNamesThePath() throws {
+        let url = try TestPaths.temporaryDirectory("png-missing").appendingPathComponent("absent.png")
+        expectFormatError(naming: url, mentioning: "No such file") { try PNG.read(url) }
+        expectFormatError(naming: url, mentioning: "No such file") { try PNG.info(url) }
+    }
+
+    @Test func folderIsNotAFile() throws {
+        let url = try TestPaths.temporaryDirectory("png-folder.png")
+        expectFormatError(naming: url, mentioning: "folder") { try PNG.read(url) }
+    }
+
+    @Test func bombHeaderIsReadButItsPixelsAreRefused() throws {
+        let url = FixtureFiles.url("bomb_20000x20000.png")
+        let info = try PNG.info(url)
+        #expect(info.width == 20000 && info.height == 20000)
+        expectFormatError(naming: url, mentioning: "20000x20000 = 400000000 pixels exceeds the limit of \(PNG.defaultMaxPixels)") {
+            try PNG.read(url)
+        }
+        expectFormatError(naming: url, mentioning: "exceeds the limit") { try PNG.read16(url) }
+    }
+
+    @Test func callerPixelLimitIsApplied() throws {
+        let url = FixtureFiles.url(Self.valid)
+        let info = try PNG.info(url)
+        let limit = info.width * info.height - 1
+        expectFormatError(naming: url, mentioning: "\(info.width)x\(info.height) = \(limit + 1) pixels exceeds the limit of \(limit)") {
+            try PNG.read(url, maxPixels: limit)
+        }
+        #expect(try PNG.read(url, maxPixels: limit + 1).width == info.width)
+    }
+}

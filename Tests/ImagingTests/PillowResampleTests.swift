@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+import Formats
+@testable import Imaging
+
+/// `PillowResample` must equal Pillow's BILINEAR resize exactly (tools/make_pillow_fixtures.py).
+struct PillowResampleTests {
+    /// Reads a (H,W) or (H,W,C) uint8 fixture into a planar raster.
+    func raster(_ name: String) throws -> Raster<UInt8> {
+        let array = try NPY.read(TestPaths.fixtures.appendingPathComponent("pillow/\(name).npy"))
+        let h = array.shape[0], w = array.shape[1], c = array.shape.count == 3 ? array.shape[2] : 1
+        let interleaved = try array.uint8s()
+        var planar = [UInt8](repeating: 0, count: interleaved.count)
+        for i in 0..<(h * w) { for k in 0..<c { planar[k * h * w + i] = interleaved[i * c + k] } }
+        return Raster(width: w, height: h, channels: c, pixels: planar)
+    }
+
+    @Test(arguments: ["gray_up", "gray_down", "gray_mixed", "gray_width_only", "rgb_down"])
+    func resizeEqualsPillowBitForBit(_ name: String) throws {
+        let input = try raster("\(name)_in")
+        let expected = try raster("\(name)_out")
+        let output = PillowResample.bilinear(input, width: expected.width, height: expected.height)
+        let mismatches = zip(output.pixels, expected.pixels).filter { $0 != $1 }.count
+        #expect(output.width == expected.width && output.height == expected.height)
+        #expect(mismatches == 0, "\(mismatches) of \(expected.pixels.count) pixels differ")
+    }
+
+    @Test func longestSideTargetUsesOfficialRounding() {
+        let transform = ResizeLongestSide(longSide: 1024)
+        #expect(transform.targetSize(height: 300, width: 420) == (731, 1024))
+        #expect(transform.targetSize(height: 1024, width: 1024) == (1024, 1024))
+        #expect(transform.targetSize(height: 471, width: 562) == (858, 1024))  // 471*1024/562 = 858.19
+        let coords = transform.applyCoordinates([(x: 420, y: 300)], originalHeight: 300, originalWidth: 420)
+        #expect(coords[0].x == 1024 && abs(coords[0].y - 731) < 1e-9)
+    }
+
+    @Test(.enabled(if: TestPaths.hasSharedFixtures, "needs ../shared/fixtures"))
+    func officialPredictorResizeIsReproducedExactly() throws {
+        let image = try PNG.readGray(TestPaths.sharedFixtures.appendingPathComponent("sam_tiny/image.png"))
+        let reference = try NPY.read(TestPaths.sharedFixtures.appendingPathComponent("sam_tiny/resized_input.npy"))
+        #expect(reference.shape == [731, 1024, 3])
+        let expected = try reference.uint8s()
+        let resized = ResizeLongestSide().apply(image)
+        #expect(resized.height == 731 && resized.width == 1024)
+        // The predictor stacks gray to RGB, so every channel of the reference equals the gray resize.
+        var mismatches = 0
+        for i in 0..<(731 * 1024) where resized.pixels[i] != expected[i * 3] || expected[i * 3 + 2] != expected[i * 3] {
+            mismatches += 1
+        }
+        #expect(mismatches == 0)
+    }
+}
