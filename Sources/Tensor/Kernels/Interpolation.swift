@@ -93,14 +93,54 @@ public enum Interpolation {
         }
     }
 
+    /// The adjoint of `bilinear`: overwrites `inputGrad` with each output gradient spread back
+    /// onto its four source pixels with the forward weights (PyTorch's `upsample_bilinear2d_backward`).
+    public static func bilinearBackward(outputGrad: UnsafeBufferPointer<Float>, planes: Int,
+                                        inH: Int, inW: Int, outH: Int, outW: Int, alignCorners: Bool,
+                                        scaleFactors: (h: Float, w: Float)? = nil,
+                                        into inputGrad: UnsafeMutableBufferPointer<Float>) {
+        precondition(outputGrad.count >= planes * outH * outW, "bilinearBackward: outputGrad too small")
+        precondition(inputGrad.count >= planes * inH * inW, "bilinearBackward: inputGrad too small")
+        let ys = linearAxis(input: inH, output: outH, alignCorners: alignCorners,
+                            scaleFactor: scaleFactors?.h)
+        let xs = linearAxis(input: inW, output: outW, alignCorners: alignCorners,
+                            scaleFactor: scaleFactors?.w)
+        let source = outputGrad.baseAddress!, destination = inputGrad.baseAddress!
+        // Planes are independent, so they split across threads without write conflicts.
+        Parallelism.forEach(planes, costPerItem: outH * outW * 4) { range in
+            for p in range {
+                let grad = source + p * outH * outW
+                let plane = destination + p * inH * inW
+                plane.update(repeating: 0, count: inH * inW)
+                for oy in 0..<outH {
+                    let r0 = plane + ys.lower[oy] * inW
+                    let r1 = plane + ys.upper[oy] * inW
+                    let wy0 = ys.lowerWeight[oy], wy1 = ys.upperWeight[oy]
+                    let row = grad + oy * outW
+                    for ox in 0..<outW {
+                        let x0 = xs.lower[ox], x1 = xs.upper[ox]
+                        let wx0 = xs.lowerWeight[ox], wx1 = xs.upperWeight[ox]
+                        let g = row[ox]
+                        r0[x0] += wy0 * wx0 * g
+                        r0[x1] += wy0 * wx1 * g
+                        r1[x0] += wy1 * wx0 * g
+                        r1[x1] += wy1 * wx1 * g
+                    }
+                }
+            }
+        }
+    }
+
     /// Nearest-neighbour resize (PyTorch `nearest`) of `planes` row-major planes.
+    /// `scaleFactors` is the user's `scale_factor`, which changes the source indices when given.
     public static func nearest<T>(_ source: UnsafeBufferPointer<T>, planes: Int,
                                   inH: Int, inW: Int, outH: Int, outW: Int,
+                                  scaleFactors: (h: Float, w: Float)? = nil,
                                   into destination: UnsafeMutableBufferPointer<T>) {
         precondition(source.count >= planes * inH * inW, "nearest: source too small")
         precondition(destination.count >= planes * outH * outW, "nearest: destination too small")
-        let ys = nearestIndices(input: inH, output: outH)
-        let xs = nearestIndices(input: inW, output: outW)
+        let ys = nearestIndices(input: inH, output: outH, scaleFactor: scaleFactors?.h)
+        let xs = nearestIndices(input: inW, output: outW, scaleFactor: scaleFactors?.w)
         for p in 0..<planes {
             let src = source.baseAddress! + p * inH * inW
             let dst = destination.baseAddress! + p * outH * outW
@@ -108,6 +148,31 @@ public enum Interpolation {
                 let srow = src + ys[oy] * inW
                 let drow = dst + oy * outW
                 for ox in 0..<outW { drow[ox] = srow[xs[ox]] }
+            }
+        }
+    }
+
+    /// The adjoint of `nearest`: overwrites `inputGrad` with the sum of the output gradients
+    /// that copied each source pixel (PyTorch's `upsample_nearest2d_backward`).
+    public static func nearestBackward(outputGrad: UnsafeBufferPointer<Float>, planes: Int,
+                                       inH: Int, inW: Int, outH: Int, outW: Int,
+                                       scaleFactors: (h: Float, w: Float)? = nil,
+                                       into inputGrad: UnsafeMutableBufferPointer<Float>) {
+        precondition(outputGrad.count >= planes * outH * outW, "nearestBackward: outputGrad too small")
+        precondition(inputGrad.count >= planes * inH * inW, "nearestBackward: inputGrad too small")
+        let ys = nearestIndices(input: inH, output: outH, scaleFactor: scaleFactors?.h)
+        let xs = nearestIndices(input: inW, output: outW, scaleFactor: scaleFactors?.w)
+        let source = outputGrad.baseAddress!, destination = inputGrad.baseAddress!
+        Parallelism.forEach(planes, costPerItem: outH * outW) { range in
+            for p in range {
+                let grad = source + p * outH * outW
+                let plane = destination + p * inH * inW
+                plane.update(repeating: 0, count: inH * inW)
+                for oy in 0..<outH {
+                    let row = plane + ys[oy] * inW
+                    let gradRow = grad + oy * outW
+                    for ox in 0..<outW { row[xs[ox]] += gradRow[ox] }
+                }
             }
         }
     }
