@@ -1,5 +1,3 @@
-import COpenBLAS
-
 extension Tensor {
     /// `op(a[i]) · op(b[i])` for every batch `i` of two rank-3 tensors, where `op` transposes
     /// the last two axes when asked. Transposition is a BLAS flag, never a copy.
@@ -10,19 +8,10 @@ extension Tensor {
         let n = tb ? b.shape[1] : b.shape[2]
         precondition((tb ? b.shape[2] : b.shape[1]) == k, "matmul inner extents differ: \(a.shape) · \(b.shape)")
         let result = Tensor(uninitializedShape: [batch, m, n])
-        if m == 0 || n == 0 { return result }
-        if k == 0 {
-            result.pointer.update(repeating: 0, count: result.count)
-            return result
-        }
-        let aStride = a.shape[1] * a.shape[2], bStride = b.shape[1] * b.shape[2]
-        for i in 0..<batch {
-            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1,
-                        a.pointer + i * aStride, Int32(a.shape[2]),
-                        b.pointer + i * bStride, Int32(b.shape[2]),
-                        0, result.pointer + i * m * n, Int32(n))
-        }
+        Gemm.multiplyBatched(batch: batch, transposeA: ta, transposeB: tb, m: m, n: n, k: k,
+                             a: a.pointer, strideA: a.shape[1] * a.shape[2],
+                             b: b.pointer, strideB: b.shape[1] * b.shape[2],
+                             c: result.pointer, strideC: m * n)
         return result
     }
 
