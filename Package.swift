@@ -42,7 +42,7 @@ let package = Package(
 
         // Locating fixtures and ../shared for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Formats", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
