@@ -18,12 +18,14 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit { UnsafeMutableRawPointer(base).deallocate() }
 
-    /// glibc serves blocks above 32 MB by mmap and returns them on free, so every large
+    /// glibc serves blocks above 32 MB by mmap and unmaps them on free, so every large
     /// intermediate would be page-faulted (and zeroed by the kernel) afresh on each op, which
-    /// halves the speed of memory-bound ops. Keeping such blocks in the heap lets them be reused.
+    /// halves the speed of memory-bound ops. Serving everything from the heap, and not trimming
+    /// it, lets freed tensor blocks be reused, as PyTorch's caching allocator does.
+    /// (`M_MMAP_THRESHOLD` cannot be raised above 32 MB, hence disabling mmap outright.)
     private static let allocatorTuned: Bool = {
         #if canImport(Glibc)
-        _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        _ = mallopt(M_MMAP_MAX, 0)
         _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif
         return true

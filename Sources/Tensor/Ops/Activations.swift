@@ -1,6 +1,6 @@
-struct SigmoidFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { FastMath.sigmoid(x) } }
-struct TanhFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { FastMath.tanh(x) } }
-struct ReLUFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 } }
+struct SigmoidFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.sigmoid(x) } }
+struct TanhFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.tanh(x) } }
+struct ReLUFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 } }
 
 /// GELU constants: 1/√2, 1/√(2π), √(2/π).
 private let inverseSqrt2: Float = 0.707_106_781_186_547_5
@@ -8,20 +8,20 @@ private let inverseSqrt2Pi: Float = 0.398_942_280_401_432_7
 private let sqrt2OverPi: Float = 0.797_884_560_802_865_4
 
 struct GELUFunction: UnaryFunction {
-    func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * inverseSqrt2)) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * inverseSqrt2)) }
 }
 struct GELUTanhFunction: UnaryFunction {
-    func callAsFunction(_ x: Float) -> Float {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float {
         0.5 * x * (1 + FastMath.tanh(sqrt2OverPi * (x + 0.044_715 * x * x * x)))
     }
 }
 
-struct SigmoidGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * y * (1 - y) } }
-struct TanhGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * (1 - y * y) } }
-struct ReLUGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { x > 0 ? g : 0 } }
+struct SigmoidGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * y * (1 - y) } }
+struct TanhGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * (1 - y * y) } }
+struct ReLUGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { x > 0 ? g : 0 } }
 /// d/dx x·Φ(x) = Φ(x) + x·φ(x).
 struct GELUGrad: TernaryFunction {
-    func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float {
         let cdf = 0.5 * (1 + FastMath.erf(x * inverseSqrt2))
         let pdf = inverseSqrt2Pi * FastMath.exp(-0.5 * x * x)
         return g * (cdf + x * pdf)
@@ -29,7 +29,7 @@ struct GELUGrad: TernaryFunction {
 }
 /// d/dx ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³).
 struct GELUTanhGrad: TernaryFunction {
-    func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float {
         let t = FastMath.tanh(sqrt2OverPi * (x + 0.044_715 * x * x * x))
         let du = sqrt2OverPi * (1 + 3 * 0.044_715 * x * x)
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)

@@ -4,29 +4,29 @@ import Glibc
 import Darwin
 #endif
 
-struct AddFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
-struct SubtractFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
-struct MultiplyFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
-struct DivideFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
-struct PowerFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { powf(a, b) } }
+struct AddFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+struct SubtractFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+struct MultiplyFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+struct DivideFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+struct PowerFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { powf(a, b) } }
 /// d(a/b)/db · g = -g·a/b², fused as (g, a, b).
 struct DivideRightGradFunction: TernaryFunction {
-    func callAsFunction(_ g: Float, _ a: Float, _ b: Float) -> Float { -g * a / (b * b) }
+    @inline(__always) func callAsFunction(_ g: Float, _ a: Float, _ b: Float) -> Float { -g * a / (b * b) }
 }
 /// `x·scale + shift`: every tensor–scalar add, subtract, multiply and negate.
 struct AffineFunction: UnaryFunction {
     let scale: Float, shift: Float
-    func callAsFunction(_ x: Float) -> Float { x * scale + shift }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { x * scale + shift }
 }
 struct ReciprocalScaleFunction: UnaryFunction {
     let numerator: Float
-    func callAsFunction(_ x: Float) -> Float { numerator / x }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { numerator / x }
 }
 struct ScalarPowerFunction: UnaryFunction {
     let exponent: Float
-    func callAsFunction(_ x: Float) -> Float { powf(x, exponent) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { powf(x, exponent) }
 }
-struct SquareFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { x * x } }
+struct SquareFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x * x } }
 
 extension Tensor {
     /// Elementwise sum with broadcasting.

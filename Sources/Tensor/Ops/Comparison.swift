@@ -1,9 +1,9 @@
-struct EqualFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
-struct NotEqualFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a != b ? 1 : 0 } }
-struct LessFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
-struct LessEqualFunction: BinaryFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
+struct EqualFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
+struct NotEqualFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a != b ? 1 : 0 } }
+struct LessFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
+struct LessEqualFunction: BinaryFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
 struct SelectFunction: TernaryFunction {
-    func callAsFunction(_ c: Float, _ a: Float, _ b: Float) -> Float { c != 0 ? a : b }
+    @inline(__always) func callAsFunction(_ c: Float, _ a: Float, _ b: Float) -> Float { c != 0 ? a : b }
 }
 
 /// Comparisons produce masks: float tensors of 0 and 1 (no gradient), broadcasting as usual.

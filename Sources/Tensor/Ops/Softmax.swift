@@ -4,22 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// Largest of `n ≥ 1` contiguous floats, eight lanes at a time.
+/// Largest of `n` contiguous floats (-inf when empty), with four independent running maxima
+/// so the comparisons pipeline (a single running max would serialise on its latency).
 @inline(__always)
 func contiguousMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0
     var i = 0
-    var best = -Float.infinity
-    if n >= 8 {
-        var lanes = SIMD8<Float>(repeating: -.infinity)
-        let raw = UnsafeRawPointer(p)
-        while i + 8 <= n {
-            lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-            i += 8
-        }
-        best = lanes.max()
+    while i + 4 <= n {
+        m0 = p[i] > m0 ? p[i] : m0
+        m1 = p[i + 1] > m1 ? p[i + 1] : m1
+        m2 = p[i + 2] > m2 ? p[i + 2] : m2
+        m3 = p[i + 3] > m3 ? p[i + 3] : m3
+        i += 4
     }
-    while i < n { best = Swift.max(best, p[i]); i += 1 }
-    return best
+    while i < n { m0 = p[i] > m0 ? p[i] : m0; i += 1 }
+    return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
 }
 
 extension Tensor {

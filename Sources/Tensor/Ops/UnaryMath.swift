@@ -4,35 +4,35 @@ import Glibc
 import Darwin
 #endif
 
-struct ExpFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) } }
-struct LogFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { logf(x) } }
-struct SqrtFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
-struct RsqrtFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { 1 / x.squareRoot() } }
-struct AbsFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
-struct SinFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { sinf(x) } }
-struct CosFunction: UnaryFunction { func callAsFunction(_ x: Float) -> Float { cosf(x) } }
+struct ExpFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) } }
+struct LogFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { logf(x) } }
+struct SqrtFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
+struct RsqrtFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / x.squareRoot() } }
+struct AbsFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
+struct SinFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { sinf(x) } }
+struct CosFunction: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { cosf(x) } }
 struct ClampFunction: UnaryFunction {
     let low: Float, high: Float
-    func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, low), high) }
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, low), high) }
 }
 
 /// Gradient rules as fused `(upstream, input, output) -> input gradient` functions.
-struct ExpGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * y } }
-struct LogGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g / x } }
-struct SqrtGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * 0.5 / y } }
+struct ExpGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * y } }
+struct LogGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g / x } }
+struct SqrtGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * 0.5 / y } }
 struct RsqrtGrad: TernaryFunction {
-    func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { -0.5 * g * y * y * y }
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { -0.5 * g * y * y * y }
 }
 struct AbsGrad: TernaryFunction {
     // sign(0) = 0, as PyTorch.
-    func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { x > 0 ? g : (x < 0 ? -g : 0) }
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { x > 0 ? g : (x < 0 ? -g : 0) }
 }
-struct SinGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * cosf(x) } }
-struct CosGrad: TernaryFunction { func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { -g * sinf(x) } }
+struct SinGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * cosf(x) } }
+struct CosGrad: TernaryFunction { @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { -g * sinf(x) } }
 struct ClampGrad: TernaryFunction {
     let low: Float, high: Float
     // PyTorch passes the gradient where low ≤ x ≤ high, boundaries included.
-    func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { x >= low && x <= high ? g : 0 }
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { x >= low && x <= high ? g : 0 }
 }
 
 extension Tensor {
