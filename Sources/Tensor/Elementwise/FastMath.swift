@@ -1,9 +1,9 @@
 /// Branch-free float32 transcendental functions that the compiler can vectorise.
 ///
 /// libm's `expf`/`erff`/`tanhf` are opaque calls, one element at a time, which makes
-/// softmax and GELU compute-bound; these polynomial forms keep them memory-bound. Accuracy:
-/// `fastExp` ~1 ulp (Cephes `expf`), `fastErf` ≤ 4e-7 absolute (Abramowitz–Stegun 7.1.26, 1.5e-7 in exact
-/// arithmetic; the form PyTorch's own vectorised CPU `erf` uses), `fastTanh` ~2 ulp near 0 and ~1e-7 absolute beyond.
+/// softmax and GELU compute-bound; these polynomial forms keep them close to memory-bound.
+/// Accuracy: `exp` ~1 ulp (Cephes `expf`); `erf` and `tanh` ≤ 4e-7 absolute (a few ulp of
+/// their saturation value 1), from rational fits made for this file.
 enum FastMath {
     /// e^x with IEEE edge cases: +inf above the float range, 0 below it, NaN through.
     @inline(__always)
@@ -37,34 +37,48 @@ enum FastMath {
         return expR * scale
     }
 
+    /// erf as x·P(x²)/Q(x²) on |x| ≤ 4 (beyond, erf is ±1 in float32); coefficients from
+    /// `tools/fit_rational_approximations.py`. No exp and one division, about a third of the
+    /// work of the Abramowitz–Stegun form.
     @inline(__always)
     static func erf(_ x: Float) -> Float {
-        let a = Swift.abs(x)
-        let t = 1 / (1 + 0.327_591_1 * a)
-        var p: Float = 1.061_405_429
-        p = p * t - 1.453_152_027
-        p = p * t + 1.421_413_741
-        p = p * t - 0.284_496_736
-        p = p * t + 0.254_829_592
-        let magnitude = 1 - p * t * expInRange(Swift.max(-a * a, -87.33654))
-        return x < 0 ? -magnitude : magnitude
+        let c = Swift.min(Swift.max(x, -4), 4)  // NaN passes through
+        let t = c * c
+        var p: Float = 1.995_613_957e-06
+        p = p * t + 2.902_370_179e-04
+        p = p * t + 4.021_502_100e-03
+        p = p * t + 5.352_029_577e-02
+        p = p * t + 1.964_285_076e-01
+        p = p * t + 1.128_378_749
+        var q: Float = 3.781_409_396e-05
+        q = q * t + 1.224_224_688e-03
+        q = q * t + 1.547_551_807e-02
+        q = q * t + 1.165_784_597e-01
+        q = q * t + 5.074_102_879e-01
+        q = q * t + 1
+        return c * p / q
     }
 
+    /// tanh as x·P(x²)/Q(x²) on |x| ≤ 9 (beyond, tanh is ±1 in float32); coefficients from
+    /// `tools/fit_rational_approximations.py`. Accurate relative to x near 0, where
+    /// `1 − 2/(e^{2x}+1)` would cancel.
     @inline(__always)
     static func tanh(_ x: Float) -> Float {
-        let a = Swift.abs(x)
-        // Small |x|: odd polynomial (Cephes tanhf); large |x|: 1 - 2/(e^{2|x|}+1), which does
-        // not cancel there.
-        let z = x * x
-        var p: Float = -5.704_988_727_45e-3
-        p = p * z + 2.063_908_879_54e-2
-        p = p * z - 5.373_971_555_31e-2
-        p = p * z + 1.333_144_220_36e-1
-        p = p * z - 3.333_328_194_22e-1
-        let small = p * z * x + x
-        let largeMagnitude = 1 - 2 / (expInRange(Swift.min(2 * a, 88.72283)) + 1)
-        let large = x < 0 ? -largeMagnitude : largeMagnitude
-        return a < 0.625 ? small : large
+        let c = Swift.min(Swift.max(x, -9), 9)
+        let t = c * c
+        var p: Float = 3.551_258_246e-11
+        p = p * t + 1.090_813_697e-07
+        p = p * t + 4.189_461_106e-05
+        p = p * t + 4.410_959_780e-03
+        p = p * t + 1.408_789_903e-01
+        p = p * t + 1
+        var q: Float = 2.875_617_744e-09
+        q = q * t + 2.569_206_799e-06
+        q = q * t + 4.979_715_450e-04
+        q = q * t + 2.914_840_169e-02
+        q = q * t + 4.742_123_187e-01
+        q = q * t + 1
+        return c * p / q
     }
 
     @inline(__always)

@@ -52,7 +52,11 @@ extension Tensor {
             for r in range {
                 let x = source + r * n, y = destination + r * n
                 let top = contiguousMax(x, n)
-                for j in 0..<n { y[j] = FastMath.exp(x[j] - top) }
+                // x − top ≤ 0, so only underflow needs care (exactly 0, as PyTorch, e.g. for -inf masks).
+                for j in 0..<n {
+                    let d = x[j] - top
+                    y[j] = d < -87.33654 ? 0 : FastMath.expInRange(Swift.max(d, -87.33654))
+                }
                 let total = Float(contiguousSum(y, n))
                 if log {
                     let shift = top + logf(total)
