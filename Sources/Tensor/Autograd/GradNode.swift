@@ -3,6 +3,8 @@
 /// Leaves (parameters and `requiringGrad()` tensors) have no `backward` and accumulate into
 /// `grad`; interior nodes map the gradient of their output to gradients of their inputs.
 /// Inputs that need no gradient are stored as nil, so their subgraphs are never visited.
+/// `grad` is written only by `backward`, which must not run concurrently on graphs that share
+/// a leaf (the same as accumulating into one PyTorch parameter from two threads).
 final class GradNode: @unchecked Sendable {
     let inputs: [GradNode?]
     let backward: ((Tensor) -> [Tensor?])?
@@ -19,8 +21,6 @@ final class GradNode: @unchecked Sendable {
         inputs = []
         backward = nil
     }
-
-    var isLeaf: Bool { backward == nil }
 }
 
 extension Tensor {
@@ -55,7 +55,8 @@ extension Tensor {
     /// Back-propagates from this tensor, adding d(self)/d(leaf) · upstream into every leaf's
     /// `grad`. `upstream` defaults to 1 and must then be omitted only for one-element tensors.
     /// Gradients accumulate across calls until cleared (`zeroGrad`). The graph is kept, so a
-    /// second call on the same result accumulates again.
+    /// second call on the same result accumulates again. The backward pass itself is not
+    /// recorded (no higher-order gradients).
     public func backward(_ upstream: Tensor? = nil) {
         guard let root = gradNode else {
             preconditionFailure("backward() on a tensor that does not require grad")

@@ -4,21 +4,20 @@ import Glibc
 import Darwin
 #endif
 
-/// Largest of `n` contiguous floats (-inf when empty), with four independent running maxima
-/// so the comparisons pipeline (a single running max would serialise on its latency).
+/// Largest of `n` contiguous floats (-inf when empty), eight lanes at a time.
 @inline(__always)
 func contiguousMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    let raw = UnsafeRawPointer(p)
     var i = 0
-    while i + 4 <= n {
-        m0 = p[i] > m0 ? p[i] : m0
-        m1 = p[i + 1] > m1 ? p[i + 1] : m1
-        m2 = p[i + 2] > m2 ? p[i + 2] : m2
-        m3 = p[i + 3] > m3 ? p[i + 3] : m3
-        i += 4
+    while i + 8 <= n {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        lanes.replace(with: v, where: v .> lanes)
+        i += 8
     }
-    while i < n { m0 = p[i] > m0 ? p[i] : m0; i += 1 }
-    return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+    var best = lanes.max()
+    while i < n { best = p[i] > best ? p[i] : best; i += 1 }
+    return best
 }
 
 extension Tensor {
