@@ -4,8 +4,9 @@
 Writes Tests/Fixtures/tensor/<case>_<array>.npy (float32; gather indices int64): group norm,
 layer norm, SAM's LayerNorm2d, GELU (erf and tanh forms), softmax / log-softmax, var
 (unbiased and biased), batch norm in training (with the running-statistics update) and in
-evaluation, matmul with broadcast batch axes and 1-D operands, and gather. Shapes are small
-because the fixtures are committed.
+evaluation, matmul with broadcast batch axes and 1-D operands, gather, and the wrappers of the
+convolution / pooling / resampling kernels with non-square settings (which catch a height and
+width swapped on the way to the kernels). Shapes are small because the fixtures are committed.
 
 Run from the repository root (needs torch):  python3 tools/make_tensor_fixtures.py
 """
@@ -73,7 +74,7 @@ def main():
         bn.weight.copy_(randn(rng, 3))
         bn.bias.copy_(randn(rng, 3))
         bn.running_mean.copy_(randn(rng, 3))
-        bn.running_var.copy_(torch.rand(3) + 0.5)
+        bn.running_var.copy_(torch.tensor(rng.random(3) + 0.5, dtype=torch.float32))
     save("batch_norm", "weight", bn.weight)
     save("batch_norm", "bias", bn.bias)
     save("batch_norm", "running_mean_before", bn.running_mean)
@@ -102,6 +103,32 @@ def main():
     save("gather", "input", x)
     save("gather", "index", index)
     save("gather", "output", torch.gather(x, 1, index))
+
+    x, w, b = randn(rng, 2, 4, 7, 6), randn(rng, 6, 2, 3, 2), randn(rng, 6)
+    save("conv2d", "input", x)
+    save("conv2d", "weight", w)
+    save("conv2d", "bias", b)
+    save("conv2d", "output", F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2))
+
+    x, w, b = randn(rng, 2, 4, 3, 5), randn(rng, 4, 3, 3, 2), randn(rng, 6)
+    save("conv_transpose2d", "input", x)
+    save("conv_transpose2d", "weight", w)
+    save("conv_transpose2d", "bias", b)
+    save("conv_transpose2d", "output", F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0),
+                                                          output_padding=(1, 2), groups=2))
+
+    x = randn(rng, 2, 3, 7, 6)
+    save("max_pool2d", "input", x)
+    save("max_pool2d", "output", F.max_pool2d(x, kernel_size=(3, 2), stride=(2, 2), padding=(1, 0),
+                                              ceil_mode=True))
+
+    x = randn(rng, 1, 2, 5, 4)
+    save("interpolate", "input", x)
+    save("interpolate", "bilinear_size", F.interpolate(x, size=(7, 3), mode="bilinear", align_corners=False))
+    save("interpolate", "bilinear_corners", F.interpolate(x, size=(9, 6), mode="bilinear", align_corners=True))
+    save("interpolate", "bilinear_scale", F.interpolate(x, scale_factor=(1.7, 2.5), mode="bilinear",
+                                                        align_corners=False))
+    save("interpolate", "nearest_scale", F.interpolate(x, scale_factor=(0.6, 1.5), mode="nearest"))
 
 
 if __name__ == "__main__":
