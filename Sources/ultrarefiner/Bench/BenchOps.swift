@@ -21,6 +21,12 @@ struct BenchOps: ParsableCommand {
     @Option(help: "Row length for softmax and layer norm.")
     var rowLength = 1024
 
+    func validate() throws {
+        guard rowLength > 0, count >= rowLength, count % rowLength == 0, repetitions > 0 else {
+            throw ValidationError("--count must be a positive multiple of --row-length, --repetitions positive")
+        }
+    }
+
     func run() {
         var generator = SeededGenerator(seed: 1)
         let a = Tensor.randn([count / rowLength, rowLength], generator: &generator)
@@ -34,10 +40,8 @@ struct BenchOps: ParsableCommand {
         defer { destination.deallocate() }
         memset(destination, 0, Int(bytes))
         let copy = { Self.time { _ = a.withUnsafeBufferPointer { memcpy(destination, $0.baseAddress!, Int(bytes)) } } }
-        let copySeconds = Self.median(repetitions, copy)
-        let copyRate = 2 * bytes / copySeconds / 1e9
-        print("threads \(Parallelism.threadCount), \(count) floats (\(Int(bytes) >> 20) MB per tensor)")
-        print(Self.padded("memcpy") + String(format: " %8.2f GB/s  (read + write)", copyRate))
+        print("threads \(Parallelism.threadCount), \(count) floats (\(Int(bytes) >> 20) MB per tensor); "
+              + "memcpy timed alternately with each op, counting read + write")
 
         let ops: [(name: String, streams: Double, body: () -> Tensor)] = [
             ("mul", 3, { a * b }),
@@ -57,16 +61,15 @@ struct BenchOps: ParsableCommand {
                 // memcpy is re-timed alternately with the op, so load changes on a shared machine
                 // hit both sides of the ratio alike.
                 var opTimes: [Double] = [], copyTimes: [Double] = []
-                _ = op.body()
-                for _ in 0..<max(repetitions, 1) {
+                for _ in 0..<repetitions {
                     copyTimes.append(copy())
                     opTimes.append(Self.time { _ = op.body() })
                 }
-                let seconds = Self.middle(opTimes), pairedCopy = Self.middle(copyTimes)
+                let seconds = Self.middle(opTimes)
                 let rate = op.streams * bytes / seconds / 1e9
-                let ratio = rate / (2 * bytes / pairedCopy / 1e9)
-                print(Self.padded(op.name) + String(format: " %8.2f GB/s  %5.2f× memcpy  (%.1f ms)",
-                                                    rate, ratio, seconds * 1e3))
+                let copyRate = 2 * bytes / Self.middle(copyTimes) / 1e9
+                print(Self.padded(op.name) + String(format: " %6.2f GB/s  (%.1f ms)   memcpy %6.2f GB/s   ratio %.2f",
+                                                    rate, seconds * 1e3, copyRate, rate / copyRate))
             }
         }
     }
@@ -81,12 +84,6 @@ struct BenchOps: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-
-    /// Median of `repetitions` measurements after one untimed warm-up.
-    static func median(_ repetitions: Int, _ measure: () -> Double) -> Double {
-        _ = measure()
-        return middle((0..<max(repetitions, 1)).map { _ in measure() })
     }
 
     /// The median of samples.
