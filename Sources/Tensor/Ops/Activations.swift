@@ -38,7 +38,9 @@ struct GELUTanhGrad: TernaryFunction {
 
 /// Which GELU PyTorch computes: the exact erf form (default) or `approximate='tanh'`.
 public enum GELUApproximation: Sendable {
+    /// Exact: `x·Φ(x)` with the error function.
     case none
+    /// `0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))`.
     case tanh
 }
 

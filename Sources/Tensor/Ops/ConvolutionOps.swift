@@ -17,22 +17,11 @@ extension Tensor {
                             output: output.pointer, geometry: geometry)
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         return Tensor.recorded(output, inputs: inputs) { [self] g in
-            var grads: [Tensor?] = [nil, nil, nil]
-            if requiresGrad {
-                let inputGrad = Tensor(uninitializedShape: shape)
-                Convolution.backwardInput(outputGrad: g.pointer, weight: weight.pointer,
-                                          inputGrad: inputGrad.pointer, geometry: geometry)
-                grads[0] = inputGrad
-            }
-            if weight.requiresGrad || bias?.requiresGrad == true {
-                let weightGrad = Tensor(uninitializedShape: weight.shape)
-                let biasGrad = bias.map { Tensor(uninitializedShape: $0.shape) }
-                Convolution.backwardWeight(input: pointer, outputGrad: g.pointer, weightGrad: weightGrad.pointer,
-                                           biasGrad: biasGrad?.pointer, geometry: geometry)
-                grads[1] = weightGrad
-                grads[2] = biasGrad
-            }
-            return Array(grads.prefix(inputs.count))
+            convolutionGradients(weight: weight, bias: bias, upstream: g,
+                                 backwardInput: { Convolution.backwardInput(outputGrad: g.pointer, weight: weight.pointer,
+                                                                            inputGrad: $0, geometry: geometry) },
+                                 backwardWeight: { Convolution.backwardWeight(input: pointer, outputGrad: g.pointer, weightGrad: $0,
+                                                                              biasGrad: $1, geometry: geometry) })
         }
     }
 
@@ -55,22 +44,35 @@ extension Tensor {
                                      output: output.pointer, geometry: geometry)
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         return Tensor.recorded(output, inputs: inputs) { [self] g in
-            var grads: [Tensor?] = [nil, nil, nil]
-            if requiresGrad {
-                let inputGrad = Tensor(uninitializedShape: shape)
-                ConvolutionTranspose.backwardInput(outputGrad: g.pointer, weight: weight.pointer,
-                                                   inputGrad: inputGrad.pointer, geometry: geometry)
-                grads[0] = inputGrad
-            }
-            if weight.requiresGrad || bias?.requiresGrad == true {
-                let weightGrad = Tensor(uninitializedShape: weight.shape)
-                let biasGrad = bias.map { Tensor(uninitializedShape: $0.shape) }
-                ConvolutionTranspose.backwardWeight(input: pointer, outputGrad: g.pointer, weightGrad: weightGrad.pointer,
-                                                    biasGrad: biasGrad?.pointer, geometry: geometry)
-                grads[1] = weightGrad
-                grads[2] = biasGrad
-            }
-            return Array(grads.prefix(inputs.count))
+            convolutionGradients(weight: weight, bias: bias, upstream: g,
+                                 backwardInput: { ConvolutionTranspose.backwardInput(outputGrad: g.pointer, weight: weight.pointer,
+                                                                                     inputGrad: $0, geometry: geometry) },
+                                 backwardWeight: { ConvolutionTranspose.backwardWeight(input: pointer, outputGrad: g.pointer,
+                                                                                       weightGrad: $0, biasGrad: $1,
+                                                                                       geometry: geometry) })
         }
+    }
+
+    /// Gradients of a (transposed) convolution `self ⋆ weight + bias`, computing only those
+    /// needed: `backwardInput` fills the input gradient, `backwardWeight` the weight and
+    /// (when non-nil) bias gradients.
+    private func convolutionGradients(
+        weight: Tensor, bias: Tensor?, upstream g: Tensor,
+        backwardInput: (UnsafeMutablePointer<Float>) -> Void,
+        backwardWeight: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+    ) -> [Tensor?] {
+        var inputGrad: Tensor?
+        if requiresGrad {
+            let grad = Tensor(uninitializedShape: shape)
+            backwardInput(grad.pointer)
+            inputGrad = grad
+        }
+        var weightGrad: Tensor?, biasGrad: Tensor?
+        if weight.requiresGrad || bias?.requiresGrad == true {
+            weightGrad = Tensor(uninitializedShape: weight.shape)
+            biasGrad = bias.map { Tensor(uninitializedShape: $0.shape) }
+            backwardWeight(weightGrad!.pointer, biasGrad?.pointer)
+        }
+        return bias == nil ? [inputGrad, weightGrad] : [inputGrad, weightGrad, biasGrad]
     }
 }

@@ -1,8 +1,11 @@
 /// When dropout is active: only in training, or also in evaluation for Monte-Carlo dropout
 /// (repeated stochastic forward passes to estimate uncertainty).
 public enum DropoutMode: Sendable {
+    /// Training: drop.
     case training
+    /// Evaluation: identity.
     case evaluation
+    /// Monte-Carlo dropout: keep dropping in evaluation.
     case monteCarlo
 
     /// Whether elements are dropped in this mode.

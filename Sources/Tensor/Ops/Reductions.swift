@@ -7,7 +7,7 @@ extension Tensor {
         let result = Tensor.recorded(value, inputs: [self]) { [shape] g in
             [g.reshaped(kept).expanded(to: shape)]
         }
-        return keepDims ? result : result.reshaped(shape.indices.filter { !axes.contains($0) }.map { shape[$0] })
+        return keepDims ? result : result.reshaped(shape(dropping: axes))
     }
 
     /// Sum over one axis.
@@ -47,7 +47,7 @@ extension Tensor {
             let ties = hits.sum(axes: axes, keepDims: true)
             return [hits * (g.reshaped(value.shape) / ties)]
         }
-        return keepDims ? result : result.reshaped(shape.indices.filter { !axes.contains($0) }.map { shape[$0] })
+        return keepDims ? result : result.reshaped(shape(dropping: axes))
     }
 
     /// Variance over `axes` (all when nil), as `torch.var`: divides by n − 1 when `unbiased`
@@ -62,5 +62,10 @@ extension Tensor {
     /// Variance over one axis.
     public func variance(axis: Int, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
         variance(axes: [axis], unbiased: unbiased, keepDims: keepDims)
+    }
+
+    /// `shape` without the given axes (the result shape of a reduction without `keepDims`).
+    private func shape(dropping axes: [Int]) -> [Int] {
+        shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
     }
 }
