@@ -99,16 +99,22 @@ def max_pool_case(rng, name, n, c, h, w, k, stride=None, pad=0, dilation=1, ceil
             "ceilMode": ceil_mode}
 
 
-def interpolate_case(rng, name, n, c, h, w, out_h, out_w, mode, align_corners=None):
+def interpolate_case(rng, name, n, c, h, w, out_h, out_w, mode, align_corners=None, scale=None):
     x = torch.tensor(rng.standard_normal((n, c, h, w)), dtype=torch.float32, requires_grad=True)
-    y = F.interpolate(x, size=(out_h, out_w), mode=mode, align_corners=align_corners)
+    if scale is None:
+        y = F.interpolate(x, size=(out_h, out_w), mode=mode, align_corners=align_corners)
+    else:
+        # PyTorch then computes source coordinates from 1/scale, not from the size ratio.
+        y = F.interpolate(x, scale_factor=scale, mode=mode, align_corners=align_corners,
+                          recompute_scale_factor=False)
+        assert tuple(y.shape[2:]) == (out_h, out_w), y.shape
     g = torch.tensor(rng.standard_normal(tuple(y.shape)), dtype=torch.float32)
     y.backward(g)
     arrays = [save(name, "input", x.detach()), save(name, "output", y.detach()),
               save(name, "output_grad", g), save(name, "input_grad", x.grad)]
     return {"name": name, "kind": "interpolate", "arrays": arrays, "batch": n, "channels": c,
             "inHeight": h, "inWidth": w, "outHeight": out_h, "outWidth": out_w, "mode": mode,
-            "alignCorners": bool(align_corners)}
+            "alignCorners": bool(align_corners), "scaleH": scale and scale[0], "scaleW": scale and scale[1]}
 
 
 def main():
@@ -147,6 +153,9 @@ def main():
         interpolate_case(rng, "interp_bilinear_down_aligned", 1, 2, 9, 8, 4, 5, "bilinear", align_corners=True),
         interpolate_case(rng, "interp_nearest_up", 1, 2, 3, 4, 7, 9, "nearest"),
         interpolate_case(rng, "interp_nearest_down", 1, 2, 9, 8, 4, 3, "nearest"),
+        interpolate_case(rng, "interp_bilinear_scale_factor", 1, 2, 6, 4, 10, 9, "bilinear",
+                         align_corners=False, scale=(1.7, 2.3)),
+        interpolate_case(rng, "interp_nearest_scale_factor", 1, 2, 7, 5, 9, 6, "nearest", scale=(1.4, 1.3)),
     ]
     (OUT / "cases.json").write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {OUT}")

@@ -100,3 +100,13 @@ func interpolationGradientsMatchFiniteDifferences(resize: ResizeCase) {
     #expect(FiniteDifference.maxScaledError(resize.bilinearBackward(r), bilinear) < 1e-5)
     #expect(FiniteDifference.maxScaledError(resize.nearestBackward(r), nearest) < 1e-5)
 }
+
+@Test func interpolationBackwardOfAnEmptyBatchTouchesNothing() {
+    // An empty batch may hand over buffers without a base address; unwrapping one would trap
+    // (and crash the test run), so returning normally is the whole check.
+    let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
+    let nowhere = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
+    Interpolation.bilinearBackward(outputGrad: none, planes: 0, inH: 3, inW: 3, outH: 6, outW: 6,
+                                   alignCorners: false, into: nowhere)
+    Interpolation.nearestBackward(outputGrad: none, planes: 0, inH: 3, inW: 3, outH: 6, outW: 6, into: nowhere)
+}

@@ -33,8 +33,9 @@ enum KernelTestData {
     }
 
     /// Largest |actual - expected| relative to the largest |expected| (at least 1).
+    /// Arrays of different sizes are infinitely far apart, so a wrong shape fails the test.
     static func maxScaledError(_ actual: [Float], _ expected: [Float]) -> Float {
-        precondition(actual.count == expected.count, "size \(actual.count) vs \(expected.count)")
+        guard actual.count == expected.count else { return .infinity }
         var scale: Float = 1, error: Float = 0
         for i in expected.indices {
             scale = max(scale, abs(expected[i]))
@@ -126,7 +127,7 @@ enum FiniteDifference {
 
     /// Largest |analytic - numeric| relative to the largest |numeric| (at least 1).
     static func maxScaledError(_ analytic: [Float], _ numeric: [Double]) -> Double {
-        precondition(analytic.count == numeric.count)
+        guard analytic.count == numeric.count else { return .infinity }
         var scale = 1.0, error = 0.0
         for i in numeric.indices {
             scale = max(scale, abs(numeric[i]))

@@ -2,7 +2,9 @@
 /// tap's input value at every output position (zero where the tap falls into padding).
 ///
 /// Rows are ordered (channel, kernel row, kernel column), matching PyTorch's weight layout,
-/// so a group's rows are a contiguous block and a convolution is one GEMM per group.
+/// so a group's rows are a contiguous block and a convolution is one GEMM per group. The
+/// matrix can be built for a band of output rows at a time (its columns are then that band's
+/// output positions), which bounds its memory on large images.
 struct ColumnLayout: Sendable, Equatable {
     var channels, height, width: Int
     var kernelHeight, kernelWidth, strideH, strideW, padH, padW, dilationH, dilationW: Int
@@ -28,74 +30,81 @@ struct ColumnLayout: Sendable, Equatable {
         return min(start, end)..<end
     }
 
-    /// Writes the `rows × columns` column matrix of `image` (channels × height × width) into `columns`.
-    func lower(_ image: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>) {
+    /// Writes the column matrix of `image` (channels × height × width) for the output rows in
+    /// `band` into `matrix` (`rows × band.count·outWidth`). Rows are independent, so they are
+    /// split across threads one tap at a time, which balances even a 3-channel stem.
+    func lower(_ image: UnsafePointer<Float>, outputRows band: Range<Int>,
+               into matrix: UnsafeMutablePointer<Float>) {
         let layout = self
-        Parallelism.forEach(channels, costPerItem: taps * columns) { channelRange in
-            for channel in channelRange {
-                layout.lowerChannel(image + channel * layout.planeSize,
-                                    into: matrix + channel * layout.taps * layout.columns)
+        let rowLength = band.count * outWidth
+        Parallelism.forEach(rows, costPerItem: rowLength) { rowRange in
+            for row in rowRange {
+                let tap = row % layout.taps
+                layout.lowerRow(of: image + (row / layout.taps) * layout.planeSize,
+                                kernelRow: tap / layout.kernelWidth, kernelColumn: tap % layout.kernelWidth,
+                                outputRows: band, into: matrix + row * rowLength)
             }
         }
     }
 
-    private func lowerChannel(_ plane: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>) {
+    private func lowerRow(of plane: UnsafePointer<Float>, kernelRow ki: Int, kernelColumn kj: Int,
+                          outputRows band: Range<Int>, into row: UnsafeMutablePointer<Float>) {
+        let offset = kj * dilationW - padW
+        let valid = validOutputColumns(offset: offset)
+        for oh in band {
+            let destination = row + (oh - band.lowerBound) * outWidth
+            let ih = oh * strideH - padH + ki * dilationH
+            guard ih >= 0 && ih < height else {
+                destination.update(repeating: 0, count: outWidth)
+                continue
+            }
+            destination.update(repeating: 0, count: valid.lowerBound)
+            (destination + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
+            let source = plane + ih * width + offset
+            if strideW == 1 {
+                (destination + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+            } else {
+                for ow in valid { destination[ow] = source[ow * strideW] }
+            }
+        }
+    }
+
+    /// The adjoint of `lower`: adds each value of a band's column matrix back into `image` at
+    /// the input position it was read from (the caller zeroes `image` before the first band).
+    ///
+    /// It gathers per image row rather than scattering per matrix row, so every thread writes
+    /// only its own image rows and the work splits evenly however few channels there are.
+    func accumulate(_ matrix: UnsafePointer<Float>, outputRows band: Range<Int>,
+                    into image: UnsafeMutablePointer<Float>) {
+        let layout = self
+        let channelSize = taps * band.count * outWidth
+        Parallelism.forEach(channels * height, costPerItem: kernelHeight * width) { imageRows in
+            for imageRow in imageRows {
+                layout.accumulateRow(imageRow % layout.height, outputRows: band,
+                                     from: matrix + (imageRow / layout.height) * channelSize,
+                                     into: image + imageRow * layout.width)
+            }
+        }
+    }
+
+    /// Adds into input row `ih` every band value read from it: for each kernel row whose stride
+    /// grid passes through `ih` within the band, the matching output row of each kernel column.
+    private func accumulateRow(_ ih: Int, outputRows band: Range<Int>, from channelRows: UnsafePointer<Float>,
+                               into destination: UnsafeMutablePointer<Float>) {
+        let rowLength = band.count * outWidth
         for ki in 0..<kernelHeight {
+            let shifted = ih + padH - ki * dilationH
+            guard shifted >= 0 && shifted % strideH == 0 && band.contains(shifted / strideH) else { continue }
+            let bandRow = shifted / strideH - band.lowerBound
             for kj in 0..<kernelWidth {
-                let row = rows + (ki * kernelWidth + kj) * columns
                 let offset = kj * dilationW - padW
                 let valid = validOutputColumns(offset: offset)
-                for oh in 0..<outHeight {
-                    let destination = row + oh * outWidth
-                    let ih = oh * strideH - padH + ki * dilationH
-                    guard ih >= 0 && ih < height else {
-                        destination.update(repeating: 0, count: outWidth)
-                        continue
-                    }
-                    destination.update(repeating: 0, count: valid.lowerBound)
-                    (destination + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
-                    let source = plane + ih * width + offset
-                    if strideW == 1 {
-                        (destination + valid.lowerBound).update(from: source + valid.lowerBound,
-                                                                count: valid.count)
-                    } else {
-                        for ow in valid { destination[ow] = source[ow * strideW] }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The adjoint of `lower`: overwrites `image` with the sum, over all taps, of each column
-    /// value added back at the input position it was read from.
-    func accumulate(_ matrix: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
-        let layout = self
-        // Each channel's rows only touch that channel's plane, so channels are independent.
-        Parallelism.forEach(channels, costPerItem: taps * columns) { channelRange in
-            for channel in channelRange {
-                layout.accumulateChannel(matrix + channel * layout.taps * layout.columns,
-                                         into: image + channel * layout.planeSize)
-            }
-        }
-    }
-
-    private func accumulateChannel(_ rows: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
-        plane.update(repeating: 0, count: planeSize)
-        for ki in 0..<kernelHeight {
-            for kj in 0..<kernelWidth {
-                let row = rows + (ki * kernelWidth + kj) * columns
-                let offset = kj * dilationW - padW
-                let valid = validOutputColumns(offset: offset)
-                for oh in 0..<outHeight {
-                    let ih = oh * strideH - padH + ki * dilationH
-                    guard ih >= 0 && ih < height else { continue }
-                    let source = row + oh * outWidth
-                    let destination = plane + ih * width + offset
-                    if strideW == 1 {
-                        for ow in valid { destination[ow] += source[ow] }
-                    } else {
-                        for ow in valid { destination[ow * strideW] += source[ow] }
-                    }
+                let source = channelRows + (ki * kernelWidth + kj) * rowLength + bandRow * outWidth
+                let target = destination + offset
+                if strideW == 1 {
+                    for ow in valid { target[ow] += source[ow] }
+                } else {
+                    for ow in valid { target[ow * strideW] += source[ow] }
                 }
             }
         }

@@ -1,7 +1,9 @@
 /// Geometry of a 2-D convolution: NCHW input, weight (outChannels, inChannels/groups, kH, kW)
 /// as in PyTorch's `Conv2d`.
 public struct Conv2DGeometry: Sendable, Equatable {
+    /// Tensor sizes: input (batch, inChannels, inHeight, inWidth), kernel taps, output channels.
     public var batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth: Int
+    /// PyTorch's `stride`, `padding` (zeros, both sides), `dilation` and `groups`.
     public var strideH, strideW, padH, padW, dilationH, dilationW, groups: Int
 
     /// Describes one convolution; the defaults are PyTorch's (stride 1, no padding, no dilation,
@@ -66,8 +68,11 @@ public struct Conv2DGeometry: Sendable, Equatable {
 /// Transposed convolution as PyTorch's `ConvTranspose2d`: NCHW input, weight
 /// (inChannels, outChannels/groups, kH, kW), with `outputPadding` extending one side of the output.
 public struct ConvTranspose2DGeometry: Sendable, Equatable {
+    /// Tensor sizes: input (batch, inChannels, inHeight, inWidth), kernel taps, output channels.
     public var batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth: Int
+    /// PyTorch's `stride`, `padding` (trimmed from both sides) and `output_padding` (added at the end).
     public var strideH, strideW, padH, padW, outputPaddingH, outputPaddingW: Int
+    /// PyTorch's `dilation` and `groups`.
     public var dilationH, dilationW, groups: Int
 
     /// Describes one transposed convolution; the defaults are PyTorch's.

@@ -101,6 +101,7 @@ public enum Interpolation {
                                         into inputGrad: UnsafeMutableBufferPointer<Float>) {
         precondition(outputGrad.count >= planes * outH * outW, "bilinearBackward: outputGrad too small")
         precondition(inputGrad.count >= planes * inH * inW, "bilinearBackward: inputGrad too small")
+        guard planes > 0 else { return }
         let ys = linearAxis(input: inH, output: outH, alignCorners: alignCorners,
                             scaleFactor: scaleFactors?.h)
         let xs = linearAxis(input: inW, output: outW, alignCorners: alignCorners,
@@ -160,6 +161,7 @@ public enum Interpolation {
                                        into inputGrad: UnsafeMutableBufferPointer<Float>) {
         precondition(outputGrad.count >= planes * outH * outW, "nearestBackward: outputGrad too small")
         precondition(inputGrad.count >= planes * inH * inW, "nearestBackward: inputGrad too small")
+        guard planes > 0 else { return }
         let ys = nearestIndices(input: inH, output: outH, scaleFactor: scaleFactors?.h)
         let xs = nearestIndices(input: inW, output: outW, scaleFactor: scaleFactors?.w)
         let source = outputGrad.baseAddress!, destination = inputGrad.baseAddress!

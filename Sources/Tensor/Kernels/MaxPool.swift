@@ -1,7 +1,10 @@
 /// Geometry of 2-D max pooling over NCHW planes, as PyTorch's `MaxPool2d`.
 public struct MaxPool2DGeometry: Sendable, Equatable {
+    /// Input planes (batch × channels of inHeight × inWidth) and the window size.
     public var batch, channels, inHeight, inWidth, kernelHeight, kernelWidth: Int
+    /// PyTorch's `stride`, `padding` (acts as -inf) and `dilation`.
     public var strideH, strideW, padH, padW, dilationH, dilationW: Int
+    /// PyTorch's `ceil_mode`: count a last, partial window.
     public var ceilMode: Bool
 
     /// Describes one pooling; as in PyTorch, the stride defaults to the kernel size.

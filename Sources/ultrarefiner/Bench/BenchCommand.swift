@@ -5,6 +5,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: print throughput and ratios measured on this machine in one run.",
         subcommands: [
+            BenchKernels.self,
             BenchOps.self,
         ]
     )
