@@ -9,6 +9,8 @@ struct UltraRefiner: ParsableCommand {
         version: UltraRefinerVersion.string,
         subcommands: [
             Bench.self,
+            PrepareCommand.self,
+            PhantomCommand.self,
         ]
     )
 }
