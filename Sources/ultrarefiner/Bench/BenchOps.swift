@@ -39,9 +39,7 @@ struct BenchOps: ParsableCommand {
         let destination = UnsafeMutableRawPointer.allocate(byteCount: Int(bytes), alignment: 64)
         defer { destination.deallocate() }
         memset(destination, 0, Int(bytes))
-        let copy = { Self.time { _ = a.withUnsafeBufferPointer { memcpy(destination, $0.baseAddress!, Int(bytes)) } } }
-        print("threads \(Parallelism.threadCount), \(count) floats (\(Int(bytes) >> 20) MB per tensor); "
-              + "memcpy timed alternately with each op, counting read + write")
+        let copy = { _ = a.withUnsafeBufferPointer { memcpy(destination, $0.baseAddress!, Int(bytes)) } }
 
         let ops: [(name: String, streams: Double, body: () -> Tensor)] = [
             ("mul", 3, { a * b }),
@@ -53,41 +51,27 @@ struct BenchOps: ParsableCommand {
             ("layer norm (rows)", 2, { a.layerNorm(weight: gamma, bias: beta) }),
             ("sum", 1, { a.sum() }),
         ]
+        print("threads \(Parallelism.threadCount), \(count) floats (\(Int(bytes) >> 20) MB per tensor)")
+        let table = BenchTable(columns: [("op", 20), ("ms", 8), ("GB/s", 8), ("memcpy GB/s", 12), ("ratio", 6)])
+        table.printHeader()
         noGrad {
             // One untimed pass over every op first, so the heap already holds blocks of every
             // size and the worker threads are up when the first op is timed.
             for op in ops { _ = op.body() }
             for op in ops {
-                // memcpy is re-timed alternately with the op, so load changes on a shared machine
-                // hit both sides of the ratio alike.
-                var opTimes: [Double] = [], copyTimes: [Double] = []
-                for _ in 0..<repetitions {
-                    copyTimes.append(copy())
-                    opTimes.append(Self.time { _ = op.body() })
-                }
-                let seconds = Self.middle(opTimes)
-                let rate = op.streams * bytes / seconds / 1e9
-                let copyRate = 2 * bytes / Self.middle(copyTimes) / 1e9
-                print(Self.padded(op.name) + String(format: " %6.2f GB/s  (%.1f ms)   memcpy %6.2f GB/s   ratio %.2f",
-                                                    rate, seconds * 1e3, copyRate, rate / copyRate))
+                let times = BenchTiming.interleavedMedians(repetitions: repetitions, reference: copy,
+                                                           candidate: { _ = op.body() })
+                let rate = op.streams * bytes / times.candidate / 1e9
+                let copyRate = 2 * bytes / times.reference / 1e9
+                table.printRow([op.name, Self.format(times.candidate * 1e3, 1), Self.format(rate, 2),
+                                Self.format(copyRate, 2), Self.format(rate / copyRate, 2)])
             }
         }
+        print("(GB/s counts each op's compulsory reads and writes; memcpy counts read + write and is "
+              + "timed alternately with each op; medians of \(repetitions) runs)")
     }
 
-    /// The name left-aligned in a fixed-width column.
-    static func padded(_ name: String) -> String {
-        name.padding(toLength: 20, withPad: " ", startingAt: 0)
-    }
-
-    /// Wall time of one call.
-    static func time(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-
-    /// The median of samples.
-    static func middle(_ samples: [Double]) -> Double {
-        samples.sorted()[samples.count / 2]
+    private static func format(_ value: Double, _ decimals: Int) -> String {
+        String(format: "%.\(decimals)f", value)
     }
 }
