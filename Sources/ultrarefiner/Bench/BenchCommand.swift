@@ -7,6 +7,7 @@ struct Bench: ParsableCommand {
         subcommands: [
             BenchSimulate.self,
             BenchKernels.self,
+            BenchOps.self,
         ]
     )
 }

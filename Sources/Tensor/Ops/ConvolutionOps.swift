@@ -1,0 +1,78 @@
+extension Tensor {
+    /// 2-D convolution of NCHW input (`F.conv2d`): weight `(out, in/groups, kH, kW)`,
+    /// optional bias `(out)`.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
+                       dilation: Size2D = 1, groups: Int = 1) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4, "conv2d needs NCHW input and a rank-4 weight")
+        precondition(weight.shape[1] * groups == shape[1],
+                     "conv2d: weight \(weight.shape) with \(groups) groups does not fit \(shape[1]) input channels")
+        precondition(bias.map { $0.shape == [weight.shape[0]] } ?? true, "conv2d bias must have shape [\(weight.shape[0])]")
+        let geometry = Conv2DGeometry(
+            batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
+            outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            strideH: stride.h, strideW: stride.w, padH: padding.h, padW: padding.w,
+            dilationH: dilation.h, dilationW: dilation.w, groups: groups)
+        let output = Tensor(uninitializedShape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
+        Convolution.forward(input: pointer, weight: weight.pointer, bias: bias?.pointer,
+                            output: output.pointer, geometry: geometry)
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        return Tensor.recorded(output, inputs: inputs) { [self] g in
+            convolutionGradients(weight: weight, bias: bias, upstream: g,
+                                 backwardInput: { Convolution.backwardInput(outputGrad: g.pointer, weight: weight.pointer,
+                                                                            inputGrad: $0, geometry: geometry) },
+                                 backwardWeight: { Convolution.backwardWeight(input: pointer, outputGrad: g.pointer, weightGrad: $0,
+                                                                              biasGrad: $1, geometry: geometry) })
+        }
+    }
+
+    /// 2-D transposed convolution of NCHW input (`F.conv_transpose2d`): weight
+    /// `(in, out/groups, kH, kW)`, optional bias `(out)`.
+    public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
+                                outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4 && weight.shape[0] == shape[1],
+                     "convTranspose2d needs NCHW input and a weight whose first extent is \(shape[1])")
+        let outChannels = weight.shape[1] * groups
+        precondition(bias.map { $0.shape == [outChannels] } ?? true, "convTranspose2d bias must have shape [\(outChannels)]")
+        let geometry = ConvTranspose2DGeometry(
+            batch: shape[0], inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
+            outChannels: outChannels, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            strideH: stride.h, strideW: stride.w, padH: padding.h, padW: padding.w,
+            outputPaddingH: outputPadding.h, outputPaddingW: outputPadding.w,
+            dilationH: dilation.h, dilationW: dilation.w, groups: groups)
+        let output = Tensor(uninitializedShape: [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth])
+        ConvolutionTranspose.forward(input: pointer, weight: weight.pointer, bias: bias?.pointer,
+                                     output: output.pointer, geometry: geometry)
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        return Tensor.recorded(output, inputs: inputs) { [self] g in
+            convolutionGradients(weight: weight, bias: bias, upstream: g,
+                                 backwardInput: { ConvolutionTranspose.backwardInput(outputGrad: g.pointer, weight: weight.pointer,
+                                                                                     inputGrad: $0, geometry: geometry) },
+                                 backwardWeight: { ConvolutionTranspose.backwardWeight(input: pointer, outputGrad: g.pointer,
+                                                                                       weightGrad: $0, biasGrad: $1,
+                                                                                       geometry: geometry) })
+        }
+    }
+
+    /// Gradients of a (transposed) convolution `self ⋆ weight + bias`, computing only those
+    /// needed: `backwardInput` fills the input gradient, `backwardWeight` the weight and
+    /// (when non-nil) bias gradients.
+    private func convolutionGradients(
+        weight: Tensor, bias: Tensor?, upstream g: Tensor,
+        backwardInput: (UnsafeMutablePointer<Float>) -> Void,
+        backwardWeight: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+    ) -> [Tensor?] {
+        var inputGrad: Tensor?
+        if requiresGrad {
+            let grad = Tensor(uninitializedShape: shape)
+            backwardInput(grad.pointer)
+            inputGrad = grad
+        }
+        var weightGrad: Tensor?, biasGrad: Tensor?
+        if weight.requiresGrad || bias?.requiresGrad == true {
+            weightGrad = Tensor(uninitializedShape: weight.shape)
+            biasGrad = bias.map { Tensor(uninitializedShape: $0.shape) }
+            backwardWeight(weightGrad!.pointer, biasGrad?.pointer)
+        }
+        return bias == nil ? [inputGrad, weightGrad] : [inputGrad, weightGrad, biasGrad]
+    }
+}

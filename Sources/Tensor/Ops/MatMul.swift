@@ -1,0 +1,69 @@
+extension Tensor {
+    /// `op(a[i]) · op(b[i])` for every batch `i` of two rank-3 tensors, where `op` transposes
+    /// the last two axes when asked. Transposition is a BLAS flag, never a copy.
+    static func gemm(_ a: Tensor, transposed ta: Bool, _ b: Tensor, transposed tb: Bool) -> Tensor {
+        precondition(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "gemm needs equal-batch rank-3 operands")
+        let batch = a.shape[0]
+        let m = ta ? a.shape[2] : a.shape[1], k = ta ? a.shape[1] : a.shape[2]
+        let n = tb ? b.shape[1] : b.shape[2]
+        precondition((tb ? b.shape[2] : b.shape[1]) == k, "matmul inner extents differ: \(a.shape) · \(b.shape)")
+        let result = Tensor(uninitializedShape: [batch, m, n])
+        Gemm.multiplyBatched(batch: batch, transposeA: ta, transposeB: tb, m: m, n: n, k: k,
+                             a: a.pointer, strideA: a.shape[1] * a.shape[2],
+                             b: b.pointer, strideB: b.shape[1] * b.shape[2],
+                             c: result.pointer, strideC: m * n)
+        return result
+    }
+
+    /// Differentiable `op(a) · op(b)` on equal-batch rank-3 tensors; each gradient is one more
+    /// GEMM with adjusted transpose flags.
+    static func batchedMatmul(_ a: Tensor, transposed ta: Bool = false, _ b: Tensor, transposed tb: Bool = false) -> Tensor {
+        let value = gemm(a, transposed: ta, b, transposed: tb)
+        return recorded(value, inputs: [a, b]) { g in
+            let gradA: Tensor? = !a.requiresGrad ? nil
+                : ta ? gemm(b, transposed: tb, g, transposed: true) : gemm(g, transposed: false, b, transposed: !tb)
+            let gradB: Tensor? = !b.requiresGrad ? nil
+                : tb ? gemm(g, transposed: true, a, transposed: ta) : gemm(a, transposed: !ta, g, transposed: false)
+            return [gradA, gradB]
+        }
+    }
+
+    /// Matrix product with `torch.matmul` semantics: 1-D operands are promoted and the added
+    /// axis removed again; batch axes broadcast. A 2-D right operand is shared across the
+    /// left operand's batch in a single GEMM.
+    public func matmul(_ other: Tensor) -> Tensor {
+        precondition(rank >= 1 && other.rank >= 1, "matmul needs operands of rank ≥ 1")
+        let a = rank == 1 ? unsqueezed(0) : self
+        let b = other.rank == 1 ? other.unsqueezed(1) : other
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
+        precondition(b.shape[b.rank - 2] == k, "matmul: shapes \(shape) and \(other.shape) do not align")
+        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
+        var product: Tensor
+        if bBatch.isEmpty {
+            let rows = aBatch.reduce(1, *) * m
+            product = Tensor.batchedMatmul(a.reshaped([1, rows, k]), b.reshaped([1, k, n])).reshaped(aBatch + [m, n])
+        } else {
+            let batch = broadcastShape(aBatch, bBatch)
+            let flat = batch.reduce(1, *)
+            let left = a.expanded(to: batch + [m, k]).reshaped([flat, m, k])
+            let right = b.expanded(to: batch + [k, n]).reshaped([flat, k, n])
+            product = Tensor.batchedMatmul(left, right).reshaped(batch + [m, n])
+        }
+        if rank == 1 { product = product.squeezed(-2) }
+        if other.rank == 1 { product = product.squeezed(-1) }
+        return product
+    }
+
+    /// `self · weightᵀ + bias` over the last axis, with PyTorch's `(out, in)` weight layout.
+    public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(weight.rank == 2 && shape.last == weight.shape[1],
+                     "linear: input \(shape) does not match weight \(weight.shape)")
+        let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+        let rows = count / Swift.max(inFeatures, 1)
+        let product = Tensor.batchedMatmul(reshaped([1, rows, inFeatures]), transposed: false,
+                                           weight.reshaped([1, outFeatures, inFeatures]), transposed: true)
+            .reshaped(Array(shape.dropLast()) + [outFeatures])
+        guard let bias else { return product }
+        return product + bias
+    }
+}
