@@ -11,10 +11,20 @@ NAME.png go the pixels the Swift reader must return, as numpy arrays in planar C
 When Pillow is installed, every 8-bit expectation is also checked against Pillow's own decoding
 of the file (and its convert("L")), which validates both the encoder and the expectations.
 
+NPY/NPZ: arrays written by numpy itself (np.save, np.lib.format.write_array with forced
+versions, np.savez, np.savez_compressed) in every supported dtype, 0-d/1-d/3-d/empty shapes,
+Fortran order and big-endian. npy_manifest.json records under "npy" each file, under "npz"
+each archive's members: dtype, shape, values (as float64, exact for these arrays) and the
+little-endian C-order bytes as hex, i.e. what the Swift reader must produce. npy_unsupported_*.npy hold dtypes the
+reader must refuse; np_save_*.npy are the byte-exact reference for our writer.
+
 Run from the repository root:  python3 tools/make_format_fixtures.py
 """
+import io
+import json
 import struct
 import warnings
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -201,11 +211,149 @@ def write_png_bomb():
     (OUT / "bomb_20000x20000.png").write_bytes(data)
 
 
+# ---------------------------------------------------------------------------------------------
+# NPY / NPZ
+
+DTYPE_NAMES = {
+    "b1": "bool", "i1": "int8", "u1": "uint8", "i2": "int16", "u2": "uint16", "i4": "int32",
+    "u4": "uint32", "i8": "int64", "u8": "uint64", "f2": "float16", "f4": "float32", "f8": "float64",
+}
+
+
+def expectation(array):
+    """What NPY.read must return: dtype name, shape, values and little-endian C-order bytes."""
+    little = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"))
+    return {
+        "dtype": DTYPE_NAMES[array.dtype.str[1:]],
+        "shape": list(array.shape),
+        "values": [float(v) for v in little.astype(np.float64).ravel()],
+        "hex": little.tobytes().hex(),
+    }
+
+
+def dtype_examples():
+    """One 3x4 array per dtype, with negative, extreme and (for floats) subnormal values."""
+    base = np.arange(12).reshape(3, 4)
+    arrays = {"b1": base % 3 == 0}
+    for code in ["i1", "i2", "i4", "i8"]:
+        info = np.iinfo(code)
+        a = (base - 5).astype(code)
+        a[2, 2], a[2, 3] = info.min, info.max
+        arrays[code] = a
+    for code in ["u1", "u2", "u4", "u8"]:
+        a = base.astype(code)
+        a[2, 3] = np.iinfo(code).max if code != "u8" else 2**53  # exact as a float64
+        arrays[code] = a
+    for code in ["f2", "f4", "f8"]:
+        info = np.finfo(code)
+        a = (base * 0.5 - 2).astype(code)
+        a[2, 1], a[2, 2], a[2, 3] = info.max, info.smallest_subnormal, -info.tiny
+        arrays[code] = a
+    return {f"npy_{DTYPE_NAMES[code]}": a.astype("<" + code if code[1] != "1" else code) for code, a in arrays.items()}
+
+
+def write_npy(name, array, version=None):
+    with open(OUT / f"{name}.npy", "wb") as f:
+        np.lib.format.write_array(f, array, version=version, allow_pickle=False)
+
+
+def write_npy_fixtures(manifest):
+    cases = dtype_examples()
+    cases.update({
+        "npy_scalar_0d": np.array(3.25, dtype="<f8"),
+        "npy_vector_1d": np.arange(5, dtype="<i8") - 2,
+        "npy_cube_3d": (np.arange(24, dtype="<f4") * 0.5).reshape(2, 3, 4),
+        "npy_empty_0x3": np.zeros((0, 3), dtype="<f4"),
+        "npy_empty_2x0x4": np.zeros((2, 0, 4), dtype="|u1"),
+        "npy_fortran_f8": np.asfortranarray((np.arange(24) * 1.5).reshape(2, 3, 4)),
+        "npy_fortran_i2": np.asfortranarray((np.arange(15, dtype="<i2") - 7).reshape(3, 5)),
+        "npy_bigendian_f4": (np.arange(6, dtype=">f4") / 3).reshape(2, 3),
+        "npy_bigendian_i8": np.array([-(2**40), -1, 0, 1, 2**40], dtype=">i8"),
+        "npy_bigendian_u2": np.array([1, 258, 65535], dtype=">u2"),
+        "npy_bigendian_fortran_f8": np.asfortranarray(np.arange(6, dtype=">f8").reshape(2, 3) - 2.5),
+    })
+    for name, array in cases.items():
+        write_npy(name, array)
+        manifest["npy"][f"{name}.npy"] = expectation(array)
+    versions = {"npy_v2_header": (2, 0), "npy_v3_header": (3, 0)}
+    for name, version in versions.items():
+        array = np.arange(6, dtype="<f4").reshape(2, 3) - 1
+        write_npy(name, array, version=version)
+        manifest["npy"][f"{name}.npy"] = expectation(array)
+    if not all(fortran_flag(OUT / f"{n}.npy") for n in cases if "fortran" in n):
+        raise SystemExit("numpy did not write Fortran-order files")
+
+
+def fortran_flag(path):
+    with open(path, "rb") as f:
+        np.lib.format.read_magic(f)  # all of these are version 1.0
+        return np.lib.format.read_array_header_1_0(f)[1]
+
+
+def write_unsupported_npy():
+    """Files the reader must refuse, naming the dtype."""
+    np.save(OUT / "npy_unsupported_object.npy", np.array([1, "a", None], dtype=object), allow_pickle=True)
+    np.save(OUT / "npy_unsupported_unicode.npy", np.array(["ab", "cde"]))
+    np.save(OUT / "npy_unsupported_structured.npy", np.zeros(2, dtype=[("a", "<i4"), ("b", "<f8")]))
+    np.save(OUT / "npy_unsupported_complex.npy", np.zeros(2, dtype="<c8"))
+
+
+def write_writer_references():
+    """np.save output our writer must reproduce byte for byte."""
+    np.save(OUT / "np_save_f4_3x4.npy", (np.arange(12, dtype=np.float32) * 0.5).reshape(3, 4))
+    np.save(OUT / "np_save_bool_5.npy", np.array([True, False, False, True, True]))
+    np.save(OUT / "np_save_u1_2x3x4.npy", np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
+    np.save(OUT / "np_save_i8_0d.npy", np.array(-7, dtype=np.int64))
+    np.save(OUT / "np_save_f8_0x2.npy", np.zeros((0, 2)))
+
+
+def npz_members():
+    return {
+        "image": (np.arange(12, dtype="<f4") / 7).reshape(1, 3, 4),
+        "label": np.array([0, 1, 1, 0], dtype="|u1"),
+        "count": np.array(42, dtype="<i8"),
+        "flags": np.array([True, False]),
+        "nothing": np.zeros((0,), dtype="<f8"),
+        "wide": np.asfortranarray((np.arange(60, dtype="<f8") - 30).reshape(3, 4, 5)),
+    }
+
+
+def write_npz_fixtures(manifest):
+    members = npz_members()
+    np.savez(OUT / "npz_stored.npz", **members)
+    np.savez_compressed(OUT / "npz_compressed.npz", **members)
+    for name in ["npz_stored.npz", "npz_compressed.npz"]:
+        manifest["npz"][name] = {key: expectation(value) for key, value in members.items()}
+        with zipfile.ZipFile(OUT / name) as archive:  # numpy forces zip64 headers; keep it so
+            methods = {info.compress_type for info in archive.infolist()}
+        want = zipfile.ZIP_STORED if name == "npz_stored.npz" else zipfile.ZIP_DEFLATED
+        if methods != {want}:
+            raise SystemExit(f"{name}: unexpected compression {methods}")
+
+    # An archive whose second member is not an NPY array.
+    good = io.BytesIO()
+    np.lib.format.write_array(good, np.arange(3, dtype="<i8"))
+    with zipfile.ZipFile(OUT / "npz_bad_member.npz", "w") as archive:
+        # A fixed timestamp keeps the file identical from run to run, as numpy's own are.
+        stamp = (1980, 1, 1, 0, 0, 0)
+        archive.writestr(zipfile.ZipInfo("fine.npy", stamp), good.getvalue())
+        archive.writestr(zipfile.ZipInfo("broken.npy", stamp), b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261124)
     write_png_fixtures(rng)
     write_png_bomb()
+    manifest = {"npy": {}, "npz": {}}
+    write_npy_fixtures(manifest)
+    write_npz_fixtures(manifest)
+    write_unsupported_npy()
+    write_writer_references()
+    with open(OUT / "npy_manifest.json", "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"NPY/NPZ fixtures written; {len(manifest['npy'])} npy and {len(manifest['npz'])} npz entries in npy_manifest.json")
 
 
 if __name__ == "__main__":

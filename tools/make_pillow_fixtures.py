@@ -14,9 +14,10 @@ rng = np.random.RandomState(7)
 cases = {
     "gray_up": ((37, 53), (80, 121)),        # upscale, both axes
     "gray_down": ((64, 90), (23, 17)),       # strong downscale: antialiasing support > 1
-    "gray_mixed": ((40, 30), (25, 71)),      # down in one axis, up in the other
+    "gray_mixed": ((40, 30), (25, 71)),      # down in one axis, up in the other (vertical pass first)
     "gray_width_only": ((20, 33), (20, 50)), # height unchanged: the vertical pass is skipped
     "rgb_down": ((45, 61), (30, 20)),
+    "gray_tall_down": ((90, 30), (20, 25)),   # height shrinks >2x more pixels than width: Pillow 13 runs vertical first
 }
 for name, ((h, w), (oh, ow)) in cases.items():
     shape = (h, w, 3) if name.startswith("rgb") else (h, w)

@@ -52,14 +52,17 @@ enum LibPNG {
     /// Decodes into interleaved samples (8- or 16-bit by `Sample`) with the layout `info` promises.
     static func decode<Sample: FixedWidthInteger>(_ data: Data, info: PNGInfo, maxPixels: Int,
                                                   name: String, as _: Sample.Type) throws -> [Sample] {
-        let count = info.pixelCount * info.channels
+        // Only a caller-chosen limit near Int.max could make this overflow; refuse rather than trap.
+        let (byteCount, overflow) = info.pixelCount.multipliedReportingOverflow(by: info.channels * MemoryLayout<Sample>.size)
+        guard !overflow else { throw FormatError(name, "\(info.width)x\(info.height) is too large to decode") }
+        let count = byteCount / MemoryLayout<Sample>.size
         var message = [CChar](repeating: 0, count: messageCapacity)
         var status = UR_PNG_ERROR
         let samples = [Sample](unsafeUninitializedCapacity: count) { buffer, initialized in
             status = data.withUnsafeBytes { bytes in
                 ur_png_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count,
                               Sample.bitWidth == 16 ? 1 : 0, UInt64(maxPixels), Int32(info.channels),
-                              buffer.baseAddress, count * MemoryLayout<Sample>.size,
+                              buffer.baseAddress, byteCount,
                               &message, messageCapacity)
             }
             // On failure the contents are partial; they are discarded below, never read.

@@ -3,7 +3,9 @@ import Foundation
 /// An n-dimensional numpy array as stored in `.npy` files: shape, element type and the
 /// elements as little-endian bytes in C (row-major) order, whatever order the file used.
 public struct NPYArray: Sendable, Equatable {
+    /// Dimensions, outermost first; empty for a 0-d (scalar) array.
     public let shape: [Int]
+    /// Element type.
     public let dtype: NPYDType
     /// `count * dtype.itemSize` bytes, little-endian, C order.
     public let data: Data
@@ -111,7 +113,9 @@ public struct NPYArray: Sendable, Equatable {
 
 /// An array's values cannot be converted to the requested element type without loss.
 public struct NPYConversionError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What could not be converted, in plain words.
     public let problem: String
+    /// The problem, as printed.
     public var description: String { problem }
 }
 

@@ -72,6 +72,20 @@ struct CheckpointTests {
         }
     }
 
+    @Test func corruptedStorageBytesFailTheChecksum() throws {
+        var data = try Data(contentsOf: folder.appendingPathComponent("plain.pth"))
+        // conv.weight[0] is -10.0: little-endian 00 00 20 C1 inside the stored data/0 record.
+        let needle = Data([0x00, 0x00, 0x20, 0xC1])
+        let at = try #require(data.range(of: needle)).lowerBound
+        data[at + 3] ^= 0x01
+        let dir = try TestPaths.temporaryDirectory("pth")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("flipped.pth")
+        try data.write(to: url)
+        let error = try #require(throws: FormatError.self) { try PyTorchCheckpoint.read(url) }
+        #expect(error.description.contains("flipped.pth") && error.description.contains("CRC"))
+    }
+
     @Test func garbageAndMissingFilesGiveClearErrors() throws {
         let dir = try TestPaths.temporaryDirectory("pth")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Imaging
 import Tensor
 import TestSupport
 import Testing
@@ -7,12 +8,18 @@ import Testing
 /// Broken and hostile PNG files, made at test time from valid bytes: every one must give a
 /// `FormatError` naming the file, never a crash.
 struct PNGCorruptInputTests {
+    private let scratch: ScratchFolder
+
+    init() throws {
+        scratch = try ScratchFolder("png-corrupt")
+    }
+
     /// A valid 8-bit RGB fixture whose chunks sit at known offsets: signature 0..<8, IHDR 8..<33
     /// (its CRC at 29..<33), then IDAT chunks, IEND in the last 12 bytes.
     static let valid = "rgb8.png"
 
     private func write(_ bytes: Data, as name: String) throws -> URL {
-        let url = try TestPaths.temporaryDirectory("png-corrupt").appendingPathComponent(name)
+        let url = scratch.file(name)
         try bytes.write(to: url)
         return url
     }
@@ -38,6 +45,34 @@ struct PNGCorruptInputTests {
         bytes[index] ^= 0x01
         let url = try write(bytes, as: "bad-crc.png")
         expectFormatError(naming: url, mentioning: "CRC") { try PNG.read(url) }
+    }
+
+    @Test func ancillaryChunkWithBadCRCIsSkippedQuietly() throws {
+        // libpng treats a damaged optional chunk as a warning (silenced by the shim) and drops it.
+        let bytes = try FixtureFiles.bytes(Self.valid)
+        let text = Array("Comment\u{0}damaged".utf8)
+        let chunk = [0, 0, 0, UInt8(text.count)] + Array("tEXt".utf8) + text + [0xDE, 0xAD, 0xBE, 0xEF]
+        let url = try write(bytes.prefix(33) + Data(chunk) + bytes.dropFirst(33), as: "bad-text.png")
+        var image: Raster<UInt8>?
+        let printed = try capturingStandardError { image = try PNG.read(url) }
+        #expect(image == (try PNG.read(FixtureFiles.url(Self.valid))))
+        #expect(!printed.contains("libpng"), "libpng printed: \(printed)")
+    }
+
+    /// Runs `body` with file descriptor 2 pointed at a temporary file and returns what was written.
+    private func capturingStandardError(_ body: () throws -> Void) throws -> String {
+        let url = scratch.file("stderr.txt")
+        let capture = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let saved = dup(2)
+        try #require(capture >= 0 && saved >= 0)
+        dup2(capture, 2)
+        defer {
+            dup2(saved, 2)
+            close(saved)
+            close(capture)
+        }
+        try body()
+        return try String(contentsOf: url, encoding: .utf8)
     }
 
     @Test func zeroByteFileIsReportedEmpty() throws {
@@ -75,13 +110,14 @@ struct PNGCorruptInputTests {
     }
 
     @Test func missingFileNamesThePath() throws {
-        let url = try TestPaths.temporaryDirectory("png-missing").appendingPathComponent("absent.png")
+        let url = scratch.file("absent.png")
         expectFormatError(naming: url, mentioning: "No such file") { try PNG.read(url) }
         expectFormatError(naming: url, mentioning: "No such file") { try PNG.info(url) }
     }
 
     @Test func folderIsNotAFile() throws {
-        let url = try TestPaths.temporaryDirectory("png-folder.png")
+        let url = scratch.file("folder.png")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         expectFormatError(naming: url, mentioning: "folder") { try PNG.read(url) }
     }
 

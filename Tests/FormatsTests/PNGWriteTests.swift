@@ -7,6 +7,12 @@ import Testing
 /// Our PNG writer: what it writes reads back unchanged, its header says what was written, and
 /// the file appears atomically.
 struct PNGWriteTests {
+    private let scratch: ScratchFolder
+
+    init() throws {
+        scratch = try ScratchFolder("png-write")
+    }
+
     /// A raster whose samples run through every 8-bit value, different per channel.
     private func pattern8(channels: Int) -> Raster<UInt8> {
         let (width, height) = (17, 9)
@@ -23,7 +29,7 @@ struct PNGWriteTests {
 
     @Test(arguments: 1...4)
     func eightBitImagesRoundTrip(_ channels: Int) throws {
-        let url = try TestPaths.temporaryDirectory("png-write").appendingPathComponent("image.png")
+        let url = scratch.file("image.png")
         let image = pattern8(channels: channels)
         try PNG.write(image, to: url)
         #expect(try PNG.read(url) == image)
@@ -31,7 +37,7 @@ struct PNGWriteTests {
 
     @Test(arguments: 1...4)
     func sixteenBitImagesRoundTrip(_ channels: Int) throws {
-        let url = try TestPaths.temporaryDirectory("png-write").appendingPathComponent("image.png")
+        let url = scratch.file("image.png")
         let image = pattern16(channels: channels)
         try PNG.write(image, to: url)
         #expect(try PNG.read16(url) == image)
@@ -57,30 +63,28 @@ struct PNGWriteTests {
     }
 
     @Test func writeLeavesNoTemporaryFilesAndReplacesTheOldFile() throws {
-        let folder = try TestPaths.temporaryDirectory("png-atomic")
-        let url = folder.appendingPathComponent("mask.png")
+        let url = scratch.file("mask.png")
         try PNG.write(pattern8(channels: 1), to: url)
         let replacement = pattern8(channels: 3)
         try PNG.write(replacement, to: url)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["mask.png"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["mask.png"])
         #expect(try PNG.read(url) == replacement)
     }
 
     @Test func writingIntoAMissingFolderNamesThePath() throws {
-        let url = try TestPaths.temporaryDirectory("png-missing")
-            .appendingPathComponent("no-such-folder/mask.png")
+        let url = scratch.file("no-such-folder/mask.png")
         expectFormatError(naming: url, mentioning: "No such file") { try PNG.write(pattern8(channels: 1), to: url) }
     }
 
     @Test func fiveChannelsAreRefused() throws {
-        let url = try TestPaths.temporaryDirectory("png-channels").appendingPathComponent("five.png")
+        let url = scratch.file("five.png")
         let image = Raster<UInt8>(width: 2, height: 2, channels: 5, repeating: 0)
         expectFormatError(naming: url, mentioning: "1 to 4 channels") { try PNG.write(image, to: url) }
         #expect(!FileManager.default.fileExists(atPath: url.path))
     }
 
     @Test func emptyImageIsRefused() throws {
-        let url = try TestPaths.temporaryDirectory("png-empty").appendingPathComponent("empty.png")
+        let url = scratch.file("empty.png")
         let image = Raster<UInt8>(width: 0, height: 3, channels: 1, pixels: [])
         expectFormatError(naming: url, mentioning: "0x3") { try PNG.write(image, to: url) }
     }

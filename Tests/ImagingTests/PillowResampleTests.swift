@@ -16,7 +16,7 @@ struct PillowResampleTests {
         return Raster(width: w, height: h, channels: c, pixels: planar)
     }
 
-    @Test(arguments: ["gray_up", "gray_down", "gray_mixed", "gray_width_only", "rgb_down"])
+    @Test(arguments: ["gray_up", "gray_down", "gray_mixed", "gray_width_only", "rgb_down", "gray_tall_down"])
     func resizeEqualsPillowBitForBit(_ name: String) throws {
         let input = try raster("\(name)_in")
         let expected = try raster("\(name)_out")

@@ -34,10 +34,10 @@ public enum PyTorchCheckpoint {
             throw FormatError(url, "zip container has no <archive>/data.pkl record (not a torch.save file?)")
         }
         let root = String(pickleEntry.path.dropLast("data.pkl".count))
-        let byteOrder = archive[root + "byteorder"].flatMap { try? String(decoding: extract(archive, $0, source), as: UTF8.self) } ?? "little"
+        let byteOrder = archive[root + "byteorder"].flatMap { try? String(decoding: ZipMember.read($0, in: archive, source: source), as: UTF8.self) } ?? "little"
         guard byteOrder == "little" || byteOrder == "big" else { throw FormatError(url, "unknown byteorder '\(byteOrder)'") }
 
-        var unpickler = Unpickler(try extract(archive, pickleEntry, source), source: source)
+        var unpickler = Unpickler(try ZipMember.read(pickleEntry, in: archive, source: source), source: source)
         let top = try unpickler.load()
         let selected = try select(top, prefix: prefix, source: source)
 
@@ -48,23 +48,13 @@ public enum PyTorchCheckpoint {
                 guard let entry = archive[root + "data/" + reference.storage.key] else {
                     throw FormatError(url, "storage record data/\(reference.storage.key) for '\(key)' is missing")
                 }
-                var bytes = try extract(archive, entry, source)
+                var bytes = try ZipMember.read(entry, in: archive, source: source)
                 if byteOrder == "big" { swapBytes(&bytes, width: reference.storage.dtype.size) }
                 storages[reference.storage.key] = bytes
             }
             dict[key] = try materialise(reference, from: storages[reference.storage.key]!, key: key, source: source)
         }
         return dict
-    }
-
-    private static func extract(_ archive: Archive, _ entry: Entry, _ source: String) throws -> Data {
-        var data = Data(capacity: Int(entry.uncompressedSize))
-        do {
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
-        } catch {
-            throw FormatError(source, "cannot read record \(entry.path) (truncated or corrupt file): \(error)")
-        }
-        return data
     }
 
     private static func swapBytes(_ data: inout Data, width: Int) {
