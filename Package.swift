@@ -9,7 +9,7 @@ let package = Package(
     products: [
         .executable(name: "ultrarefiner", targets: ["ultrarefiner"]),
         .executable(name: "ultrarefinerd", targets: ["ultrarefinerd"]),
-        .library(name: "UltraRefinerKit", targets: ["Tensor", "Formats", "Imaging", "Datasets"]),
+        .library(name: "UltraRefinerKit", targets: ["Tensor", "NN", "Formats", "Imaging", "Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Formats", dependencies: [
             "CPNG", "Tensor", "Imaging", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
     ]
 )
