@@ -9,7 +9,7 @@ let package = Package(
     products: [
         .executable(name: "ultrarefiner", targets: ["ultrarefiner"]),
         .executable(name: "ultrarefinerd", targets: ["ultrarefinerd"]),
-        .library(name: "UltraRefinerKit", targets: ["Tensor", "Formats", "Imaging", "Datasets"]),
+        .library(name: "UltraRefinerKit", targets: ["Tensor", "NN", "Formats", "Imaging", "Datasets", "Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,12 +28,14 @@ let package = Package(
         .target(name: "Formats", dependencies: [
             "CPNG", "Tensor", "Imaging", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
+        .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
-            "Tensor", "Formats", "Imaging", "Datasets",
+            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
@@ -46,6 +48,8 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
     ]
 )
