@@ -9,6 +9,9 @@ struct UltraRefiner: ParsableCommand {
         version: UltraRefinerVersion.string,
         subcommands: [
             Bench.self,
+            PrepareCommand.self,
+            PhantomCommand.self,
+            Simulate.self,
         ]
     )
 }

@@ -5,7 +5,9 @@ public struct ConnectedComponents: Sendable {
         case four, eight
     }
 
+    /// Size of the labelled mask.
     public let width: Int
+    /// Size of the labelled mask.
     public let height: Int
     /// Row-major labels: 0 for background, 1...count for the components.
     public let labels: [Int32]

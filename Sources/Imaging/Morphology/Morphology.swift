@@ -4,7 +4,8 @@ public enum Morphology {
     /// Pixels within Euclidean distance `radius` of the foreground (disc dilation), as 0/1.
     public static func dilated(_ mask: Raster<UInt8>, radius: Double) -> Raster<UInt8> {
         let plane = mask.plane(0).pixels
-        let squared = DistanceTransform.squaredDistances(width: mask.width, height: mask.height) { plane[$0] != 0 }
+        let squared = DistanceTransform.squaredDistances(plane, width: mask.width, height: mask.height,
+                                                         featureIsNonzero: true)
         let limit = Float(radius * radius)
         return Raster(width: mask.width, height: mask.height, pixels: squared.map { $0 <= limit ? 1 : 0 })
     }
@@ -13,7 +14,8 @@ public enum Morphology {
     /// as 0/1. Outside the image counts as foreground, like the distance transform does.
     public static func eroded(_ mask: Raster<UInt8>, radius: Double) -> Raster<UInt8> {
         let plane = mask.plane(0).pixels
-        let squared = DistanceTransform.squaredDistances(width: mask.width, height: mask.height) { plane[$0] == 0 }
+        let squared = DistanceTransform.squaredDistances(plane, width: mask.width, height: mask.height,
+                                                         featureIsNonzero: false)
         let limit = Float(radius * radius)
         return Raster(width: mask.width, height: mask.height, pixels: squared.map { $0 > limit ? 1 : 0 })
     }

@@ -15,8 +15,8 @@ public enum SignedDistance {
 
     /// Row-major form of `of(_:)` for the simulator's inner loops.
     static func compute(_ mask: [UInt8], width: Int, height: Int) -> [Float] {
-        let toInside = DistanceTransform.squaredDistances(width: width, height: height) { mask[$0] != 0 }
-        let toOutside = DistanceTransform.squaredDistances(width: width, height: height) { mask[$0] == 0 }
+        let toInside = DistanceTransform.squaredDistances(mask, width: width, height: height, featureIsNonzero: true)
+        let toOutside = DistanceTransform.squaredDistances(mask, width: width, height: height, featureIsNonzero: false)
         var phi = [Float](repeating: 0, count: mask.count)
         for i in 0..<mask.count {
             phi[i] = mask[i] != 0 ? 0.5 - toOutside[i].squareRoot() : toInside[i].squareRoot() - 0.5

@@ -1,0 +1,20 @@
+import Imaging
+import Testing
+
+@Test func diceCountsOverlapOfNonzeroPixels() {
+    // A has 4 foreground pixels (0/255 convention), B has 2 of them (0/1 convention):
+    // Dice = 2·2 / (4 + 2).
+    let a = Raster<UInt8>(width: 3, height: 2, pixels: [255, 255, 0, 255, 255, 0])
+    let b = Raster<UInt8>(width: 3, height: 2, pixels: [1, 0, 0, 1, 0, 0])
+    #expect(Overlap.dice(a, b) == 4.0 / 6.0)
+    #expect(Overlap.dice(a, a) == 1)
+}
+
+@Test func diceOfDisjointMasksIsZeroAndOfTwoEmptyMasksIsOne() {
+    let a = Raster<UInt8>(width: 2, height: 1, pixels: [1, 0])
+    let b = Raster<UInt8>(width: 2, height: 1, pixels: [0, 1])
+    let empty = Raster<UInt8>(width: 2, height: 1, pixels: [0, 0])
+    #expect(Overlap.dice(a, b) == 0)
+    #expect(Overlap.dice(empty, empty) == 1)
+    #expect(Overlap.dice(a, empty) == 0)
+}
