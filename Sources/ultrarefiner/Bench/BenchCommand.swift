@@ -5,9 +5,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: print throughput and ratios measured on this machine in one run.",
         subcommands: [
-            BenchSimulate.self,
             BenchKernels.self,
             BenchOps.self,
+            BenchSimulate.self,
         ]
     )
 }

@@ -1,0 +1,200 @@
+import Tensor
+
+/// How the coarse grid maps into SAM's input frame.
+///
+/// The coarse network sees the image resized to its grid (224²); SAM sees it either squashed
+/// to the full square (the square preprocessing) or resized so the longest side fills 1024 and
+/// padded bottom/right (the official predictor). `contentWidth`×`contentHeight` is the region
+/// of SAM's `frameSize`² input that holds the image.
+public struct PromptFrame: Sendable, Equatable {
+    public var frameSize: Int
+    public var contentWidth: Int
+    public var contentHeight: Int
+
+    /// The square preprocessing: the image fills the whole frame.
+    public static func square(_ size: Int = 1024) -> PromptFrame {
+        PromptFrame(frameSize: size, contentWidth: size, contentHeight: size)
+    }
+
+    /// The official predictor's frame for an image of `width`×`height`.
+    public static func longestSide(width: Int, height: Int, size: Int = 1024) -> PromptFrame {
+        let scale = Double(size) / Double(max(width, height))
+        return PromptFrame(frameSize: size, contentWidth: Int(Double(width) * scale + 0.5),
+                           contentHeight: Int(Double(height) * scale + 0.5))
+    }
+}
+
+/// Which prompts to produce, for ablations, and how the box is made.
+public struct PromptOptions: Sendable, Equatable {
+    /// How the box prompt is derived from the probability map.
+    public enum BoxMode: Sendable, Equatable {
+        /// The extent of `M > 0.5`, as SAM's own mask-to-box does; no gradient flows through it.
+        case hard
+        /// Soft quantiles of the row and column mass: the box edges are the positions where the
+        /// cumulative mass crosses `quantile` and `1 − quantile`, counted with sigmoids of
+        /// `temperature` so the edges are differentiable in M.
+        case soft(quantile: Float, temperature: Float)
+    }
+
+    public var points = true
+    public var box = true
+    public var mask = true
+    public var boxMode: BoxMode = .hard
+    /// Guards the centroid denominators against an empty map.
+    public var epsilon: Float = 1e-6
+
+    public init(points: Bool = true, box: Bool = true, mask: Bool = true, boxMode: BoxMode = .hard) {
+        self.points = points
+        self.box = box
+        self.mask = mask
+        self.boxMode = boxMode
+    }
+}
+
+/// SAM prompts for a batch, in SAM's input frame (pixel coordinates of the 1024 frame).
+public struct GeneratedPrompts {
+    /// (B, 2, 2): the positive then the negative point, as (x, y); labels are `pointLabels`.
+    public var pointCoords: Tensor?
+    /// Labels of the two points: 1 (positive), 0 (negative).
+    public let pointLabels: [Int] = [1, 0]
+    /// (B, 4): x1, y1, x2, y2.
+    public var boxes: Tensor?
+    /// (B, 1, 256, 256) mask logits in the padded frame.
+    public var maskInput: Tensor?
+    /// For each item, whether nothing exceeded 0.5 and the box fell back to the whole image.
+    public var emptyPrediction: [Bool]
+}
+
+/// The differentiable prompt generator: turns the coarse foreground probability M (B×H×W, in
+/// [0, 1]) into SAM prompts without cutting the gradient to the coarse network.
+///
+/// - Positive point: the soft-argmax centroid `Σ M·(x, y) / (Σ M + ε)`.
+/// - Negative point: the same centroid of `(1 − M)` restricted to the box.
+/// - Box: the extent of `M > 0.5` (or the soft box). When nothing exceeds 0.5 the box is the
+///   whole image: SAM then segments the most salient structure instead of an arbitrary
+///   centred guess, and `emptyPrediction` reports it.
+/// - Mask prompt: `(2M − 1)·10`, bilinearly resized to the 256² low-resolution grid of the
+///   content region and padded with −10 (confident background) in the predictor frame.
+///
+/// Grid pixel centres map to frame pixel centres: `x_frame = (x + 0.5)·s − 0.5`, with separate
+/// x and y scales `s = content / grid`, matching how SAM treats coordinates as pixel indices.
+public struct PromptGenerator {
+    public var options: PromptOptions
+    public var frame: PromptFrame
+
+    public init(options: PromptOptions = PromptOptions(), frame: PromptFrame = .square()) {
+        self.options = options
+        self.frame = frame
+    }
+
+    public func callAsFunction(_ probability: Tensor) -> GeneratedPrompts {
+        precondition(probability.rank == 3, "PromptGenerator expects B×H×W probabilities, got \(probability.shape)")
+        let batch = probability.shape[0], height = probability.shape[1], width = probability.shape[2]
+        let xs = Tensor.arange(0, Float(width)).reshaped([1, 1, width])
+        let ys = Tensor.arange(0, Float(height)).reshaped([1, height, 1])
+
+        let hard = hardBoxes(probability.detached())
+        var prompts = GeneratedPrompts(emptyPrediction: hard.map(\.empty))
+
+        let boxesInGrid: Tensor
+        switch options.boxMode {
+        case .hard:
+            boxesInGrid = Tensor(hard.flatMap { $0.box }, shape: [batch, 4])
+        case .soft(let quantile, let temperature):
+            boxesInGrid = softBoxes(probability, quantile: quantile, temperature: temperature)
+        }
+
+        if options.points {
+            let positive = centroid(probability, xs: xs, ys: ys)
+            // The box region (from the hard extent, so the restriction itself is a constant mask).
+            let inside = Tensor(hard.flatMap { item -> [Float] in
+                var mask = [Float](repeating: 0, count: height * width)
+                let (x1, y1, x2, y2) = (Int(item.box[0]), Int(item.box[1]), Int(item.box[2]), Int(item.box[3]))
+                for y in y1...y2 { for x in x1...x2 { mask[y * width + x] = 1 } }
+                return mask
+            }, shape: [batch, height, width])
+            let negative = centroid((1 - probability) * inside, xs: xs, ys: ys)
+            prompts.pointCoords = Tensor.stack([positive, negative], axis: 1)  // (B, 2, 2)
+                .mapToFrame(gridWidth: width, gridHeight: height, frame: frame)
+        }
+        if options.box {
+            prompts.boxes = boxesInGrid.reshaped([batch, 2, 2])
+                .mapToFrame(gridWidth: width, gridHeight: height, frame: frame)
+                .reshaped([batch, 4])
+        }
+        if options.mask {
+            prompts.maskInput = maskPrompt(probability)
+        }
+        return prompts
+    }
+
+    /// (B, 2): the M-weighted mean position (x, y) of each item.
+    func centroid(_ weights: Tensor, xs: Tensor, ys: Tensor) -> Tensor {
+        let total = weights.sum(axes: [1, 2]) + options.epsilon
+        let cx = (weights * xs).sum(axes: [1, 2]) / total
+        let cy = (weights * ys).sum(axes: [1, 2]) / total
+        return Tensor.stack([cx, cy], axis: 1)
+    }
+
+    /// Extent of `M > 0.5` per item as inclusive pixel indices, or the whole grid when empty.
+    func hardBoxes(_ probability: Tensor) -> [(box: [Float], empty: Bool)] {
+        let batch = probability.shape[0], height = probability.shape[1], width = probability.shape[2]
+        let values = probability.scalars
+        return (0..<batch).map { b in
+            var x1 = width, y1 = height, x2 = -1, y2 = -1
+            for y in 0..<height {
+                for x in 0..<width where values[(b * height + y) * width + x] > 0.5 {
+                    x1 = min(x1, x); x2 = max(x2, x); y1 = min(y1, y); y2 = max(y2, y)
+                }
+            }
+            if x2 < 0 { return ([0, 0, Float(width - 1), Float(height - 1)], true) }
+            return ([Float(x1), Float(y1), Float(x2), Float(y2)], false)
+        }
+    }
+
+    /// (B, 4) soft box from the cumulative row and column mass.
+    func softBoxes(_ probability: Tensor, quantile: Float, temperature: Float) -> Tensor {
+        let columns = softEdges(probability.sum(axis: 1), quantile: quantile, temperature: temperature)  // (B, 2)
+        let rows = softEdges(probability.sum(axis: 2), quantile: quantile, temperature: temperature)
+        return Tensor.concatenate([columns.slice(axis: 1, 0, 1), rows.slice(axis: 1, 0, 1),
+                                   columns.slice(axis: 1, 1, 2), rows.slice(axis: 1, 1, 2)], axis: 1)
+    }
+
+    /// For a (B, N) mass profile: the soft positions where its normalised cumulative sum
+    /// crosses `q` and `1 − q` (the number of cells still below each level, counted softly).
+    func softEdges(_ mass: Tensor, quantile q: Float, temperature: Float) -> Tensor {
+        let n = mass.shape[1]
+        let total = mass.sum(axis: 1, keepDims: true) + options.epsilon
+        // Cumulative sum as a product with an upper-triangular matrix of ones (differentiable).
+        var triangle = [Float](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n { triangle[i * n + j] = 1 } }
+        let cumulative = (mass / total).matmul(Tensor(triangle, shape: [n, n]))
+        let lower = ((cumulative * -1 + q) / temperature).sigmoid().sum(axis: 1)
+        let upper = ((cumulative * -1 + (1 - q)) / temperature).sigmoid().sum(axis: 1)
+        return Tensor.stack([lower, upper], axis: 1)
+    }
+
+    /// `(2M − 1)·10` resized onto the content part of the 256² grid, padded with −10.
+    func maskPrompt(_ probability: Tensor) -> Tensor {
+        let logits = ((probability * 2 - 1) * 10).unsqueezed(1)
+        precondition(frame.frameSize % 4 == 0 && frame.contentWidth <= frame.frameSize && frame.contentHeight <= frame.frameSize,
+                     "mask prompts need a frame divisible by 4 that contains the content")
+        let grid = frame.frameSize / 4
+        let contentH = Int((Double(frame.contentHeight) / 4).rounded(.up))
+        let contentW = Int((Double(frame.contentWidth) / 4).rounded(.up))
+        let resized = logits.interpolated(size: Size2D(contentH, contentW), mode: .bilinear(alignCorners: false))
+        guard contentH < grid || contentW < grid else { return resized }
+        return resized.padded([0, grid - contentW, 0, grid - contentH], value: -10)
+    }
+}
+
+extension Tensor {
+    /// Maps (…, 2) grid coordinates (x, y) to SAM frame coordinates, pixel centre to pixel centre.
+    fileprivate func mapToFrame(gridWidth: Int, gridHeight: Int, frame: PromptFrame) -> Tensor {
+        let sx = Float(frame.contentWidth) / Float(gridWidth)
+        let sy = Float(frame.contentHeight) / Float(gridHeight)
+        let scale = Tensor([sx, sy], shape: [2])
+        let shift = Tensor([0.5 * sx - 0.5, 0.5 * sy - 0.5], shape: [2])
+        return self * scale + shift
+    }
+}
