@@ -113,8 +113,8 @@ func normalizedAxis(_ axis: Int, rank: Int) -> Int {
     return resolved
 }
 
-/// Row-major strides of a shape.
-func contiguousStrides(_ shape: [Int]) -> [Int] {
+/// Row-major strides of a shape (in elements), as PyTorch reports for a contiguous tensor.
+public func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
     var running = 1
     for axis in stride(from: shape.count - 1, through: 0, by: -1) {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import ZIPFoundation
 
 /// Reads PyTorch `.pth` checkpoints written by `torch.save` (the zip format of PyTorch ≥ 1.6)
@@ -119,17 +120,6 @@ public enum PyTorchCheckpoint {
             }
         }
         return out
-    }
-
-    /// Row-major strides of a contiguous tensor of `shape`.
-    static func contiguousStrides(_ shape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: shape.count)
-        var running = 1
-        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
-            strides[axis] = running
-            running *= shape[axis]
-        }
-        return strides
     }
 
     private static func materialise(_ ref: TensorReference, from storage: Data, key: String, source: String) throws -> StoredTensor {
