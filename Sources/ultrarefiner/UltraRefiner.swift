@@ -9,6 +9,7 @@ struct UltraRefiner: ParsableCommand {
         version: UltraRefinerVersion.string,
         subcommands: [
             Bench.self,
+            SAMCommand.self,
         ]
     )
 }
