@@ -23,7 +23,11 @@ import Testing
     }
 
     /// Compares `parameter`'s analytic gradient with central differences at a few entries.
-    static func checkGradient(_ label: String, of parameter: Parameter, entries: Int = 3, eps: Float = 1e-2,
+    ///
+    /// The decoder is full of ReLU and LayerNorm kinks and the differences run in float32, so
+    /// the error is measured against the largest gradient entry of the parameter (5 %): a wrong
+    /// backward pass (a missed term, a transposed product) is off by the gradient's own scale.
+    static func checkGradient(_ label: String, of parameter: Parameter, entries: Int = 4, eps: Float = 1e-2,
                               seed: UInt64, loss: () -> Tensor) {
         parameter.zeroGrad()
         loss().backward()
@@ -31,6 +35,7 @@ import Testing
             Issue.record("\(label): no gradient reached the parameter")
             return
         }
+        let scale = analytic.map(abs).max() ?? 0
         var generator = SeededGenerator(seed: seed)
         let original = parameter.value.scalars
         for _ in 0..<entries {
@@ -43,8 +48,8 @@ import Testing
             }
             let numeric = (evaluate(eps) - evaluate(-eps)) / (2 * eps)
             parameter.value = Tensor(original, shape: parameter.shape)
-            #expect(abs(analytic[i] - numeric) <= 2e-3 + 3e-2 * abs(numeric),
-                    "\(label)[\(i)]: analytic \(analytic[i]), finite difference \(numeric)")
+            #expect(abs(analytic[i] - numeric) <= 1e-3 + 0.05 * scale,
+                    "\(label)[\(i)]: analytic \(analytic[i]), finite difference \(numeric), largest entry \(scale)")
         }
     }
 
@@ -68,11 +73,14 @@ import Testing
             let out = sam.decode(imageEmbedding: embedding, prompts: prompts, multimask: true)
             return Self.weightedSum(out.lowRes, out.iou, seed: 7)
         }
+        // The first mask conv feeds a 4-channel LayerNorm2d, steep where the 4 values nearly
+        // agree; its weights get a smaller step.
+        Self.checkGradient("mask_downscaling.0.weight", of: (sam.prompt_encoder.mask_downscaling[0] as! Conv2d).weight,
+                           eps: 1e-3, seed: 99, loss: loss)
         let checked: [(String, Parameter)] = [
             ("point coordinates", points),
             ("mask prompt", mask),
             ("point_embeddings.1", sam.prompt_encoder.point_embeddings[1].weight),
-            ("mask_downscaling.0.weight", (sam.prompt_encoder.mask_downscaling[0] as! Conv2d).weight),
             ("self_attn.q_proj.weight", sam.mask_decoder.transformer.layers[0].self_attn.q_proj.weight),
             ("cross_attn_image_to_token.v_proj.weight", sam.mask_decoder.transformer.layers[1].cross_attn_image_to_token.v_proj.weight),
             ("mlp.lin1.bias", sam.mask_decoder.transformer.layers[0].mlp.lin1.bias!),
