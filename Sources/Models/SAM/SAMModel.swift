@@ -27,11 +27,12 @@ public final class SAM: Module {
     }
 
     /// Low-resolution mask logits (B, C, 4E, 4E) and IoU predictions (B, C) for prompts on
-    /// an image embedding (1, 256, E, E).
-    public func decode(imageEmbedding: Tensor, prompts: SAMPromptTensors, multimask: Bool)
+    /// an image embedding (1, 256, E, E). `imagePE` is `prompt_encoder.denseEncoding()`, which
+    /// callers decoding many prompts compute once (it is a fixed function of a buffer).
+    public func decode(imageEmbedding: Tensor, prompts: SAMPromptTensors, multimask: Bool, imagePE: Tensor? = nil)
         -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {
         let (sparse, dense) = prompt_encoder(prompts)
-        let (masks, iou) = mask_decoder(imageEmbedding: imageEmbedding, imagePE: prompt_encoder.denseEncoding(),
+        let (masks, iou) = mask_decoder(imageEmbedding: imageEmbedding, imagePE: imagePE ?? prompt_encoder.denseEncoding(),
                                         sparse: sparse, dense: dense, multimask: multimask)
         return (masks, iou, sparse)
     }

@@ -58,6 +58,8 @@ public struct SAMPredictor {
     public let input: SAMInput
     /// (1, 256, E, E) image embedding.
     public let embedding: Tensor
+    /// The prompt encoder's dense positional encoding, computed once for all prompts.
+    private let imagePE: Tensor
 
     /// Encodes `image`, or takes its embedding from `cache` when one is stored there.
     public init(model: SAM, image: Raster<UInt8>, mode: SAMInputMode, cache: SAMEmbeddingCache? = nil) throws {
@@ -69,6 +71,7 @@ public struct SAMPredictor {
         } else {
             embedding = noGrad { model.image_encoder(input.tensor) }
         }
+        imagePE = noGrad { model.prompt_encoder.denseEncoding() }
     }
 
     /// Uses an embedding computed elsewhere (e.g. a cache shared by a training loop).
@@ -76,6 +79,7 @@ public struct SAMPredictor {
         self.model = model
         self.input = input
         self.embedding = embedding
+        imagePE = noGrad { model.prompt_encoder.denseEncoding() }
     }
 
     /// The prompts mapped into the model frame, as tensors for the prompt encoder.
@@ -105,7 +109,8 @@ public struct SAMPredictor {
     /// Masks for one prompt set, `multimask` giving 3 candidates (else the single-mask token).
     public func predict(_ prompt: SAMPrompt, multimask: Bool = true) -> SAMPrediction {
         noGrad {
-            let decoded = model.decode(imageEmbedding: embedding, prompts: promptTensors(prompt), multimask: multimask)
+            let decoded = model.decode(imageEmbedding: embedding, prompts: promptTensors(prompt), multimask: multimask,
+                                       imagePE: imagePE)
             let masks = input.postprocess(decoded.lowRes)
             return SAMPrediction(masks: masks.squeezed(0), lowRes: decoded.lowRes.squeezed(0),
                                  iou: decoded.iou.squeezed(0).scalars, sparseEmbeddings: decoded.sparse)
