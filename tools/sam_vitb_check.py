@@ -50,7 +50,6 @@ def main():
     predictor = SamPredictor(sam)
     with torch.no_grad():
         predictor.set_image(np.stack([gray] * 3, -1))
-    reference_embedding = predictor.features.numpy()
 
     for name, case in CASES.items():
         points = np.array([p[:2] for p in case["points"]], dtype=np.float64) if case["points"] else None
@@ -69,8 +68,6 @@ def main():
         print(f"vit_b {name}: low_res max|Δ| {np.abs(ours['low_res'] - low).max():.3e}, "
               f"iou {np.abs(ours['iou'] - iou).max():.3e}, masks {np.abs(ours['masks'] - masks).max():.3e} "
               f"(max |ref| low_res {np.abs(low).max():.3f})")
-    print(f"reference embedding saved to {args.work}/embedding.npy (max |ref| {np.abs(reference_embedding).max():.3f})")
-    np.save(os.path.join(args.work, "embedding.npy"), reference_embedding)
 
 
 if __name__ == "__main__":

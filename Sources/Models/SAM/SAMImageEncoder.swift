@@ -5,11 +5,13 @@ import Tensor
 public final class PatchEmbed: Module {
     public let proj: Conv2d
 
+    /// A patch embedding with PyTorch's default init.
     public init(patchSize: Int, inChannels: Int, embedDim: Int, generator: inout SeededGenerator) {
         proj = Conv2d(inChannels: inChannels, outChannels: embedDim, kernelSize: Size2D(patchSize, patchSize),
                       stride: Size2D(patchSize, patchSize), generator: &generator)
     }
 
+    /// (B, 3, S, S) → (B, S/p, S/p, C).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         proj(x).permuted(0, 2, 3, 1)
     }
@@ -22,6 +24,7 @@ public final class MLPBlock: Module {
     /// GELU in the image encoder, ReLU in the two-way transformer.
     public let activation: @Sendable (Tensor) -> Tensor
 
+    /// An MLP `embeddingDim → mlpDim → embeddingDim` with the given activation.
     public init(embeddingDim: Int, mlpDim: Int, activation: @escaping @Sendable (Tensor) -> Tensor,
                 generator: inout SeededGenerator) {
         lin1 = Linear(inFeatures: embeddingDim, outFeatures: mlpDim, generator: &generator)
@@ -29,6 +32,7 @@ public final class MLPBlock: Module {
         self.activation = activation
     }
 
+    /// Applies the MLP over the last axis.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         lin2(activation(lin1(x)))
     }
@@ -42,6 +46,7 @@ public final class EncoderBlock: Module {
     public let mlp: MLPBlock
     public let windowSize: Int
 
+    /// A block attending within `windowSize`² windows, or globally over `gridSize`² when `windowSize` is 0.
     public init(dim: Int, numHeads: Int, mlpRatio: Int, windowSize: Int, gridSize: Int, generator: inout SeededGenerator) {
         norm1 = LayerNorm(dim, eps: 1e-6)
         attn = EncoderAttention(dim: dim, numHeads: numHeads, gridSize: windowSize > 0 ? windowSize : gridSize,
@@ -99,6 +104,7 @@ public final class ImageEncoderViT: Module {
     // The same neck layers, typed; a tuple is invisible to the state-dict walk.
     private let neckLayers: (Conv2d, LayerNorm2d, Conv2d, LayerNorm2d)
 
+    /// An encoder of the config's size (position embedding and rel-pos tables zero, as in SAM).
     public init(config: SAMConfig, generator: inout SeededGenerator) {
         let dim = config.encoderEmbedDim, grid = config.embeddingSize
         patch_embed = PatchEmbed(patchSize: config.patchSize, inChannels: 3, embedDim: dim, generator: &generator)

@@ -82,6 +82,7 @@ public final class LoRALinear: Module {
         isMerged = false
     }
 
+    /// The base projection plus, unless merged, the scaled adapter path.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let base = x.linear(weight: weight.value, bias: bias?.value)
         guard !isMerged, let a = lora_A, let b = lora_B, let config = loraConfig else { return base }

@@ -5,11 +5,13 @@ import Tensor
 public final class DecoderMLP: Module {
     public let layers: [Linear]
 
+    /// `numLayers` Linear layers `inputDim → hiddenDim … → outputDim`.
     public init(inputDim: Int, hiddenDim: Int, outputDim: Int, numLayers: Int, generator: inout SeededGenerator) {
         let dims = [inputDim] + Array(repeating: hiddenDim, count: numLayers - 1) + [outputDim]
         layers = (0..<numLayers).map { Linear(inFeatures: dims[$0], outFeatures: dims[$0 + 1], generator: &generator) }
     }
 
+    /// Applies the layers over the last axis.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var y = x
         for (i, layer) in layers.enumerated() {
@@ -34,6 +36,7 @@ public final class MaskDecoder: Module {
     // The same upscaling layers, typed; a tuple is invisible to the state-dict walk.
     private let upscalingLayers: (ConvTranspose2d, LayerNorm2d, ConvTranspose2d)
 
+    /// The standard decoder: 256-d, 3 multimask outputs, IoU head depth 3.
     public init(generator: inout SeededGenerator) {
         let dim = SAMConfig.promptEmbedDim, masks = SAMConfig.multimaskOutputs + 1
         transformer = TwoWayTransformer(generator: &generator)

@@ -2,12 +2,13 @@ import Imaging
 import Tensor
 
 /// Prompts in original-image pixels, as a user gives them (the official predictor's frame).
-public struct SAMPrompt: Sendable, Equatable {
+public struct SAMPrompt: Sendable {
     /// A click at (x, y) in original pixels.
     public struct Point: Sendable, Equatable {
         public var x: Double
         public var y: Double
         public var label: PointLabel
+        /// A click with its label.
         public init(x: Double, y: Double, label: PointLabel) {
             self.x = x
             self.y = y
@@ -21,15 +22,11 @@ public struct SAMPrompt: Sendable, Equatable {
     /// (1, 4E, 4E) mask logits in the low-resolution model frame (SAM's `mask_input`).
     public var maskInput: Tensor?
 
+    /// Any mix of points, one box and a mask prompt.
     public init(points: [Point] = [], box: [Double]? = nil, maskInput: Tensor? = nil) {
         self.points = points
         self.box = box
         self.maskInput = maskInput
-    }
-
-    public static func == (a: SAMPrompt, b: SAMPrompt) -> Bool {
-        a.points == b.points && a.box == b.box && a.maskInput?.shape == b.maskInput?.shape
-            && a.maskInput?.scalars == b.maskInput?.scalars
     }
 }
 

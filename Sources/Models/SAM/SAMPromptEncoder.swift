@@ -43,6 +43,7 @@ public final class PositionEmbeddingRandom: Module {
     /// (2, 128) Gaussian matrix, a buffer in PyTorch.
     public let positional_encoding_gaussian_matrix: Buffer
 
+    /// A random (2, numPosFeats) Gaussian matrix; checkpoints overwrite it.
     public init(numPosFeats: Int, generator: inout SeededGenerator) {
         positional_encoding_gaussian_matrix = Buffer(Tensor.randn([2, numPosFeats], generator: &generator))
     }
@@ -89,6 +90,7 @@ public final class PromptEncoder: Module {
     // The same mask layers, typed; a tuple is invisible to the state-dict walk.
     private let maskLayers: (Conv2d, LayerNorm2d, Conv2d, LayerNorm2d, Conv2d)
 
+    /// The standard 256-d prompt encoder for the config's embedding grid.
     public init(config: SAMConfig, generator: inout SeededGenerator) {
         let dim = SAMConfig.promptEmbedDim, maskChannels = 16
         embedDim = dim

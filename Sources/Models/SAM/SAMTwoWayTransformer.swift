@@ -10,6 +10,7 @@ public final class DecoderAttention: Module {
     public let out_proj: Linear
     public let numHeads: Int
 
+    /// Attention with `embeddingDim / downsampleRate` inner channels.
     public init(embeddingDim: Int, numHeads: Int, downsampleRate: Int = 1, generator: inout SeededGenerator) {
         let inner = embeddingDim / downsampleRate
         precondition(inner % numHeads == 0, "inner dim \(inner) does not split into \(numHeads) heads")
@@ -50,6 +51,7 @@ public final class TwoWayAttentionBlock: Module {
     /// Layer 0 feeds its queries to self-attention without PE and without a residual.
     public let skipFirstLayerPE: Bool
 
+    /// A block with cross-attentions at half width and a ReLU MLP of `mlpDim`.
     public init(embeddingDim: Int, numHeads: Int, mlpDim: Int, skipFirstLayerPE: Bool, generator: inout SeededGenerator) {
         self_attn = DecoderAttention(embeddingDim: embeddingDim, numHeads: numHeads, generator: &generator)
         norm1 = LayerNorm(embeddingDim)
@@ -64,6 +66,7 @@ public final class TwoWayAttentionBlock: Module {
         self.skipFirstLayerPE = skipFirstLayerPE
     }
 
+    /// Updates tokens (`queries`) and image tokens (`keys`); the PEs are re-added before each attention.
     public func callAsFunction(queries: Tensor, keys: Tensor, queryPE: Tensor, keyPE: Tensor) -> (queries: Tensor, keys: Tensor) {
         var queries = queries, keys = keys
         if skipFirstLayerPE {
@@ -90,6 +93,7 @@ public final class TwoWayTransformer: Module {
     public let final_attn_token_to_image: DecoderAttention
     public let norm_final_attn: LayerNorm
 
+    /// SAM's decoder transformer: depth 2, 256-d, 8 heads, MLP 2048.
     public init(depth: Int = 2, embeddingDim: Int = 256, numHeads: Int = 8, mlpDim: Int = 2048,
                 generator: inout SeededGenerator) {
         layers = (0..<depth).map { i in
