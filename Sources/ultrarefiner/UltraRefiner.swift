@@ -12,6 +12,7 @@ struct UltraRefiner: ParsableCommand {
             PrepareCommand.self,
             PhantomCommand.self,
             Simulate.self,
+            SAMCommand.self,
         ]
     )
 }

@@ -8,6 +8,7 @@ struct Bench: ParsableCommand {
             BenchKernels.self,
             BenchOps.self,
             BenchSimulate.self,
+            BenchSAM.self,
         ]
     )
 }

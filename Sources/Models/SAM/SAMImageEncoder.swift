@@ -1,0 +1,132 @@
+import NN
+import Tensor
+
+/// `PatchEmbed`: a stride-16 16×16 convolution, returned channels-last (B, H, W, C).
+public final class PatchEmbed: Module {
+    public let proj: Conv2d
+
+    /// A patch embedding with PyTorch's default init.
+    public init(patchSize: Int, inChannels: Int, embedDim: Int, generator: inout SeededGenerator) {
+        proj = Conv2d(inChannels: inChannels, outChannels: embedDim, kernelSize: Size2D(patchSize, patchSize),
+                      stride: Size2D(patchSize, patchSize), generator: &generator)
+    }
+
+    /// (B, 3, S, S) → (B, S/p, S/p, C).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        proj(x).permuted(0, 2, 3, 1)
+    }
+}
+
+/// The transformer MLP (`MLPBlock`): lin1 → activation → lin2.
+public final class MLPBlock: Module {
+    public let lin1: Linear
+    public let lin2: Linear
+    /// GELU in the image encoder, ReLU in the two-way transformer.
+    public let activation: @Sendable (Tensor) -> Tensor
+
+    /// An MLP `embeddingDim → mlpDim → embeddingDim` with the given activation.
+    public init(embeddingDim: Int, mlpDim: Int, activation: @escaping @Sendable (Tensor) -> Tensor,
+                generator: inout SeededGenerator) {
+        lin1 = Linear(inFeatures: embeddingDim, outFeatures: mlpDim, generator: &generator)
+        lin2 = Linear(inFeatures: mlpDim, outFeatures: embeddingDim, generator: &generator)
+        self.activation = activation
+    }
+
+    /// Applies the MLP over the last axis.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        lin2(activation(lin1(x)))
+    }
+}
+
+/// One pre-norm ViT block, windowed (`windowSize > 0`) or global.
+public final class EncoderBlock: Module {
+    public let norm1: LayerNorm
+    public let attn: EncoderAttention
+    public let norm2: LayerNorm
+    public let mlp: MLPBlock
+    public let windowSize: Int
+
+    /// A block attending within `windowSize`² windows, or globally over `gridSize`² when `windowSize` is 0.
+    public init(dim: Int, numHeads: Int, mlpRatio: Int, windowSize: Int, gridSize: Int, generator: inout SeededGenerator) {
+        norm1 = LayerNorm(dim, eps: 1e-6)
+        attn = EncoderAttention(dim: dim, numHeads: numHeads, gridSize: windowSize > 0 ? windowSize : gridSize,
+                                generator: &generator)
+        norm2 = LayerNorm(dim, eps: 1e-6)
+        mlp = MLPBlock(embeddingDim: dim, mlpDim: dim * mlpRatio, activation: { $0.gelu() }, generator: &generator)
+        self.windowSize = windowSize
+    }
+
+    /// `x` is (B, H, W, C).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        var y = norm1(x)
+        if windowSize > 0 {
+            let h = x.shape[1], w = x.shape[2]
+            y = Self.unpartition(attn(Self.partition(y, window: windowSize)), window: windowSize,
+                                 batch: x.shape[0], height: h, width: w)
+        } else {
+            y = attn(y)
+        }
+        let residual = x + y
+        return residual + mlp(norm2(residual))
+    }
+
+    /// Zero-pads (B, H, W, C) bottom/right to whole windows (after the norm, as SAM does, so
+    /// padded tokens are attended to with k = v = bias) and cuts it into (B·nW, ws, ws, C).
+    static func partition(_ x: Tensor, window: Int) -> Tensor {
+        let b = x.shape[0], h = x.shape[1], w = x.shape[2], c = x.shape[3]
+        let padH = (window - h % window) % window, padW = (window - w % window) % window
+        let padded = padH > 0 || padW > 0 ? x.padded([0, 0, 0, padW, 0, padH]) : x
+        let hp = h + padH, wp = w + padW
+        return padded.reshaped([b, hp / window, window, wp / window, window, c]).permuted(0, 1, 3, 2, 4, 5)
+            .reshaped([-1, window, window, c])
+    }
+
+    /// Reassembles windows into (B, H, W, C), dropping the padding.
+    static func unpartition(_ windows: Tensor, window: Int, batch: Int, height: Int, width: Int) -> Tensor {
+        let c = windows.shape[3]
+        let hp = (height + window - 1) / window * window, wp = (width + window - 1) / window * window
+        var x = windows.reshaped([batch, hp / window, wp / window, window, window, c]).permuted(0, 1, 3, 2, 4, 5)
+            .reshaped([batch, hp, wp, c])
+        if hp > height { x = x.slice(axis: 1, 0, height) }
+        if wp > width { x = x.slice(axis: 2, 0, width) }
+        return x
+    }
+}
+
+/// SAM's ViTDet image encoder (`ImageEncoderViT`): patch embedding + absolute position
+/// embedding, windowed and global blocks, then the conv/LayerNorm2d neck to 256 channels.
+public final class ImageEncoderViT: Module {
+    public let patch_embed: PatchEmbed
+    public let pos_embed: Parameter
+    public let blocks: [EncoderBlock]
+    /// `nn.Sequential(conv1x1, LayerNorm2d, conv3x3, LayerNorm2d)`, keyed `neck.0` … `neck.3`.
+    public let neck: [any Module]
+    // The same neck layers, typed; a tuple is invisible to the state-dict walk.
+    private let neckLayers: (Conv2d, LayerNorm2d, Conv2d, LayerNorm2d)
+
+    /// An encoder of the config's size (position embedding and rel-pos tables zero, as in SAM).
+    public init(config: SAMConfig, generator: inout SeededGenerator) {
+        let dim = config.encoderEmbedDim, grid = config.embeddingSize
+        patch_embed = PatchEmbed(patchSize: config.patchSize, inChannels: 3, embedDim: dim, generator: &generator)
+        pos_embed = Parameter(.zeros([1, grid, grid, dim]))
+        blocks = (0..<config.encoderDepth).map { i in
+            EncoderBlock(dim: dim, numHeads: config.encoderNumHeads, mlpRatio: 4,
+                         windowSize: config.encoderGlobalAttnIndexes.contains(i) ? 0 : config.windowSize,
+                         gridSize: grid, generator: &generator)
+        }
+        let out = SAMConfig.promptEmbedDim
+        neckLayers = (Conv2d(inChannels: dim, outChannels: out, kernelSize: 1, bias: false, generator: &generator),
+                      LayerNorm2d(out),
+                      Conv2d(inChannels: out, outChannels: out, kernelSize: 3, padding: 1, bias: false, generator: &generator),
+                      LayerNorm2d(out))
+        neck = [neckLayers.0, neckLayers.1, neckLayers.2, neckLayers.3]
+    }
+
+    /// (B, 3, S, S) normalised images → (B, 256, S/16, S/16) embeddings.
+    public func callAsFunction(_ images: Tensor) -> Tensor {
+        var x = patch_embed(images) + pos_embed.value
+        for block in blocks { x = block(x) }
+        let map = x.permuted(0, 3, 1, 2)
+        return neckLayers.3(neckLayers.2(neckLayers.1(neckLayers.0(map))))
+    }
+}

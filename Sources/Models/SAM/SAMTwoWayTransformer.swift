@@ -1,0 +1,121 @@
+import NN
+import Tensor
+
+/// The mask decoder's attention (`transformer.Attention`): projections to an optionally
+/// smaller inner width, multi-head scaled dot product, projection back.
+public final class DecoderAttention: Module {
+    public let q_proj: Linear
+    public let k_proj: Linear
+    public let v_proj: Linear
+    public let out_proj: Linear
+    public let numHeads: Int
+
+    /// Attention with `embeddingDim / downsampleRate` inner channels.
+    public init(embeddingDim: Int, numHeads: Int, downsampleRate: Int = 1, generator: inout SeededGenerator) {
+        let inner = embeddingDim / downsampleRate
+        precondition(inner % numHeads == 0, "inner dim \(inner) does not split into \(numHeads) heads")
+        self.numHeads = numHeads
+        q_proj = Linear(inFeatures: embeddingDim, outFeatures: inner, generator: &generator)
+        k_proj = Linear(inFeatures: embeddingDim, outFeatures: inner, generator: &generator)
+        v_proj = Linear(inFeatures: embeddingDim, outFeatures: inner, generator: &generator)
+        out_proj = Linear(inFeatures: inner, outFeatures: embeddingDim, generator: &generator)
+    }
+
+    /// (B, N, C) → (B, heads, N, C/heads).
+    private func separateHeads(_ x: Tensor) -> Tensor {
+        x.reshaped([x.shape[0], x.shape[1], numHeads, x.shape[2] / numHeads]).permuted(0, 2, 1, 3)
+    }
+
+    /// Queries (B, Nq, C) attend to keys/values (B, Nk, C).
+    public func callAsFunction(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+        let qh = separateHeads(q_proj(q)), kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))
+        let perHead = qh.shape[3]
+        // Scores are divided after the product, as the reference does (not q pre-scaled).
+        let scores = qh.matmul(kh.transposed(-2, -1)) / Float(perHead).squareRoot()
+        let out = scores.softmax(axis: -1).matmul(vh).permuted(0, 2, 1, 3)
+        return out_proj(out.reshaped([out.shape[0], out.shape[1], -1]))
+    }
+}
+
+/// One `TwoWayAttentionBlock`: token self-attention, token→image cross-attention, token MLP,
+/// image→token cross-attention, each followed by a LayerNorm (default eps 1e-5).
+public final class TwoWayAttentionBlock: Module {
+    public let self_attn: DecoderAttention
+    public let norm1: LayerNorm
+    public let cross_attn_token_to_image: DecoderAttention
+    public let norm2: LayerNorm
+    public let mlp: MLPBlock
+    public let norm3: LayerNorm
+    public let norm4: LayerNorm
+    public let cross_attn_image_to_token: DecoderAttention
+    /// Layer 0 feeds its queries to self-attention without PE and without a residual.
+    public let skipFirstLayerPE: Bool
+
+    /// A block with cross-attentions at half width and a ReLU MLP of `mlpDim`.
+    public init(embeddingDim: Int, numHeads: Int, mlpDim: Int, skipFirstLayerPE: Bool, generator: inout SeededGenerator) {
+        self_attn = DecoderAttention(embeddingDim: embeddingDim, numHeads: numHeads, generator: &generator)
+        norm1 = LayerNorm(embeddingDim)
+        cross_attn_token_to_image = DecoderAttention(embeddingDim: embeddingDim, numHeads: numHeads, downsampleRate: 2,
+                                                     generator: &generator)
+        norm2 = LayerNorm(embeddingDim)
+        mlp = MLPBlock(embeddingDim: embeddingDim, mlpDim: mlpDim, activation: { $0.relu() }, generator: &generator)
+        norm3 = LayerNorm(embeddingDim)
+        norm4 = LayerNorm(embeddingDim)
+        cross_attn_image_to_token = DecoderAttention(embeddingDim: embeddingDim, numHeads: numHeads, downsampleRate: 2,
+                                                     generator: &generator)
+        self.skipFirstLayerPE = skipFirstLayerPE
+    }
+
+    /// Updates tokens (`queries`) and image tokens (`keys`); the PEs are re-added before each attention.
+    public func callAsFunction(queries: Tensor, keys: Tensor, queryPE: Tensor, keyPE: Tensor) -> (queries: Tensor, keys: Tensor) {
+        var queries = queries, keys = keys
+        if skipFirstLayerPE {
+            queries = self_attn(q: queries, k: queries, v: queries)
+        } else {
+            let q = queries + queryPE
+            queries = queries + self_attn(q: q, k: q, v: queries)
+        }
+        queries = norm1(queries)
+        var q = queries + queryPE, k = keys + keyPE
+        queries = norm2(queries + cross_attn_token_to_image(q: q, k: k, v: keys))
+        queries = norm3(queries + mlp(queries))
+        q = queries + queryPE
+        k = keys + keyPE
+        keys = norm4(keys + cross_attn_image_to_token(q: k, k: q, v: queries))
+        return (queries, keys)
+    }
+}
+
+/// `TwoWayTransformer`: tokens and image embedding attend to each other, then a final
+/// token→image attention.
+public final class TwoWayTransformer: Module {
+    public let layers: [TwoWayAttentionBlock]
+    public let final_attn_token_to_image: DecoderAttention
+    public let norm_final_attn: LayerNorm
+
+    /// SAM's decoder transformer: depth 2, 256-d, 8 heads, MLP 2048.
+    public init(depth: Int = 2, embeddingDim: Int = 256, numHeads: Int = 8, mlpDim: Int = 2048,
+                generator: inout SeededGenerator) {
+        layers = (0..<depth).map { i in
+            TwoWayAttentionBlock(embeddingDim: embeddingDim, numHeads: numHeads, mlpDim: mlpDim,
+                                 skipFirstLayerPE: i == 0, generator: &generator)
+        }
+        final_attn_token_to_image = DecoderAttention(embeddingDim: embeddingDim, numHeads: numHeads, downsampleRate: 2,
+                                                     generator: &generator)
+        norm_final_attn = LayerNorm(embeddingDim)
+    }
+
+    /// Image (B, C, H, W) with its PE (B, C, H, W) and tokens (B, N, C) → updated tokens
+    /// (B, N, C) and image (B, HW, C).
+    public func callAsFunction(image: Tensor, imagePE: Tensor, tokens: Tensor) -> (tokens: Tensor, image: Tensor) {
+        let b = image.shape[0], c = image.shape[1], hw = image.shape[2] * image.shape[3]
+        let keyPE = imagePE.reshaped([imagePE.shape[0], c, hw]).permuted(0, 2, 1)
+        var queries = tokens
+        var keys = image.reshaped([b, c, hw]).permuted(0, 2, 1)
+        for layer in layers {
+            (queries, keys) = layer(queries: queries, keys: keys, queryPE: tokens, keyPE: keyPE)
+        }
+        let attended = final_attn_token_to_image(q: queries + tokens, k: keys + keyPE, v: keys)
+        return (norm_final_attn(queries + attended), keys)
+    }
+}
