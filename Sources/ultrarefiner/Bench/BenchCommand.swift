@@ -6,6 +6,7 @@ struct Bench: ParsableCommand {
         abstract: "Benchmarks: print throughput and ratios measured on this machine in one run.",
         subcommands: [
             BenchOps.self,
+            BenchTransUNet.self,
         ]
     )
 }
