@@ -52,7 +52,8 @@ public struct TransUNetPredictor {
         let pixels = Tensor(image.pixels.map { Float($0) }, shape: [1, 1, image.height, image.width])
         let resized = (image.width == size && image.height == size)
             ? pixels : pixels.interpolated(size: Size2D(size, size), mode: .bilinear(alignCorners: false))
-        return resized / 255
+        // A true division, as `png / 255` in the reference pipeline (× (1/255) rounds differently).
+        return resized / Tensor(255)
     }
 
     /// Foreground probability at the model's input size (S, S), in [0, 1].
