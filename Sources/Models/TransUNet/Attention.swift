@@ -3,9 +3,13 @@ import Tensor
 
 /// Multi-head self-attention with separate query/key/value projections, `softmax(q·kᵀ/√d)`.
 public final class Attention: Module {
+    /// Query projection.
     public let query: Linear
+    /// Key projection.
     public let key: Linear
+    /// Value projection.
     public let value: Linear
+    /// Output projection.
     public let out: Linear
     /// Dropout on the attention probabilities (rate 0 in every configuration).
     public let attn_dropout: Dropout

@@ -16,6 +16,7 @@ public final class Conv2dReLU: ExplicitlyNamedChildren, TrainingModeSwitchable {
         norm = BatchNorm2d(outChannels)
     }
 
+    /// The children under their PyTorch names.
     public var namedChildren: [(name: String, value: Any)] { [("0", conv), ("1", norm)] }
 
     /// Follows the batch norm's mode (the batch norm itself is switched by `setTraining` too).

@@ -4,7 +4,9 @@ import Tensor
 /// One decoder stage: bilinear ×2 upsampling with aligned corners (`UpsamplingBilinear2d`),
 /// concatenation with the skip feature (upsampled map first), then two `Conv2dReLU`s.
 public final class DecoderBlock: Module {
+    /// First conv-BN-ReLU, on the upsampled map joined with the skip.
     public let conv1: Conv2dReLU
+    /// Second conv-BN-ReLU.
     public let conv2: Conv2dReLU
 
     /// A block taking `inChannels` plus `skipChannels` to `outChannels`.

@@ -4,7 +4,9 @@ import Tensor
 /// The cascaded upsampler (`decoder`): tokens back to a feature map, `conv_more` to 512
 /// channels, then four decoder blocks up to full resolution.
 public final class DecoderCup: Module {
+    /// 3×3 conv-BN-ReLU from the hidden width to 512 channels.
     public let conv_more: Conv2dReLU
+    /// The four upsampling blocks.
     public let blocks: [DecoderBlock]
     /// Which blocks receive a skip feature (the first `n_skip` with nonzero channels).
     public let usesSkip: [Bool]

@@ -3,7 +3,9 @@ import Tensor
 
 /// The transformer stack (`transformer.encoder`) with its final LayerNorm.
 public final class Encoder: Module {
+    /// The transformer layers in order.
     public let layer: [EncoderBlock]
+    /// Final LayerNorm (eps 1e-6).
     public let encoder_norm: LayerNorm
 
     /// `config.numLayers` layers.

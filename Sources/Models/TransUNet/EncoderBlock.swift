@@ -4,9 +4,13 @@ import Tensor
 /// One pre-norm transformer layer (`transformer.encoder.layer.i`): attention and MLP, each
 /// behind a LayerNorm (eps 1e-6) and inside a residual connection.
 public final class EncoderBlock: Module {
+    /// LayerNorm before attention (eps 1e-6).
     public let attention_norm: LayerNorm
+    /// LayerNorm before the MLP (eps 1e-6).
     public let ffn_norm: LayerNorm
+    /// The feed-forward block.
     public let ffn: Mlp
+    /// Multi-head self-attention.
     public let attn: Attention
 
     /// A layer for `config`'s width, heads and MLP size.

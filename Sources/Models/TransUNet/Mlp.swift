@@ -3,7 +3,9 @@ import Tensor
 
 /// The transformer's feed-forward block: fc1 → exact (erf) GELU → dropout → fc2 → dropout.
 public final class Mlp: Module {
+    /// Expansion to the MLP width.
     public let fc1: Linear
+    /// Projection back to the hidden width.
     public let fc2: Linear
     /// Dropout after each linear layer (inert in evaluation).
     public let dropout: Dropout

@@ -7,13 +7,21 @@ import Tensor
 ///
 /// The residual is projected (`downsample` + `gn_proj`) when the stride or width changes.
 public final class PreActBottleneck: Module {
+    /// GroupNorm after conv1 (32 groups, eps 1e-6).
     public let gn1: GroupNorm
+    /// 1×1 reduction to the bottleneck width.
     public let conv1: StdConv2d
+    /// GroupNorm after conv2.
     public let gn2: GroupNorm
+    /// 3×3 convolution carrying the unit's stride.
     public let conv2: StdConv2d
+    /// GroupNorm after conv3.
     public let gn3: GroupNorm
+    /// 1×1 expansion to the output width.
     public let conv3: StdConv2d
+    /// Residual projection (1×1, strided) when stride or width changes.
     public let downsample: StdConv2d?
+    /// GroupNorm of the projected residual (one group per channel, eps 1e-5).
     public let gn_proj: GroupNorm?
 
     /// A unit from `inChannels` to `outChannels` through `midChannels`, striding in the 3×3 conv.

@@ -3,7 +3,9 @@ import Tensor
 
 /// The hybrid backbone's stem: standardised 7×7 stride-2 conv, GroupNorm(32, eps 1e-6), ReLU.
 public final class ResNetRoot: Module {
+    /// The convolution.
     public let conv: StdConv2d
+    /// GroupNorm(32, eps 1e-6) after the stem convolution.
     public let gn: GroupNorm
 
     /// A stem producing `width` channels from RGB.
@@ -35,6 +37,7 @@ public final class ResNetStage: ExplicitlyNamedChildren {
         self.units = units
     }
 
+    /// The children under their PyTorch names.
     public var namedChildren: [(name: String, value: Any)] {
         units.enumerated().map { (name: "unit\($0.offset + 1)", value: $0.element as Any) }
     }
@@ -47,8 +50,11 @@ public final class ResNetStage: ExplicitlyNamedChildren {
 
 /// The three stages of the backbone (`body.block1` … `body.block3`).
 public final class ResNetBody: Module {
+    /// Stage 1: 4× the root width, stride 1.
     public let block1: ResNetStage
+    /// Stage 2: 8× the root width, stride 2.
     public let block2: ResNetStage
+    /// Stage 3: 16× the root width, stride 2.
     public let block3: ResNetStage
 
     /// Stages for `config`, at 4×, 8× and 16× the root width.
@@ -66,7 +72,9 @@ public final class ResNetBody: Module {
 /// The ResNet-v2 backbone of the hybrid encoder (`hybrid_model`), returning the 1/16 feature
 /// map and the three skip features.
 public final class ResNetV2: Module {
+    /// The stem (7×7 conv, GroupNorm, ReLU).
     public let root: ResNetRoot
+    /// The three bottleneck stages.
     public let body: ResNetBody
 
     /// A backbone for `config`.

@@ -12,6 +12,7 @@ public final class SegmentationHead: ExplicitlyNamedChildren {
         conv = Conv2d(inChannels: inChannels, outChannels: classes, kernelSize: 3, padding: 1, generator: &generator)
     }
 
+    /// The children under their PyTorch names.
     public var namedChildren: [(name: String, value: Any)] { [("0", conv)] }
 
     /// Class logits for NCHW features.

@@ -5,8 +5,11 @@ import Tensor
 /// cascaded upsampling decoder and segmentation head. Property names are the state-dict
 /// prefixes (`transformer.`, `decoder.`, `segmentation_head.`).
 public final class TransUNet: Module {
+    /// The encoder (`transformer.*` keys).
     public let transformer: Transformer
+    /// The cascaded upsampler (`decoder.*`).
     public let decoder: DecoderCup
+    /// Logits head (`segmentation_head.*`).
     public let segmentation_head: SegmentationHead
     /// The configuration the model was built for.
     public let config: TransUNetConfig

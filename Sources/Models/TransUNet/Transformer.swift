@@ -3,7 +3,9 @@ import Tensor
 
 /// The encoder half of TransUNet (`transformer`): embeddings then the transformer stack.
 public final class Transformer: Module {
+    /// Backbone, patch and position embeddings.
     public let embeddings: Embeddings
+    /// The transformer stack.
     public let encoder: Encoder
 
     /// The encoder for `config`.
