@@ -51,7 +51,7 @@ struct TransUNetParityTests {
         }
     }
 
-    @Test func safetensorsRoundTripKeepsOutputsAndConfig() throws {
+    @Test func safetensorsRoundTripKeepsEveryTensorAndTheConfig() throws {
         let model = try TransUNetFixtures.modelFromPyTorch()
         let folder = try TestPaths.temporaryDirectory("transunet")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -61,13 +61,11 @@ struct TransUNetParityTests {
         #expect(config == .cpuTiny)
         let reloaded = try TransUNet(try #require(config), seed: 5)
         try TransUNetCheckpoint.load(stateDict, into: reloaded)
-        let input = try TransUNetFixtures.array("input.npy").slice(axis: 2, 0, 64).slice(axis: 3, 0, 64)
-        let small = try TransUNet(TransUNetConfig.cpuTiny.withImageSize(64))
-        try TransUNetCheckpoint.load(stateDict, into: small)
-        let original = try TransUNet(TransUNetConfig.cpuTiny.withImageSize(64))
-        try TransUNetCheckpoint.load(model.checkpoint(), into: original)
-        #expect(noGrad { maxAbsDifference(small(input), original(input)) } == 0)
-        #expect(reloaded.stateDict().map(\.key) == model.stateDict().map(\.key))
+        let original = model.stateDict(), copy = reloaded.stateDict()
+        #expect(copy.map(\.key) == original.map(\.key))
+        for (a, b) in zip(original, copy) {
+            #expect(a.value.shape == b.value.shape && a.value.scalars == b.value.scalars, "\(a.key)")
+        }
     }
 
     @Test func configIsInferredFromTheCheckpointShapes() throws {

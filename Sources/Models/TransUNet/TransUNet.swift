@@ -35,6 +35,8 @@ public final class TransUNet: Module {
     public func logitsAndIntermediates(_ images: Tensor) -> (logits: Tensor, encoded: Tensor, features: [Tensor]) {
         precondition(images.rank == 4 && (images.shape[1] == 1 || images.shape[1] == 3),
                      "TransUNet needs (B, 1 or 3, H, W) input, got \(images.shape)")
+        precondition(images.shape[2] == config.imageSize && images.shape[3] == config.imageSize,
+                     "this TransUNet takes \(config.imageSize)² input, got \(images.shape[2])×\(images.shape[3])")
         let x = images.shape[1] == 1 ? images.repeated([1, 3, 1, 1]) : images
         let (encoded, features) = transformer(x)
         let logits = segmentation_head(decoder(encoded, features: features))
