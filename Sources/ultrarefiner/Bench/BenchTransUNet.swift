@@ -31,8 +31,8 @@ struct BenchTransUNet: ParsableCommand {
     static let pyTorchForwardSeconds = ["R50-ViT-B_16": 0.464]
 
     func run() throws {
-        let sgemm = Self.sgemmGFLOPs(repetitions: max(repetitions, 3))
-        print("threads \(Parallelism.threadCount); raw sgemm 1024³: \(String(format: "%.1f", sgemm)) GFLOP/s")
+        let sgemm = SgemmProbe()
+        print("threads \(Parallelism.threadCount); sgemm 1024³ is re-timed beside every measurement (the machine is shared)")
         for name in models.split(separator: ",").map(String.init) {
             guard let config = TransUNetConfig.named(name) else {
                 throw ValidationError("unknown model '\(name)' (known: \(TransUNetConfig.presets.map(\.name).joined(separator: ", ")))")
@@ -44,46 +44,32 @@ struct BenchTransUNet: ParsableCommand {
                 var generator = SeededGenerator(seed: 1)
                 let images = Tensor.uniform([batch, 1, config.imageSize, config.imageSize], generator: &generator)
                 model.setTraining(false)
-                let forward = BenchOps.median(repetitions) { BenchOps.time { _ = noGrad { model(images) } } } / Double(batch)
-                var line = String(format: "  batch %d  forward %7.3f s/image  %6.1f GFLOP/s  %.2f× sgemm",
-                                  batch, forward, flops / forward / 1e9, flops / forward / 1e9 / sgemm)
+                let forward = sgemm.paired(repetitions) { _ = noGrad { model(images) } }
+                var line = Self.line(batch, "forward", forward, flops: flops * Double(batch))
                 if batch == 1, let reference = Self.pyTorchForwardSeconds[name] {
                     line += String(format: "  (PyTorch %.3f s)", reference)
                 }
                 print(line)
                 guard !forwardOnly else { continue }
                 model.setTraining(true)
-                let training = BenchOps.median(repetitions) {
-                    BenchOps.time {
-                        model.zeroGrad()
-                        model(images).softmax(axis: 1).mean().backward()
-                    }
-                } / Double(batch)
+                let training = sgemm.paired(repetitions) {
+                    model.zeroGrad()
+                    model(images).softmax(axis: 1).mean().backward()
+                }
                 model.setTraining(false)
                 model.zeroGrad()
-                print(String(format: "  batch %d  fwd+bwd %7.3f s/image  %6.1f GFLOP/s  %.2f× sgemm",
-                             batch, training, 3 * flops / training / 1e9, 3 * flops / training / 1e9 / sgemm))
+                print(Self.line(batch, "fwd+bwd", training, flops: 3 * flops * Double(batch)))
             }
         }
     }
 
-    /// GFLOP/s of a 1024×1024×1024 single-precision product through the same BLAS.
-    static func sgemmGFLOPs(repetitions: Int) -> Double {
-        let n = 1024
-        var generator = SeededGenerator(seed: 2)
-        let a = Tensor.randn([n, n], generator: &generator), b = Tensor.randn([n, n], generator: &generator)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        defer { c.deallocate() }
-        let seconds = BenchOps.median(repetitions) {
-            BenchOps.time {
-                a.withUnsafeBufferPointer { pa in
-                    b.withUnsafeBufferPointer { pb in
-                        Gemm.multiply(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: c)
-                    }
-                }
-            }
-        }
-        return 2 * Double(n * n * n) / seconds / 1e9
+    /// One result line: time per image, GFLOP/s, and the ratio to the sgemm rate timed beside it.
+    static func line(_ batch: Int, _ label: String, _ measured: (seconds: Double, sgemmGFLOPs: Double),
+                     flops: Double) -> String {
+        let rate = flops / measured.seconds / 1e9
+        return String(format: "  batch %d  %@ %7.3f s/image  %6.1f GFLOP/s  sgemm %5.1f GFLOP/s  ratio %.2f",
+                      batch, label, measured.seconds / Double(batch), rate, measured.sgemmGFLOPs,
+                      rate / measured.sgemmGFLOPs)
     }
 
     /// Multiply-add FLOPs (×2) of one image's forward pass.
@@ -126,5 +112,44 @@ struct BenchTransUNet: ParsableCommand {
         }
         total += conv(channels, config.nClasses, 3, grid)
         return total
+    }
+}
+
+/// Raw sgemm throughput through the same BLAS, timed alternately with each measured workload so
+/// load changes on a shared machine hit both sides of the ratio alike.
+struct SgemmProbe {
+    let n = 1024
+    let a: Tensor, b: Tensor
+
+    init() {
+        var generator = SeededGenerator(seed: 2)
+        a = Tensor.randn([n, n], generator: &generator)
+        b = Tensor.randn([n, n], generator: &generator)
+    }
+
+    /// GFLOP/s of one 1024³ product.
+    func gflops() -> Double {
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        defer { c.deallocate() }
+        let seconds = BenchOps.time {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    Gemm.multiply(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: c)
+                }
+            }
+        }
+        return 2 * Double(n * n * n) / seconds / 1e9
+    }
+
+    /// Median seconds of `body` over `repetitions` timed runs (after one warm-up) and the median
+    /// sgemm rate of the products timed around them.
+    func paired(_ repetitions: Int, _ body: () -> Void) -> (seconds: Double, sgemmGFLOPs: Double) {
+        body()
+        var times: [Double] = [], rates: [Double] = [gflops()]
+        for _ in 0..<max(repetitions, 1) {
+            times.append(BenchOps.time(body))
+            rates.append(gflops())
+        }
+        return (BenchOps.middle(times), BenchOps.middle(rates))
     }
 }
