@@ -154,6 +154,7 @@ private func unwrapped(_ value: Any) -> Any? {
 
 /// The named members of a module (its properties) or of a list (its indices).
 private func members(of value: Any) -> [(String, Any)] {
+    if let named = value as? any ExplicitlyNamedChildren { return named.namedChildren.map { ($0.name, $0.value) } }
     if let module = value as? any Module { return children(of: module) }
     if let list = value as? [Any] { return list.enumerated().map { (String($0.offset), $0.element) } }
     return []

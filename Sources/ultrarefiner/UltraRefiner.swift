@@ -8,6 +8,7 @@ struct UltraRefiner: ParsableCommand {
         abstract: "Breast-ultrasound lesion segmentation: TransUNet coarse masks refined by Segment Anything.",
         version: UltraRefinerVersion.string,
         subcommands: [
+            Infer.self,
             Bench.self,
             PrepareCommand.self,
             PhantomCommand.self,
