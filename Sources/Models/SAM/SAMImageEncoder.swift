@@ -39,7 +39,7 @@ public final class MLPBlock: Module {
 }
 
 /// One pre-norm ViT block, windowed (`windowSize > 0`) or global.
-public final class EncoderBlock: Module {
+public final class ImageEncoderBlock: Module {
     public let norm1: LayerNorm
     public let attn: EncoderAttention
     public let norm2: LayerNorm
@@ -98,7 +98,7 @@ public final class EncoderBlock: Module {
 public final class ImageEncoderViT: Module {
     public let patch_embed: PatchEmbed
     public let pos_embed: Parameter
-    public let blocks: [EncoderBlock]
+    public let blocks: [ImageEncoderBlock]
     /// `nn.Sequential(conv1x1, LayerNorm2d, conv3x3, LayerNorm2d)`, keyed `neck.0` … `neck.3`.
     public let neck: [any Module]
     // The same neck layers, typed; a tuple is invisible to the state-dict walk.
@@ -110,7 +110,7 @@ public final class ImageEncoderViT: Module {
         patch_embed = PatchEmbed(patchSize: config.patchSize, inChannels: 3, embedDim: dim, generator: &generator)
         pos_embed = Parameter(.zeros([1, grid, grid, dim]))
         blocks = (0..<config.encoderDepth).map { i in
-            EncoderBlock(dim: dim, numHeads: config.encoderNumHeads, mlpRatio: 4,
+            ImageEncoderBlock(dim: dim, numHeads: config.encoderNumHeads, mlpRatio: 4,
                          windowSize: config.encoderGlobalAttnIndexes.contains(i) ? 0 : config.windowSize,
                          gridSize: grid, generator: &generator)
         }

@@ -39,8 +39,9 @@ struct BenchSAM: ParsableCommand {
 
         let input = SAMInput(image: image, mode: .predictor, imageSize: config.imageSize)
         var embedding = Tensor.zeros([1])
-        let encode = { BenchOps.time { embedding = noGrad { sam.image_encoder(input.tensor) } } }
-        let encoderSeconds = BenchOps.median(encoderRuns, encode)
+        let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns) {
+            embedding = noGrad { sam.image_encoder(input.tensor) }
+        }
         let flops = Self.encoderFLOPs(config)
         let rate = flops / encoderSeconds / 1e9
         print(String(format: "encoder                              %8.2f s/image (PyTorch %.2f s for vit_b)  %.3f TFLOP",
@@ -50,9 +51,10 @@ struct BenchSAM: ParsableCommand {
 
         let predictor = SAMPredictor(model: sam, input: input, embedding: embedding)
         let prompt = SAMPrompt(box: [120, 90, 400, 350])
-        let decode = { BenchOps.time { _ = predictor.predict(prompt, multimask: true) } }
-        let cpuBefore = Self.processCPUSeconds()
-        let decoderSeconds = BenchOps.median(decoderRuns, decode)
+                let cpuBefore = Self.processCPUSeconds()
+        let decoderSeconds = BenchTiming.medianSeconds(repetitions: decoderRuns) {
+            _ = predictor.predict(prompt, multimask: true)
+        }
         // CPU time of all threads per prompt: on a shared machine the wall time includes waiting.
         let decoderCPU = (Self.processCPUSeconds() - cpuBefore) / Double(max(decoderRuns, 1) + 1)
         print(String(format: "decoder (prompt enc + decoder + upsample) %6.1f ms/prompt wall, %.1f ms CPU (PyTorch %.1f ms; target ≤ 50)",
@@ -63,7 +65,7 @@ struct BenchSAM: ParsableCommand {
     /// GFLOP/s of one encoder-shaped GEMM (the MLP's first layer), median of 5.
     static func sgemmGFLOPs(generator: inout SeededGenerator) -> Double {
         let a = Tensor.randn([4096, 768], generator: &generator), b = Tensor.randn([768, 3072], generator: &generator)
-        let seconds = noGrad { BenchOps.median(5) { BenchOps.time { _ = a.matmul(b) } } }
+        let seconds = noGrad { BenchTiming.medianSeconds(repetitions: 5) { _ = a.matmul(b) } }
         return 2 * 4096 * 768 * 3072 / seconds / 1e9
     }
 

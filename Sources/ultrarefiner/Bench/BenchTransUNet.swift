@@ -131,7 +131,7 @@ struct SgemmProbe {
     func gflops() -> Double {
         let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         defer { c.deallocate() }
-        let seconds = BenchOps.time {
+        let seconds = BenchTiming.seconds {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     Gemm.multiply(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: c)
@@ -147,9 +147,9 @@ struct SgemmProbe {
         body()
         var times: [Double] = [], rates: [Double] = [gflops()]
         for _ in 0..<max(repetitions, 1) {
-            times.append(BenchOps.time(body))
+            times.append(BenchTiming.seconds(body))
             rates.append(gflops())
         }
-        return (BenchOps.middle(times), BenchOps.middle(rates))
+        return (BenchTiming.median(times), BenchTiming.median(rates))
     }
 }
