@@ -18,6 +18,9 @@ struct SAMCommand: ParsableCommand {
     @Option(help: "vit_b, vit_l, vit_h, tiny, or auto (read the size off the checkpoint).")
     var model = "auto"
 
+    @Option(name: .customLong("image-size"), help: "Encoder input side (default: the checkpoint's); e.g. 512 on CPU, with resampled position embeddings.")
+    var imageSize: Int?
+
     @Option(help: "Input PNG (grayscale or RGB).")
     var image: String
 
@@ -51,7 +54,7 @@ struct SAMCommand: ParsableCommand {
             }
             config = preset
         }
-        let sam = try SAM.load(contentsOf: checkpointURL, config: config)
+        let sam = try SAM.load(contentsOf: checkpointURL, config: config, imageSize: imageSize)
         let picture = try PNG.read(URL(fileURLWithPath: image))
         guard picture.channels == 1 || picture.channels == 3 else {
             throw FormatError(image, "SAM needs a grayscale or RGB image, this one has \(picture.channels) channels")
@@ -71,7 +74,7 @@ struct SAMCommand: ParsableCommand {
         let logits = prediction.masks[index: best].scalars
         let mask = Raster(width: picture.width, height: picture.height, pixels: logits.map { $0 > 0 ? UInt8(255) : 0 })
         try PNG.write(mask, to: folder.appendingPathComponent("mask.png"))
-        print("model \(sam.config.encoderEmbedDim)-d × \(sam.config.encoderDepth) blocks, \(square ? "square-\(squareNorm.rawValue)" : "predictor") mode")
+        print("model \(sam.config.encoderEmbedDim)-d × \(sam.config.encoderDepth) blocks at \(sam.config.imageSize)², \(square ? "square-\(squareNorm.rawValue)" : "predictor") mode")
         print("iou " + prediction.iou.map { String(format: "%.4f", $0) }.joined(separator: " ") + ", best mask \(best)")
         print("wrote \(folder.path)/{masks.npy, iou.npy, low_res.npy, mask.png}")
     }

@@ -47,10 +47,24 @@ public struct SAMCheckpointFile: Sendable {
 extension SAM {
     /// Loads a checkpoint: an official `.pth` or one of our safetensors files. The config is
     /// `config` when given, else the safetensors metadata's, else inferred from the shapes.
-    public static func load(contentsOf url: URL, config: SAMConfig? = nil) throws -> SAM {
+    /// `imageSize` overrides the input size (e.g. 512 for a CPU preset); a model whose size
+    /// differs from the checkpoint's gets resampled position embeddings (see `SAMResolution`).
+    public static func load(contentsOf url: URL, config: SAMConfig? = nil, imageSize: Int? = nil) throws -> SAM {
         let file = try SAMCheckpointFile.read(url)
-        let model = SAM(config: try config ?? file.config ?? SAMConfig.inferred(from: file.tensors))
-        try model.load(file.tensors, strict: true)
+        let trained = try file.config ?? SAMConfig.inferred(from: file.tensors)
+        var target = config ?? trained
+        if let imageSize {
+            guard imageSize > 0, imageSize % target.patchSize == 0 else {
+                throw FormatError(url, "image size \(imageSize) is not a positive multiple of the patch size \(target.patchSize)")
+            }
+            target.imageSize = imageSize
+        }
+        var tensors = file.tensors
+        if target.imageSize != trained.imageSize {
+            tensors = try SAMResolution.resampled(tensors, from: trained, to: target)
+        }
+        let model = SAM(config: target)
+        try model.load(tensors, strict: true)
         return model
     }
 

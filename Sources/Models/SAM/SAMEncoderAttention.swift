@@ -57,18 +57,20 @@ public final class EncoderAttention: Module {
     /// `get_rel_pos`: the (size, size, hd) table `R[i, j] = rel_pos[i − j + size − 1]`, after
     /// resizing `rel_pos` linearly when it was trained for another grid size.
     static func relativeTable(_ relPos: Tensor, size: Int) -> Tensor {
-        let length = 2 * size - 1
-        var table = relPos
-        if relPos.shape[0] != length {
-            // F.interpolate(mode="linear") on (1, hd, L); a 1-row bilinear resize is the same.
-            table = relPos.transposed(0, 1).reshaped([1, relPos.shape[1], 1, relPos.shape[0]])
-                .interpolated(size: Size2D(1, length), mode: .bilinear(alignCorners: false))
-                .reshaped([relPos.shape[1], length]).transposed(0, 1)
-        }
+        let table = resizedTable(relPos, length: 2 * size - 1)
         var indices: [Int] = []
         indices.reserveCapacity(size * size)
         for i in 0..<size { for j in 0..<size { indices.append(i - j + size - 1) } }
         return table.indexSelect(axis: 0, indices).reshaped([size, size, relPos.shape[1]])
+    }
+
+    /// A (L, hd) table resampled to `length` rows as `get_rel_pos` does it:
+    /// `F.interpolate(mode="linear")` over (1, hd, L), which a 1-row bilinear resize equals.
+    static func resizedTable(_ relPos: Tensor, length: Int) -> Tensor {
+        guard relPos.shape[0] != length else { return relPos }
+        return relPos.transposed(0, 1).reshaped([1, relPos.shape[1], 1, relPos.shape[0]])
+            .interpolated(size: Size2D(1, length), mode: .bilinear(alignCorners: false))
+            .reshaped([relPos.shape[1], length]).transposed(0, 1)
     }
 
     /// `add_decomposed_rel_pos` for scores (N, HW, HW) and unscaled queries (N, HW, hd).
