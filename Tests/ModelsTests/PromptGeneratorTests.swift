@@ -110,6 +110,10 @@ struct PromptGeneratorTests {
         try checkGradient(PromptOptions(box: false, mask: false)) { $0.pointCoords! }
     }
 
+    @Test func softModePointGradientsMatchFiniteDifferences() throws {
+        try checkGradient(PromptOptions(box: false, mask: false, boxMode: .soft(quantile: 0.1, temperature: 0.2))) { $0.pointCoords! }
+    }
+
     @Test func softBoxGradientsMatchFiniteDifferences() throws {
         try checkGradient(PromptOptions(points: false, mask: false, boxMode: .soft(quantile: 0.1, temperature: 0.2))) { $0.boxes! }
     }

@@ -69,7 +69,8 @@ public struct GeneratedPrompts {
 /// [0, 1]) into SAM prompts without cutting the gradient to the coarse network.
 ///
 /// - Positive point: the soft-argmax centroid `Σ M·(x, y) / (Σ M + ε)`.
-/// - Negative point: the same centroid of `(1 − M)` restricted to the box.
+/// - Negative point: the same centroid of `(1 − M)` restricted to the box (a soft indicator of
+///   the soft box in soft mode, so every prompt is then differentiable in M).
 /// - Box: the extent of `M > 0.5` (or the soft box). When nothing exceeds 0.5 the box is the
 ///   whole image: SAM then segments the most salient structure instead of an arbitrary
 ///   centred guess, and `emptyPrediction` reports it.
@@ -106,13 +107,27 @@ public struct PromptGenerator {
 
         if options.points {
             let positive = centroid(probability, xs: xs, ys: ys)
-            // The box region (from the hard extent, so the restriction itself is a constant mask).
-            let inside = Tensor(hard.flatMap { item -> [Float] in
-                var mask = [Float](repeating: 0, count: height * width)
-                let (x1, y1, x2, y2) = (Int(item.box[0]), Int(item.box[1]), Int(item.box[2]), Int(item.box[3]))
-                for y in y1...y2 { for x in x1...x2 { mask[y * width + x] = 1 } }
-                return mask
-            }, shape: [batch, height, width])
+            let inside: Tensor
+            switch options.boxMode {
+            case .hard:
+                // The hard extent: the restriction is a constant mask.
+                inside = Tensor(hard.flatMap { item -> [Float] in
+                    var mask = [Float](repeating: 0, count: height * width)
+                    let (x1, y1, x2, y2) = (Int(item.box[0]), Int(item.box[1]), Int(item.box[2]), Int(item.box[3]))
+                    for y in y1...y2 { for x in x1...x2 { mask[y * width + x] = 1 } }
+                    return mask
+                }, shape: [batch, height, width])
+            case .soft:
+                // A soft indicator of the soft box (one-pixel edges), so the negative point too
+                // moves continuously with M.
+                let b = boxesInGrid
+                func edge(_ coordinate: Tensor, _ lower: Tensor, _ upper: Tensor) -> Tensor {
+                    (coordinate - lower + 0.5).sigmoid() * (upper - coordinate + 0.5).sigmoid()
+                }
+                let across = edge(xs, b.slice(axis: 1, 0, 1).unsqueezed(2), b.slice(axis: 1, 2, 3).unsqueezed(2))
+                let down = edge(ys, b.slice(axis: 1, 1, 2).unsqueezed(2), b.slice(axis: 1, 3, 4).unsqueezed(2))
+                inside = across * down
+            }
             let negative = centroid((1 - probability) * inside, xs: xs, ys: ys)
             prompts.pointCoords = Tensor.stack([positive, negative], axis: 1)  // (B, 2, 2)
                 .mapToFrame(gridWidth: width, gridHeight: height, frame: frame)
