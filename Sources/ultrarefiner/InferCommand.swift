@@ -5,30 +5,41 @@ import Imaging
 import Models
 import Tensor
 
-/// `ultrarefiner infer`: segment one image. With `--coarse-only` it runs the TransUNet stage
-/// alone; the full chain (SAM refinement of the coarse mask) plugs in after `coarseStage`.
+/// `ultrarefiner infer`: segment one image with the whole chain — TransUNet coarse
+/// probability, differentiable prompts, SAM refinement — or, with `--coarse-only`, the
+/// TransUNet stage alone. With `--gt` it prints the coarse/refined metric table.
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Segment one ultrasound image (coarse TransUNet mask; SAM refinement in a later release).")
+        abstract: "Segment one ultrasound image: TransUNet coarse mask refined by SAM (or the coarse mask alone).")
 
-    @Flag(help: "Run only the TransUNet stage (required until the refinement stage is available).")
+    @Flag(help: "Run only the TransUNet stage.")
     var coarseOnly = false
 
-    @Option(help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
-    var checkpoint: String
+    @Option(name: [.customLong("transunet"), .customLong("checkpoint")],
+            help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
+    var transunet: String
 
-    @Option(help: "Configuration: R50-ViT-B_16, R50-ViT-L_16, ViT-B_16, cpu-small, cpu-tiny, or auto (from the checkpoint).")
+    @Option(help: "TransUNet configuration: R50-ViT-B_16, R50-ViT-L_16, ViT-B_16, cpu-small, cpu-tiny, or auto.")
     var model = "auto"
+
+    @Option(help: "SAM checkpoint (official or MedSAM .pth, or our .safetensors); required without --coarse-only.")
+    var sam: String?
+
+    @Option(help: "SAM input normalisation of the square form: sam (UltraRefiner's) or minmax (MedSAM's).")
+    var squareNorm: SquareNormalization = .sam
 
     @Option(help: "Input PNG (converted to grayscale).")
     var image: String
 
-    @Option(help: "Output folder for coarse.npy and mask.png.")
+    @Option(help: "Ground-truth mask PNG: print Dice, IoU, precision, recall, accuracy, HD95 and ASD for both stages.")
+    var gt: String?
+
+    @Option(help: "Output folder.")
     var out: String
 
     func validate() throws {
-        guard coarseOnly else {
-            throw ValidationError("full chain not available yet: the SAM refinement stage is not built; run with --coarse-only")
+        if !coarseOnly && sam == nil {
+            throw ValidationError("--sam PATH is required for the full chain (or pass --coarse-only)")
         }
     }
 
@@ -36,26 +47,85 @@ struct Infer: ParsableCommand {
         let outFolder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
         let gray = try PNG.readGray(URL(fileURLWithPath: image))
-        let start = Date()
-        let predictor = try TransUNetPredictor(checkpoint: URL(fileURLWithPath: checkpoint), configName: model)
-        let loaded = Date()
-        let probability = coarseStage(predictor, gray)
-        let done = Date()
+        let truth = try gt.map { try PNG.readGray(URL(fileURLWithPath: $0)) }
+        if let truth, truth.width != gray.width || truth.height != gray.height {
+            throw ValidationError("\(gt!): mask is \(truth.width)×\(truth.height) but the image is \(gray.width)×\(gray.height)")
+        }
+        let predictor = try TransUNetPredictor(checkpoint: URL(fileURLWithPath: transunet), configName: model)
+        let probability = noGrad { predictor.foregroundProbability(gray) }
         let side = predictor.model.config.imageSize
-        try NPY.write(NPYArray(float32: probability.scalars, shape: [side, side]),
-                      to: outFolder.appendingPathComponent("coarse.npy"))
-        let mask = TransUNetPredictor.mask(probability, width: gray.width, height: gray.height)
-        try PNG.write(mask, to: outFolder.appendingPathComponent("mask.png"))
-        let foreground = Double(mask.pixels.filter { $0 != 0 }.count) / Double(mask.pixels.count)
-        print("model: \(predictor.model.config)")
-        print(String(format: "image %d×%d, load %.2f s, forward %.3f s, foreground %.1f %% of the mask",
-                     gray.width, gray.height, loaded.timeIntervalSince(start), done.timeIntervalSince(loaded),
-                     100 * foreground))
-        print("wrote \(outFolder.appendingPathComponent("coarse.npy").path) and mask.png")
+        try NPY.write(NPYArray(float32: probability.scalars, shape: [side, side]), to: outFolder.appendingPathComponent("coarse.npy"))
+        let coarseMask = TransUNetPredictor.mask(probability, width: gray.width, height: gray.height)
+
+        guard let samPath = sam, !coarseOnly else {
+            try PNG.write(coarseMask, to: outFolder.appendingPathComponent("mask.png"))
+            print("wrote coarse.npy and mask.png to \(outFolder.path)")
+            if let truth { printMetrics(coarse: coarseMask, refined: nil, truth: truth) }
+            return
+        }
+
+        let samModel = try SAM.load(contentsOf: URL(fileURLWithPath: samPath))
+        let input = SAMInput(image: gray, mode: .square(squareNorm), imageSize: samModel.config.imageSize)
+        let refiner = UltraRefinerModel(transunet: predictor.model, sam: samModel)
+        let output = noGrad {
+            refiner(coarseInput: predictor.input(for: gray), samInput: input.tensor)
+        }
+        let best = output.best[0]
+        let logits = input.postprocess(output.bestLogits).squeezed(0).squeezed(0)  // original size
+        let refined = logits.sigmoid()
+        try NPY.write(NPYArray(float32: refined.scalars, shape: [gray.height, gray.width]),
+                      to: outFolder.appendingPathComponent("refined.npy"))
+        let refinedMask = Raster(width: gray.width, height: gray.height,
+                                 pixels: refined.scalars.map { $0 > 0.5 ? UInt8(255) : 0 })
+        try PNG.write(refinedMask, to: outFolder.appendingPathComponent("mask.png"))
+        try writePrompts(output, best: best, frame: samModel.config.imageSize, gray: gray,
+                         to: outFolder.appendingPathComponent("prompts.json"))
+        print("wrote coarse.npy, refined.npy, mask.png and prompts.json to \(outFolder.path)")
+        if let truth { printMetrics(coarse: coarseMask, refined: refinedMask, truth: truth) }
     }
 
-    /// The TransUNet stage: the coarse foreground probability at the model's input size.
-    func coarseStage(_ predictor: TransUNetPredictor, _ gray: Raster<UInt8>) -> Tensor {
-        predictor.foregroundProbability(gray)
+    /// The prompts SAM received, in its frame and in original-image pixels, with the IoU
+    /// predictions and the chosen candidate.
+    func writePrompts(_ output: UltraRefinerModel.Output, best: Int, frame: Int, gray: Raster<UInt8>, to url: URL) throws {
+        let sx = Double(gray.width) / Double(frame), sy = Double(gray.height) / Double(frame)
+        func original(_ xy: ArraySlice<Float>) -> [Double] {
+            [(Double(xy[xy.startIndex]) + 0.5) * sx - 0.5, (Double(xy[xy.startIndex + 1]) + 0.5) * sy - 0.5]
+        }
+        var record: [String: Any] = [
+            "frame": frame,
+            "iou_predictions": output.iouPredictions.scalars.map(Double.init),
+            "best_candidate": best,
+            "empty_coarse_prediction": output.prompts.emptyPrediction[0],
+        ]
+        if let points = output.prompts.pointCoords?.scalars {
+            record["points"] = [["label": 1, "frame_xy": points[0..<2].map(Double.init), "image_xy": original(points[0..<2])],
+                                ["label": 0, "frame_xy": points[2..<4].map(Double.init), "image_xy": original(points[2..<4])]]
+        }
+        if let box = output.prompts.boxes?.scalars {
+            record["box"] = ["frame_xyxy": box.map(Double.init), "image_xyxy": original(box[0..<2]) + original(box[2..<4])]
+        }
+        record["mask_prompt"] = output.prompts.maskInput != nil
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]), to: url)
+    }
+
+    /// One row per metric: name, coarse, refined, delta with its direction.
+    func printMetrics(coarse: Raster<UInt8>, refined: Raster<UInt8>?, truth: Raster<UInt8>) {
+        let c = SegmentationMetrics(prediction: coarse, groundTruth: truth)
+        let r = refined.map { SegmentationMetrics(prediction: $0, groundTruth: truth) }
+        let rows: [(String, (SegmentationMetrics) -> Double?)] = [
+            ("Dice", { $0.dice }), ("IoU", { $0.iou }), ("Precision", { $0.precision }), ("Recall", { $0.recall }),
+            ("Accuracy", { $0.accuracy }), ("HD95", { $0.hd95 }), ("ASD", { $0.asd }),
+        ]
+        func cell(_ v: Double?) -> String { v.map { String(format: "%7.4f", $0) } ?? "    n/a" }
+        print("Metric     Coarse  Refined    Delta")
+        for (name, value) in rows {
+            let a = value(c), b = r.flatMap(value)
+            var line = name.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + cell(a) + "  " + cell(b)
+            if let a, let b {
+                let d = b - a
+                line += String(format: "  %+7.4f %@", d, d > 0 ? "↑" : (d < 0 ? "↓" : "="))
+            }
+            print(line)
+        }
     }
 }
