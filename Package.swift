@@ -45,7 +45,9 @@ let package = Package(
         // Locating fixtures and ../shared for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Formats", "TestSupport"]),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: [
+            "Formats", "Tensor", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),

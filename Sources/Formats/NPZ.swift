@@ -44,23 +44,12 @@ public enum NPZ {
     /// The `.npz` bytes of `arrays`; `name` identifies the archive in errors.
     public static func encode(_ arrays: [String: NPYArray], compressed: Bool = false,
                               name: String = "<in-memory NPZ>") throws -> Data {
-        do {
-            let archive = try Archive(accessMode: .create)
-            for key in arrays.keys.sorted() {
-                guard !key.isEmpty else { throw FormatError(name, "an array key is empty") }
-                let member = NPY.encode(arrays[key]!)
-                try archive.addEntry(with: "\(key).npy", type: .file, uncompressedSize: Int64(member.count),
-                                     compressionMethod: compressed ? .deflate : .none) { position, size in
-                    member.subdata(in: Int(position)..<Int(position) + size)
-                }
-            }
-            guard let data = archive.data else { throw FormatError(name, "the ZIP library produced no archive") }
-            return data
-        } catch let error as FormatError {
-            throw error
-        } catch {
-            throw FormatError(name, "cannot build the ZIP archive: \(error)")
+        var members: [(path: String, data: Data)] = []
+        for key in arrays.keys.sorted() {
+            guard !key.isEmpty else { throw FormatError(name, "an array key is empty") }
+            members.append((path: "\(key).npy", data: NPY.encode(arrays[key]!)))
         }
+        return try ZipMember.archive(members, compressed: compressed, name: name)
     }
 
     private static func open(_ url: URL) throws -> Archive {

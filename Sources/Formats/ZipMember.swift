@@ -1,10 +1,29 @@
 import Foundation
 import ZIPFoundation
 
-/// Reading one member of a zip container (NPZ archives, PyTorch checkpoints) in full,
-/// with its CRC-32 verified: ZIPFoundation computes the checksum while extracting to a
-/// consumer but leaves the comparison to the caller.
+/// Zip containers (NPZ archives, PyTorch checkpoints): reading one member in full with its
+/// CRC-32 verified (ZIPFoundation computes the checksum while extracting to a consumer but
+/// leaves the comparison to the caller), and building an archive in memory.
 enum ZipMember {
+    /// The bytes of a zip archive holding `members` in order, deflated or stored.
+    static func archive(_ members: [(path: String, data: Data)], compressed: Bool, name: String) throws -> Data {
+        do {
+            let archive = try Archive(accessMode: .create)
+            for (path, member) in members {
+                try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(member.count),
+                                     compressionMethod: compressed ? .deflate : .none) { position, size in
+                    member.subdata(in: Int(position)..<Int(position) + size)
+                }
+            }
+            guard let data = archive.data else { throw FormatError(name, "the ZIP library produced no archive") }
+            return data
+        } catch let error as FormatError {
+            throw error
+        } catch {
+            throw FormatError(name, "cannot build the ZIP archive: \(error)")
+        }
+    }
+
     static func read(_ entry: Entry, in archive: Archive, source: String) throws -> Data {
         // The declared size only sizes the first allocation, so a lying header cannot force a huge one.
         var bytes = Data(capacity: Int(min(entry.uncompressedSize, 1 << 26)))

@@ -1,4 +1,5 @@
 import Foundation
+import ZIPFoundation
 import Testing
 import TestSupport
 @testable import Formats
@@ -142,6 +143,33 @@ struct CheckpointTests {
         let raw = try Data(contentsOf: url)
         let headerLength = raw.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         #expect((8 + headerLength) % 8 == 0)
+    }
+
+    @Test func writtenCheckpointsReadBackWithTheirKeysShapesAndTypes() throws {
+        let source = try PyTorchCheckpoint.read(folder.appendingPathComponent("plain.pth"))
+        let dir = try TestPaths.temporaryDirectory("pth-write")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.pth")
+        try PyTorchCheckpoint.write(source, to: url)
+        let back = try PyTorchCheckpoint.read(url)
+        try expectBaseStateDict(back)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.pth"])
+    }
+
+    /// Checkpoints written here load with `torch.load` (checked by hand with
+    /// `tools/check_written_checkpoint.py`, which needs torch); this pins the container layout
+    /// torch relies on: record names and order, stored (uncompressed) members.
+    @Test func writtenCheckpointsUseTorchSaveLayout() throws {
+        var sd = StateDict()
+        sd["w"] = StoredTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let data = try PyTorchCheckpoint.encode(sd, archiveName: "model")
+        let dir = try TestPaths.temporaryDirectory("pth-layout")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.pth")
+        try data.write(to: url)
+        let archive = try #require(try? Archive(url: url, accessMode: .read))
+        #expect(archive.map(\.path) == ["model/data.pkl", "model/byteorder", "model/data/0", "model/version"])
+        #expect(archive.allSatisfy { $0.compressedSize == $0.uncompressedSize })  // stored, as torch writes
     }
 
     @Test func truncatedSafetensorsNamesTheFile() throws {
