@@ -33,9 +33,10 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
         .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
+        .target(name: "Daemon", dependencies: ["Spool", "CSystemd"], path: "Sources/Daemon"),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
-            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models",
+            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
@@ -53,5 +54,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
     ]
 )

@@ -1,0 +1,102 @@
+import Foundation
+import Formats
+
+/// The daemon's settings, read from its TOML config and merged with command-line flags.
+///
+/// Defaults (when neither the file nor a flag sets a value): spool `./spool`,
+/// `preprocessing = "square"`, `sam_normalization = "sam"`, one inference and one training
+/// thread, `max_pixels = 16_777_216` (4096², so PNG bombs are refused before decoding).
+/// Weights have no default until the project ships a default model: they must be named.
+public struct DaemonConfig: Sendable, Equatable {
+    /// How an ultrasound image is brought to the network's square input.
+    public enum Preprocessing: String, Sendable, CaseIterable { case square, longestSide = "longest-side" }
+    /// How SAM's input is normalised: SAM's pixel mean/std or per-image min–max.
+    public enum SAMNormalization: String, Sendable, CaseIterable { case sam, minmax }
+
+    public var transunet: String?
+    public var sam: String?
+    public var preprocessing: Preprocessing = .square
+    public var samNormalization: SAMNormalization = .sam
+    public var spoolRoot: String = "./spool"
+    public var inferenceThreads: Int = 1
+    public var trainingThreads: Int = 1
+    public var maxPixels: Int = 4096 * 4096
+
+    /// The defaults listed above.
+    public init() {}
+
+    /// Values given on the command line; each one set wins over the config file.
+    public struct Overrides: Sendable, Equatable {
+        public var transunet: String?
+        public var sam: String?
+        public var spoolRoot: String?
+
+        /// Collects the flags that were given.
+        public init(transunet: String? = nil, sam: String? = nil, spoolRoot: String? = nil) {
+            self.transunet = transunet
+            self.sam = sam
+            self.spoolRoot = spoolRoot
+        }
+    }
+
+    /// Parses config `text` read from `path`; unknown keys and bad values throw `path:line: reason`.
+    public static func parse(_ text: String, path: String) throws -> DaemonConfig {
+        let reader = DocumentReader(try TOMLSubsetParser.parse(text, path: path), path: path)
+        try reader.rejectUnknownKeys(allowed: [
+            "model.transunet", "model.sam", "model.preprocessing", "model.sam_normalization",
+            "spool.root", "lanes.inference_threads", "lanes.training_threads", "limits.max_pixels",
+        ])
+        var config = DaemonConfig()
+        config.transunet = try reader.string("model.transunet")
+        config.sam = try reader.string("model.sam")
+        if let p = try reader.choice("model.preprocessing", Preprocessing.allCases.map(\.rawValue)) {
+            config.preprocessing = Preprocessing(rawValue: p)!
+        }
+        if let n = try reader.choice("model.sam_normalization", SAMNormalization.allCases.map(\.rawValue)) {
+            config.samNormalization = SAMNormalization(rawValue: n)!
+        }
+        config.spoolRoot = try reader.string("spool.root") ?? config.spoolRoot
+        config.inferenceThreads = try reader.positiveInteger("lanes.inference_threads") ?? config.inferenceThreads
+        config.trainingThreads = try reader.positiveInteger("lanes.training_threads") ?? config.trainingThreads
+        config.maxPixels = try reader.positiveInteger("limits.max_pixels") ?? config.maxPixels
+        return config
+    }
+
+    /// Reads the config file at `url` (nil: defaults only), applies `overrides`, and checks
+    /// that both weight files exist, so a bad setup fails before the daemon reports ready.
+    public static func load(_ url: URL?, overrides: Overrides = Overrides()) throws -> DaemonConfig {
+        var config = DaemonConfig()
+        if let url {
+            let text: String
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw FormatError(url, "cannot read config file: \(error.localizedDescription)")
+            }
+            config = try parse(text, path: url.path)
+        }
+        let merged = config.merging(overrides)
+        try merged.validateWeights(configPath: url?.path ?? "command line")
+        return merged
+    }
+
+    /// This config with every override that was given replacing the file's value.
+    public func merging(_ overrides: Overrides) -> DaemonConfig {
+        var merged = self
+        merged.transunet = overrides.transunet ?? transunet
+        merged.sam = overrides.sam ?? sam
+        merged.spoolRoot = overrides.spoolRoot ?? spoolRoot
+        return merged
+    }
+
+    /// Throws a configuration error naming the missing weight file (or the missing setting).
+    public func validateWeights(configPath: String) throws {
+        for (key, value) in [("transunet", transunet), ("sam", sam)] {
+            guard let value else {
+                throw FormatError(configPath, "no \(key) weights: set [model] \(key) or pass --\(key)")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw FormatError(value, "\(key) weights file does not exist")
+            }
+        }
+    }
+}
