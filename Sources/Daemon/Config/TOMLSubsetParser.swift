@@ -119,7 +119,13 @@ public enum TOMLSubsetParser {
                 guard peek != nil, peek != "#" else { throw fail("unterminated array (arrays must fit on one line)") }
                 items.append(try value())
                 skipSpaces()
-                if peek == "," { advance() } else if peek != "]" { throw fail("expected , or ] in array") }
+                if peek == "," {
+                    advance()
+                } else if peek == nil || peek == "#" {
+                    throw fail("unterminated array (arrays must fit on one line)")
+                } else if peek != "]" {
+                    throw fail("expected , or ] in array")
+                }
             }
         }
 

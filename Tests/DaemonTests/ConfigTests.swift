@@ -1,0 +1,84 @@
+import Daemon
+import Formats
+import Foundation
+import TestSupport
+import Testing
+
+@Test func fullConfigIsRead() throws {
+    let config = try DaemonConfig.parse("""
+        # example
+        [model]
+        transunet = "/var/lib/ultrarefiner/transunet.safetensors"
+        sam = "/var/lib/ultrarefiner/sam_vit_b.pth"
+        preprocessing = "longest-side"
+        sam_normalization = "minmax"
+
+        [spool]
+        root = "/var/lib/ultrarefinerd/spool"
+
+        [lanes]
+        inference_threads = 1
+        training_threads = 3
+
+        [limits]
+        max_pixels = 1_000_000
+        """, path: "ultrarefinerd.toml")
+    #expect(config.transunet == "/var/lib/ultrarefiner/transunet.safetensors")
+    #expect(config.sam == "/var/lib/ultrarefiner/sam_vit_b.pth")
+    #expect(config.preprocessing == .longestSide)
+    #expect(config.samNormalization == .minmax)
+    #expect(config.spoolRoot == "/var/lib/ultrarefinerd/spool")
+    #expect(config.inferenceThreads == 1 && config.trainingThreads == 3)
+    #expect(config.maxPixels == 1_000_000)
+}
+
+@Test func emptyConfigGivesDocumentedDefaults() throws {
+    let config = try DaemonConfig.parse("", path: "empty.toml")
+    #expect(config == DaemonConfig())
+    #expect(config.spoolRoot == "./spool" && config.preprocessing == .square && config.samNormalization == .sam)
+    #expect(config.maxPixels == 4096 * 4096 && config.inferenceThreads == 1 && config.trainingThreads == 1)
+}
+
+@Test func configRejectionsNameFileLineAndReason() {
+    let cases: [(String, String)] = [
+        ("[model]\npreprocessing = \"crop\"\n",
+         "c.toml:2: model.preprocessing must be one of square | longest-side, got \"crop\""),
+        ("[model]\nsam_normalization = \"z\"\n", "c.toml:2: model.sam_normalization must be one of sam | minmax, got \"z\""),
+        ("[lanes]\n\ntraining_threads = 0\n", "c.toml:3: lanes.training_threads must be a positive integer, got 0"),
+        ("[limits]\nmax_pixel = 5\n", "c.toml:2: unknown key limits.max_pixel"),
+        ("[model]\nsam = 3\n", "c.toml:2: model.sam must be a string, got 3"),
+        ("[model]\n[model]\n", "c.toml:2: table [model] is defined twice"),
+        ("[model\n", "c.toml:1: expected ] to close the table header"),
+        ("[spool]\nroot = \"a\"\nroot = \"b\"\n", "c.toml:3: duplicate key spool.root"),
+    ]
+    for (text, expected) in cases {
+        #expect(throws: FormatError.self) { try DaemonConfig.parse(text, path: "c.toml") }
+        do { _ = try DaemonConfig.parse(text, path: "c.toml") } catch { #expect("\(error)" == expected) }
+    }
+}
+
+@Test func commandLineOverridesWinOverTheFile() throws {
+    let file = try DaemonConfig.parse("[model]\ntransunet = \"file-t\"\nsam = \"file-s\"\n[spool]\nroot = \"file-spool\"\n", path: "c.toml")
+    let partly = file.merging(.init(sam: "flag-s"))
+    #expect(partly.transunet == "file-t" && partly.sam == "flag-s" && partly.spoolRoot == "file-spool")
+    let fully = file.merging(.init(transunet: "flag-t", sam: "flag-s", spoolRoot: "flag-spool"))
+    #expect(fully.transunet == "flag-t" && fully.sam == "flag-s" && fully.spoolRoot == "flag-spool")
+    #expect(file.merging(.init()) == file)
+}
+
+@Test func missingWeightsAreAConfigurationErrorNamingTheFile() throws {
+    let folder = try TestPaths.temporaryDirectory("config")
+    let transunet = folder.appendingPathComponent("t.safetensors")
+    try Data([1]).write(to: transunet)
+    let configURL = folder.appendingPathComponent("ultrarefinerd.toml")
+    try "[model]\ntransunet = \"\(transunet.path)\"\nsam = \"\(folder.path)/missing.pth\"\n".write(to: configURL, atomically: true, encoding: .utf8)
+    #expect(throws: FormatError("\(folder.path)/missing.pth", "sam weights file does not exist")) {
+        try DaemonConfig.load(configURL)
+    }
+    // The flag replaces the missing file, so loading succeeds.
+    let loaded = try DaemonConfig.load(configURL, overrides: .init(sam: transunet.path))
+    #expect(loaded.sam == transunet.path)
+    #expect(throws: FormatError("command line", "no transunet weights: set [model] transunet or pass --transunet")) {
+        try DaemonConfig.load(nil)
+    }
+}
