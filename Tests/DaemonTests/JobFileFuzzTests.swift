@@ -53,8 +53,10 @@ private func mutate(_ bytes: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
 @Test func binaryGarbageAndEmptyFilesAreRejectedCleanly() {
     var rng = SeededGenerator(seed: 99)
     let garbage = (0..<512).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    let deepTOML = Array(("folds = " + String(repeating: "[", count: 100_000)).utf8)
+    let deepJSON = Array(("{\"folds\": " + String(repeating: "[", count: 100_000)).utf8)
     for name in ["g.toml", "g.json"] {
-        for bytes in [garbage, [], [0xEF, 0xBB, 0xBF]] {
+        for bytes in [garbage, [], [0xEF, 0xBB, 0xBF], deepTOML, deepJSON] {
             #expect(throws: FormatError.self) { try JobFile.parse(bytes, fileName: name) }
         }
     }

@@ -71,3 +71,23 @@ import Testing
     #expect(visible == ["big.png"])
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["big.png"])
 }
+
+@Test func spoolWatcherSeesTheSubmittedJob() throws {
+    // The watcher acts only on IN_CLOSE_WRITE / IN_MOVED_TO; placement must raise one of them.
+    let folder = try TestPaths.temporaryDirectory("submit-watch")
+    let layout = SpoolLayout(root: folder.appendingPathComponent("spool"))
+    try layout.createSkeleton()
+    let watcher = try SpoolWatcher(layout: layout)
+    let source = folder.appendingPathComponent("prep.toml")
+    try "stage = \"prepare\"\nraw = \"/data\"\n".write(to: source, atomically: true, encoding: .utf8)
+    try SpoolSubmission.submit(source, to: layout)
+    var eligible: [SpoolEvent] = []
+    for _ in 0..<20 where eligible.isEmpty {
+        // The dot-temp's close is reported too; the queue's eligibility rule drops it.
+        eligible = try watcher.next(timeout: 0.25).filter { event in
+            guard case .arrived(let lane, let name) = event else { return true }
+            return SpoolQueue.isEligible(name, lane: lane)
+        }
+    }
+    #expect(eligible == [.arrived(lane: .training, name: "prep.toml")])
+}

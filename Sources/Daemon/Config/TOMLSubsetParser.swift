@@ -78,10 +78,10 @@ public enum TOMLSubsetParser {
             return key
         }
 
-        mutating func value() throws -> LocatedValue.Value {
+        mutating func value(depth: Int = 0) throws -> LocatedValue.Value {
             switch peek {
             case "\"": return .string(try string())
-            case "[": return try array()
+            case "[": return try array(depth: depth)
             case nil, "#": throw fail("missing value")
             default: return try scalarWord()
             }
@@ -110,14 +110,16 @@ public enum TOMLSubsetParser {
             throw fail("unterminated string")
         }
 
-        mutating func array() throws -> LocatedValue.Value {
+        mutating func array(depth: Int) throws -> LocatedValue.Value {
+            // Bounded so a hostile line of brackets cannot exhaust the stack.
+            guard depth < 8 else { throw fail("arrays nested too deeply") }
             advance()
             var items: [LocatedValue.Value] = []
             while true {
                 skipSpaces()
                 if peek == "]" { advance(); return .array(items) }
                 guard peek != nil, peek != "#" else { throw fail("unterminated array (arrays must fit on one line)") }
-                items.append(try value())
+                items.append(try value(depth: depth + 1))
                 skipSpaces()
                 if peek == "," {
                     advance()
