@@ -13,13 +13,20 @@ public struct DaemonConfig: Sendable, Equatable {
     /// How SAM's input is normalised: SAM's pixel mean/std or per-image min–max.
     public enum SAMNormalization: String, Sendable, CaseIterable { case sam, minmax }
 
+    /// TransUNet weights (`[model] transunet`, `--transunet`).
     public var transunet: String?
+    /// SAM weights (`[model] sam`, `--sam`).
     public var sam: String?
+    /// `[model] preprocessing`.
     public var preprocessing: Preprocessing = .square
+    /// `[model] sam_normalization`.
     public var samNormalization: SAMNormalization = .sam
+    /// `[spool] root`, `--spool`.
     public var spoolRoot: String = "./spool"
+    /// `[lanes]`: how the cores are split, so training never starves mask requests.
     public var inferenceThreads: Int = 1
     public var trainingThreads: Int = 1
+    /// `[limits] max_pixels`: larger PNGs are refused from their header, before decoding.
     public var maxPixels: Int = 4096 * 4096
 
     /// The defaults listed above.

@@ -10,6 +10,7 @@ public struct LocatedValue: Sendable, Equatable {
         case array([Value])
     }
 
+    /// What was written.
     public let value: Value
     /// 1-based line of the key in its file.
     public let line: Int

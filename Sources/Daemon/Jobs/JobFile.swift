@@ -7,14 +7,19 @@ public struct JobFile: Sendable, Equatable {
     public let jobID: String
     /// The file name, used in error messages.
     public let fileName: String
+    /// What to run.
     public let stage: JobStage
+    /// Name of a prepared dataset (e.g. `BUSI`).
     public let dataset: String?
     /// Cross-validation folds, a unique subset of 0...4 (all five when not given).
     public let folds: [Int]
+    /// Model-size/training preset name (e.g. `cpu-small`).
     public let preset: String?
+    /// Training epochs, positive.
     public let epochs: Int?
     /// On success, the daemon switches to the new weights.
     public let promote: Bool
+    /// Optional training hyper-parameters; the stage's defaults apply when absent.
     public let batchSize: Int?
     public let learningRate: Double?
     public let seed: Int?
