@@ -54,7 +54,7 @@ private final class LineCollector: Sendable {
 @Test func invalidCharactersInKeysAreReplaced() {
     #expect(JournalRecord.fieldName(forMetadataKey: "item") == "ULTRAREFINER_ITEM")
     #expect(JournalRecord.fieldName(forMetadataKey: "queue-depth.now") == "ULTRAREFINER_QUEUE_DEPTH_NOW")
-    #expect(JournalRecord.fieldName(forMetadataKey: "épоch 2") == "ULTRAREFINER__P__CH_2")
+    #expect(JournalRecord.fieldName(forMetadataKey: "\u{E9}preuve 2") == "ULTRAREFINER__PREUVE_2")
     #expect(JournalRecord.fieldName(forMetadataKey: String(repeating: "k", count: 100)).utf8.count == 64)
 }
 
