@@ -98,14 +98,3 @@ private final class LineCollector: Sendable {
     #expect(!JournalStream.isConnected(descriptor: descriptor, environment: [:]))
     #expect(!JournalStream.matches("garbage", device: 1, inode: 2))
 }
-
-@Test(.enabled(if: !FileManager.default.fileExists(atPath: "/run/systemd/journal/socket"),
-               "journald is running here, so sd_journal_sendv cannot be made to fail"))
-func journaldSinkFallsBackWhenJournaldIsUnreachable() throws {
-    let fallback = CapturingSink()
-    let logger = Logger(label: "test") { _ in JournalLogHandler(sink: JournaldSink(fallback: fallback)) }
-    logger.error("journald gone", metadata: ["item": "x.png"])
-    let record = try #require(fallback.captured.first)
-    #expect(record.message == "journald gone")
-    #expect(record.field("ULTRAREFINER_ITEM") == "x.png")
-}

@@ -10,15 +10,10 @@ public protocol JournalSink: Sendable {
 /// Sends records to journald through `sd_journal_sendv`, keeping fields structured so
 /// `journalctl ULTRAREFINER_JOB=...` finds them.
 public struct JournaldSink: JournalSink {
-    private let fallback: any JournalSink
+    /// Creates the sink; journald needs no connection set-up.
+    public init() {}
 
-    /// Creates the sink; records journald refuses (e.g. while it restarts) go to `fallback`
-    /// rather than being lost.
-    public init(fallback: any JournalSink = StderrSink()) {
-        self.fallback = fallback
-    }
-
-    /// Sends all fields of `record` as one journal entry, or to the fallback when that fails.
+    /// Sends all fields of `record` as one journal entry.
     public func write(_ record: JournalRecord) {
         let entries = record.journalFields.map { Array("\($0.name)=\($0.value)".utf8) }
         let buffers = entries.map { bytes -> UnsafeMutableRawBufferPointer in
@@ -28,9 +23,7 @@ public struct JournaldSink: JournalSink {
         }
         defer { buffers.forEach { $0.deallocate() } }
         var vectors = zip(buffers, entries).map { iovec(iov_base: $0.baseAddress, iov_len: $1.count) }
-        if sd_journal_sendv(&vectors, Int32(vectors.count)) < 0 {
-            fallback.write(record)
-        }
+        _ = sd_journal_sendv(&vectors, Int32(vectors.count))
     }
 }
 
