@@ -2,7 +2,7 @@ import Logging
 
 /// One log record as journald fields (`MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER`,
 /// `ULTRAREFINER_*`, `CODE_*`), the common form both sinks consume.
-public struct JournalRecord: Sendable, Equatable {
+public struct JournalRecord: Sendable {
     /// Syslog priority 0…7 (7 is debug), as journald and the `<N>` prefix use it.
     public let priority: Int
     /// The message text, unchanged (journald stores newlines faithfully).
@@ -47,11 +47,5 @@ public struct JournalRecord: Sendable, Equatable {
             return isValid ? Character(scalar) : "_"
         }
         return String(("ULTRAREFINER_" + String(cleaned)).prefix(64))
-    }
-
-    public static func == (lhs: JournalRecord, rhs: JournalRecord) -> Bool {
-        lhs.priority == rhs.priority && lhs.message == rhs.message
-            && lhs.fields.map(\.name) == rhs.fields.map(\.name)
-            && lhs.fields.map(\.value) == rhs.fields.map(\.value)
     }
 }

@@ -23,6 +23,7 @@ public struct JournaldSink: JournalSink {
         }
         defer { buffers.forEach { $0.deallocate() } }
         var vectors = zip(buffers, entries).map { iovec(iov_base: $0.baseAddress, iov_len: $1.count) }
+        // Best-effort by design: libsystemd itself reports success when journald is absent.
         _ = sd_journal_sendv(&vectors, Int32(vectors.count))
     }
 }
