@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Native libraries (Debian: libopenblas-dev, libpng-dev, libinotifytools0-dev, libsystemd-dev).
@@ -33,7 +34,9 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
         .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
-        .target(name: "Daemon", dependencies: ["Spool", "CSystemd"], path: "Sources/Daemon"),
+        .target(name: "Daemon", dependencies: [
+            "Spool", "CSystemd", .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Daemon"),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
             "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Daemon",
