@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Daemon
 
 /// The `[Section]` → key → values of a systemd unit file (keys may repeat).
 private func parseUnit(_ text: String) -> [String: [String: [String]]] {
@@ -51,11 +52,11 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
     }
 }
 
-@Test func exampleConfigNamesModelsSpoolAndLanes() throws {
-    let text = try String(contentsOf: systemdFolder.appendingPathComponent("ultrarefinerd.toml"), encoding: .utf8)
-    let tables = parseUnit(text)  // TOML tables and `key = value` lines share the INI shape
-    let keys = tables.mapValues { Set($0.keys.map { $0.trimmingCharacters(in: .whitespaces) }) }
-    #expect(keys["model"] == ["transunet", "sam", "preprocessing", "sam_normalization"])
-    #expect(keys["spool"] == ["root"])
-    #expect(keys["lanes"] == ["inference_threads", "training_threads", "max_pixels"])
+@Test func exampleConfigIsAValidDaemonConfig() throws {
+    let url = systemdFolder.appendingPathComponent("ultrarefinerd.toml")
+    let config = try DaemonConfig.parse(try String(contentsOf: url, encoding: .utf8), path: url.path)
+    #expect(config.transunet == "/var/lib/ultrarefiner/models/transunet.safetensors")
+    #expect(config.sam == "/var/lib/ultrarefiner/models/sam_vit_b_01ec64.pth")
+    #expect(config.spoolRoot == "/var/lib/ultrarefiner/spool")
+    #expect(config.maxPixels == 16_000_000)
 }
