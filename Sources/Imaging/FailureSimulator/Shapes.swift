@@ -64,3 +64,23 @@ struct Stroke: Sendable {
         }
     }
 }
+
+/// Ellipses that grow with the corruption strength, each up to its own radius limit: the
+/// holes cut into a lesion and the islands scattered beside it.
+struct GrowingEllipses: Sendable {
+    var items: [(ellipse: Ellipse, limit: Double)]
+
+    /// Fills every ellipse at `strength` × its limit with `value` (1 adds, 0 removes).
+    func fill(_ mask: inout [UInt8], lesion: LesionContext, strength: Double, value: UInt8, wobble: [Float]) {
+        for (ellipse, limit) in items {
+            var grown = ellipse
+            grown.radius = strength * limit
+            grown.fill(&mask, width: lesion.width, height: lesion.height, value: value, wobble: wobble)
+        }
+    }
+
+    /// The recorded parameters of the transform at `strength`.
+    func parameters(strength: Double) -> [String: Double] {
+        ["count": Double(items.count), "max_radius": strength * (items.map(\.limit).max() ?? 0)]
+    }
+}

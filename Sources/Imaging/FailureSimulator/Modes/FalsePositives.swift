@@ -5,7 +5,7 @@ import Tensor
 /// Only adds.
 struct Islands: CorruptionTransform {
     let lesion: LesionContext
-    let islands: [(ellipse: Ellipse, limit: Double)]
+    let islands: GrowingEllipses
     let wobble: [Float]
     var mode: FailureMode { .islands }
 
@@ -21,19 +21,15 @@ struct Islands: CorruptionTransform {
                                     angle: generator.uniform(0, Double.pi)), limit))
         }
         self.lesion = lesion
-        self.islands = islands
+        self.islands = GrowingEllipses(items: islands)
         wobble = lesion.wobble(using: &generator)
     }
 
     func apply(to mask: inout [UInt8], strength: Double) {
-        for (ellipse, limit) in islands {
-            var island = ellipse
-            island.radius = strength * limit
-            island.fill(&mask, width: lesion.width, height: lesion.height, value: 1, wobble: wobble)
-        }
+        islands.fill(&mask, lesion: lesion, strength: strength, value: 1, wobble: wobble)
     }
 
     func parameters(strength: Double) -> [String: Double] {
-        ["count": Double(islands.count), "max_radius": strength * (islands.map(\.limit).max() ?? 0)]
+        islands.parameters(strength: strength)
     }
 }

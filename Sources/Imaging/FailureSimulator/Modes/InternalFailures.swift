@@ -5,7 +5,7 @@ import Tensor
 struct Holes: CorruptionTransform {
     let lesion: LesionContext
     /// Hole centres with the largest radius that keeps them enclosed.
-    let holes: [(ellipse: Ellipse, limit: Double)]
+    let holes: GrowingEllipses
     let wobble: [Float]
     var mode: FailureMode { .holes }
 
@@ -22,20 +22,16 @@ struct Holes: CorruptionTransform {
             holes.append((ellipse, limit))
         }
         self.lesion = lesion
-        self.holes = holes
+        self.holes = GrowingEllipses(items: holes)
         wobble = lesion.wobble(using: &generator)
     }
 
     func apply(to mask: inout [UInt8], strength: Double) {
-        for (ellipse, limit) in holes {
-            var hole = ellipse
-            hole.radius = strength * limit
-            hole.fill(&mask, width: lesion.width, height: lesion.height, value: 0, wobble: wobble)
-        }
+        holes.fill(&mask, lesion: lesion, strength: strength, value: 0, wobble: wobble)
     }
 
     func parameters(strength: Double) -> [String: Double] {
-        ["count": Double(holes.count), "max_radius": strength * (holes.map(\.limit).max() ?? 0)]
+        holes.parameters(strength: strength)
     }
 }
 
