@@ -86,6 +86,12 @@ struct LesionContext: Sendable {
                                    using: &generator).map { min(max($0, -2.5), 2.5) }
     }
 
+    /// A smooth per-pixel multiplier `max(0, 1 + 0.4 g)` for boundary shifts (erosion depth,
+    /// dilation width), so they vary along the contour instead of being a uniform offset.
+    func boundaryVariation(using generator: inout SeededGenerator) -> [Float] {
+        field(correlationLength: radius * generator.uniform(0.5, 1.2), using: &generator).map { max(0, 1 + 0.4 * $0) }
+    }
+
     /// A smooth field in [0, 1] for irregular blob outlines (see `Ellipse.fill`), with
     /// features a fraction of the lesion's size.
     func wobble(using generator: inout SeededGenerator) -> [Float] {

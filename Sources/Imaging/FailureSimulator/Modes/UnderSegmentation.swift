@@ -16,8 +16,7 @@ struct Erosion: CorruptionTransform {
 
     init(lesion: LesionContext, using generator: inout SeededGenerator) {
         self.lesion = lesion
-        variation = lesion.field(correlationLength: lesion.radius * generator.uniform(0.5, 1.2), using: &generator)
-            .map { max(0, 1 + 0.4 * $0) }
+        variation = lesion.boundaryVariation(using: &generator)
     }
 
     func depth(_ strength: Double) -> Float { Float(strength * lesion.radius) }
