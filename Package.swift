@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
         .target(name: "Daemon", dependencies: [
-            "Spool", "CSystemd", .product(name: "Logging", package: "swift-log"),
+            "Spool", "CSystemd", "Models", "Datasets", "Formats", "Imaging", "Tensor",
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Daemon"),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
@@ -43,7 +44,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Locating fixtures and ../shared for every test target.
@@ -57,6 +59,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Spool", "Tensor", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "Spool", "Tensor", "Models", "Formats", "Imaging", "Datasets", "TestSupport",
+        ]),
     ]
 )

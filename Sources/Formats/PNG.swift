@@ -60,6 +60,11 @@ public enum PNG {
         try decodeRaster(data, name: name, maxPixels: maxPixels)
     }
 
+    /// `readGray` for a PNG already in memory; `name` identifies it in errors.
+    public static func decodeGray(_ data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws -> Raster<UInt8> {
+        try decode(data, name: name, maxPixels: maxPixels).grayPIL()
+    }
+
     /// `read16` for a PNG already in memory; `name` identifies it in errors.
     public static func decode16(_ data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws -> Raster<UInt16> {
         try decodeRaster(data, name: name, maxPixels: maxPixels)

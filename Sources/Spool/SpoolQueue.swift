@@ -156,6 +156,25 @@ public struct SpoolQueue: Sendable {
         }
     }
 
+    /// Removes temporaries (`.NAME.UUID.tmp`, as `AtomicFile` names them) that a killed run left
+    /// in the folders only the daemon writes: `work/`, `done/`, `failed/` and the outputs. Call it
+    /// at start-up, before any lane writes. Drop folders are left alone: they belong to users.
+    /// Returns the removed files.
+    @discardableResult
+    public func removeStaleTemporaries() -> [URL] {
+        var removed: [URL] = []
+        let folders = [layout.work, layout.done, layout.failed, layout.out, layout.masks, layout.refined,
+                       layout.predictions, layout.logs]
+        for folder in folders {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                let url = folder.appendingPathComponent(name)
+                if unlink(url.path) == 0 { removed.append(url) }
+            }
+        }
+        return removed
+    }
+
     // MARK: - Internals
 
     /// `base`, `base-1`, `base-2`, ...

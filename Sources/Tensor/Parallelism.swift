@@ -16,11 +16,34 @@ public enum Parallelism {
         return count
     }()
 
+    /// Runs `body` with the numeric loops started from this thread limited to `threads`, so two
+    /// long-running callers (the daemon's inference and training lanes) split the cores instead
+    /// of each assuming all of them. OpenBLAS keeps one process-wide setting and is not affected.
+    public static func withThreadBudget<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(budgetKey)
+        pthread_setspecific(budgetKey, UnsafeRawPointer(bitPattern: max(1, threads)))
+        defer { pthread_setspecific(budgetKey, previous) }
+        return try body()
+    }
+
+    /// The threads this thread may use: its budget when one is set, else `threadCount`.
+    public static var currentThreadLimit: Int {
+        guard let budget = pthread_getspecific(budgetKey) else { return threadCount }
+        return min(threadCount, Int(bitPattern: budget))
+    }
+
+    /// Thread-specific storage for the budget (a pointer-sized integer; nil when unset).
+    private static let budgetKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        return key
+    }()
+
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when the work is
     /// large enough to pay for the threads (`count * costPerItem` above ~64 K operations).
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let threads = threadCount
+        let threads = currentThreadLimit
         if threads == 1 || count == 1 || count * max(costPerItem, 1) < 65_536 {
             body(0..<count)
             return

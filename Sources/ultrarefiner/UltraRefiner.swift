@@ -1,3 +1,4 @@
+import Daemon
 import ArgumentParser
 
 /// The `ultrarefiner` command line: data preparation, inference, training and benchmarks.
@@ -15,6 +16,8 @@ struct UltraRefiner: ParsableCommand {
             Simulate.self,
             SAMCommand.self,
             Submit.self,
+            Status.self,
+            Cancel.self,
         ]
     )
 }

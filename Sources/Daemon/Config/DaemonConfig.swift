@@ -28,6 +28,16 @@ public struct DaemonConfig: Sendable, Equatable {
     public var trainingThreads: Int = 1
     /// `[limits] max_pixels`: larger PNGs are refused from their header, before decoding.
     public var maxPixels: Int = 4096 * 4096
+    /// `[data] root`: where `prepare` jobs write datasets and training jobs find them by name;
+    /// nil means `datasets/` beside the spool folder. Relative job paths resolve against it.
+    public var dataRoot: String?
+
+    /// The datasets folder: `[data] root`, or `datasets` beside the spool.
+    public var resolvedDataRoot: URL {
+        if let dataRoot { return URL(fileURLWithPath: dataRoot) }
+        return URL(fileURLWithPath: spoolRoot).standardizedFileURL.deletingLastPathComponent()
+            .appendingPathComponent("datasets")
+    }
 
     /// The defaults listed above.
     public init() {}
@@ -52,6 +62,7 @@ public struct DaemonConfig: Sendable, Equatable {
         try reader.rejectUnknownKeys(allowed: [
             "model.transunet", "model.sam", "model.preprocessing", "model.sam_normalization",
             "spool.root", "lanes.inference_threads", "lanes.training_threads", "limits.max_pixels",
+            "data.root",
         ])
         var config = DaemonConfig()
         config.transunet = try reader.string("model.transunet")
@@ -66,12 +77,15 @@ public struct DaemonConfig: Sendable, Equatable {
         config.inferenceThreads = try reader.positiveInteger("lanes.inference_threads") ?? config.inferenceThreads
         config.trainingThreads = try reader.positiveInteger("lanes.training_threads") ?? config.trainingThreads
         config.maxPixels = try reader.positiveInteger("limits.max_pixels") ?? config.maxPixels
+        config.dataRoot = try reader.string("data.root")
         return config
     }
 
     /// Reads the config file at `url` (nil: defaults only), applies `overrides`, and checks
     /// that both weight files exist, so a bad setup fails before the daemon reports ready.
-    public static func load(_ url: URL?, overrides: Overrides = Overrides()) throws -> DaemonConfig {
+    /// `validatingWeights: false` only reads and merges (to find the spool before the weights).
+    public static func load(_ url: URL?, overrides: Overrides = Overrides(),
+                            validatingWeights: Bool = true) throws -> DaemonConfig {
         var config = DaemonConfig()
         if let url {
             let text: String
@@ -81,7 +95,7 @@ public struct DaemonConfig: Sendable, Equatable {
             config = try parse(text, path: url.path)
         }
         let merged = config.merging(overrides)
-        try merged.validateWeights(configPath: url?.path ?? "command line")
+        if validatingWeights { try merged.validateWeights(configPath: url?.path ?? "command line") }
         return merged
     }
 

@@ -55,6 +55,18 @@ public struct SAMInput: Sendable {
         }
     }
 
+    /// The inverse of `modelCoordinates`: a point of the model frame in original pixels.
+    public func imageCoordinates(x: Float, y: Float) -> (x: Double, y: Double) {
+        switch mode {
+        case .predictor:
+            return (Double(x) * Double(originalSize.w) / Double(inputSize.w),
+                    Double(y) * Double(originalSize.h) / Double(inputSize.h))
+        case .square:
+            return (Double(x) * Double(originalSize.w) / Double(imageSize),
+                    Double(y) * Double(originalSize.h) / Double(imageSize))
+        }
+    }
+
     /// Low-resolution logits (B, C, 4E, 4E) → logits at the original size, as the reference
     /// does it: predictor form up to S×S, crop, down to the original size; square form in
     /// one bilinear step. Neither antialiases.

@@ -26,8 +26,10 @@ public final class UltraRefinerModel: Module {
         public var coarseLogits: Tensor
         /// (B, h, w) coarse foreground probability.
         public var coarseProbability: Tensor
-        /// The prompts SAM received.
+        /// The prompts the generator produced.
         public var prompts: GeneratedPrompts
+        /// The prompts SAM received: the generated ones, with any user override applied.
+        public var samPrompts: SAMPromptTensors
         /// (B, C, 4E, 4E) SAM's low-resolution mask logits (C = 3 with multimask).
         public var candidateLogits: Tensor
         /// (B, C) predicted IoU of each candidate.
@@ -46,9 +48,11 @@ public final class UltraRefinerModel: Module {
     /// Runs the chain. `coarseInput` is (B, 1, h, w) in [0, 1] for the TransUNet; the image
     /// side of SAM is either `samInput` (B, 3, S, S), already normalised, which the image
     /// encoder embeds, or a precomputed `imageEmbedding` (B, 256, E, E) — the frozen-encoder
-    /// path that the embedding cache serves.
-    public func callAsFunction(coarseInput: Tensor, samInput: Tensor? = nil, imageEmbedding: Tensor? = nil) -> Output {
+    /// path that the embedding cache serves. `override` (batch of one) replaces generated prompts.
+    public func callAsFunction(coarseInput: Tensor, samInput: Tensor? = nil, imageEmbedding: Tensor? = nil,
+                               override: PromptOverride? = nil) -> Output {
         precondition((samInput == nil) != (imageEmbedding == nil), "pass exactly one of samInput or imageEmbedding")
+        precondition(override == nil || coarseInput.shape[0] == 1, "prompt overrides are per image: batch of one")
         let logits = transunet(coarseInput)
         let probability = logits.softmax(axis: 1).slice(axis: 1, 1, 2).squeezed(1)
         let generated = prompts(probability)
@@ -60,13 +64,14 @@ public final class UltraRefinerModel: Module {
         }
         tensors.boxes = generated.boxes
         tensors.masks = generated.maskInput
+        if let override { tensors = override.applied(to: tensors) }
         let decoded = sam.decode(imageEmbedding: embedding, prompts: tensors, multimask: multimask)
         let iou = decoded.iou.detached().scalars
         let count = decoded.iou.shape[1]
         let best = (0..<decoded.iou.shape[0]).map { b in
             (0..<count).max { iou[b * count + $0] < iou[b * count + $1] }!
         }
-        return Output(coarseLogits: logits, coarseProbability: probability, prompts: generated,
+        return Output(coarseLogits: logits, coarseProbability: probability, prompts: generated, samPrompts: tensors,
                       candidateLogits: decoded.lowRes, iouPredictions: decoded.iou, best: best)
     }
 }

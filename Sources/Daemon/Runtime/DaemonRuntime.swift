@@ -1,0 +1,227 @@
+import Foundation
+import Formats
+import Logging
+import Spool
+
+/// How `ultrarefinerd` was started.
+public struct DaemonOptions: Sendable {
+    /// The TOML config (`--config`); nil runs on defaults and flags.
+    public var configFile: URL?
+    /// Flags that override the config.
+    public var overrides: DaemonConfig.Overrides
+    /// Seconds an item waits after an environmental failure (disk full) before it is retried.
+    public var retryDelay: Double
+    /// The daemon version recorded in error files and logs.
+    public var version: String
+
+    public init(configFile: URL?, overrides: DaemonConfig.Overrides, retryDelay: Double = 30, version: String) {
+        self.configFile = configFile
+        self.overrides = overrides
+        self.retryDelay = retryDelay
+        self.version = version
+    }
+}
+
+/// The daemon: loads config and models (a failure is a configuration error, reported before
+/// `READY=1`), recovers `work/`, runs the two lanes, and on its own thread watches the spool,
+/// answers signals (SIGTERM/SIGINT stop, SIGHUP reloads) and keeps systemd informed
+/// (`READY`, `STATUS`, `WATCHDOG`, `RELOADING`, `STOPPING`).
+public final class DaemonRuntime: @unchecked Sendable {
+    /// Exit status for a bad configuration (sysexits' EX_CONFIG); the unit file does not
+    /// restart on it, since restarting cannot fix a missing weight file.
+    public static let configurationErrorStatus: Int32 = 78
+
+    private let options: DaemonOptions
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private var config = DaemonConfig()
+    private var layout: SpoolLayout!
+    private var slot: ModelSlot!
+    private var lanes: [LaneWorker] = []
+    private let progressLock = NSLock()
+    private var progress: [Lane: String] = [:]
+
+    public init(options: DaemonOptions, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
+        self.options = options
+        self.logger = logger
+        self.notifier = notifier
+    }
+
+    /// Runs until SIGTERM/SIGINT; returns the process exit status.
+    public func run() -> Int32 {
+        let signals = SignalFlags()
+        let watcher: SpoolWatcher
+        do {
+            config = try loadConfig()
+            layout = SpoolLayout(root: URL(fileURLWithPath: config.spoolRoot))
+            try layout.createSkeleton()
+            logger.info("loading models: transunet \(config.transunet ?? "-"), sam \(config.sam ?? "-")")
+            slot = ModelSlot(try RefinementModels(config: config))
+            watcher = try SpoolWatcher(layout: layout)
+        } catch {
+            logger.critical("configuration error: \(error)")
+            return Self.configurationErrorStatus
+        }
+        let queue = SpoolQueue(layout: layout, version: options.version)
+        for stale in queue.removeStaleTemporaries() {
+            logger.notice("removed \(stale.path), a temporary file left by an interrupted write")
+        }
+        lanes = [makeInferenceLane(queue), makeTrainingLane(queue)]
+        lanes.forEach { $0.start() }
+        logger.notice("ultrarefinerd \(options.version) watching \(layout.root.path)")
+        notify { try notifier.ready(status: statusLine()) }
+
+        var lastStatus = ""
+        var lastWatchdog = DispatchTime.now().uptimeNanoseconds
+        let watchdogInterval = notifier.watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) * 1e-18 }
+        let watchdogTimeout = watchdogInterval.map { $0 * 2 } ?? 60
+        while !signals.stopRequested {
+            do {
+                for event in try watcher.next(timeout: 0.5) {
+                    switch event {
+                    case .arrived(let lane, _): lanes.first { $0.lane == lane }?.wake()
+                    case .overflow:
+                        logger.warning("inotify queue overflowed; rescanning the drop folders")
+                        lanes.forEach { $0.wake() }
+                    }
+                }
+            } catch {
+                logger.error("watching the spool failed: \(error); rescanning")
+                lanes.forEach { $0.wake() }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            if signals.takeReloadRequest() { reload() }
+            if let watchdogInterval, Double(DispatchTime.now().uptimeNanoseconds - lastWatchdog) / 1e9 >= watchdogInterval {
+                // Only a loop whose lanes are making progress vouches for the daemon; a hung
+                // lane stops the pings and systemd restarts the service.
+                if lanes.allSatisfy({ $0.isHealthy(timeout: watchdogTimeout) }) {
+                    notify { try notifier.watchdog() }
+                    lastWatchdog = DispatchTime.now().uptimeNanoseconds
+                } else {
+                    logger.critical("a lane has made no progress for \(Int(watchdogTimeout)) s; withholding the watchdog ping")
+                }
+            }
+            let status = statusLine()
+            if status != lastStatus {
+                notify { try notifier.status(status) }
+                lastStatus = status
+            }
+        }
+        logger.notice("stopping: finishing the current image; a running job checkpoints and resumes at the next start")
+        notify { try notifier.stopping() }
+        lanes.forEach { $0.requestStop() }
+        lanes.forEach { $0.join() }
+        logger.notice("stopped")
+        return 0
+    }
+
+    // MARK: - Configuration
+
+    /// The config file merged with the flags, with a promoted TransUNet (from an earlier
+    /// `promote = true` job) in place of the configured one unless `--transunet` was given.
+    private func loadConfig() throws -> DaemonConfig {
+        var overrides = options.overrides
+        let spool = URL(fileURLWithPath: try DaemonConfig.load(options.configFile, overrides: overrides,
+                                                               validatingWeights: false).spoolRoot)
+        if overrides.transunet == nil, let promoted = PromotionRecord.read(spoolRoot: spool) {
+            logger.notice("using promoted TransUNet weights \(promoted.path) (recorded in \(PromotionRecord.file(spoolRoot: spool).path))")
+            overrides.transunet = promoted.path
+        }
+        return try DaemonConfig.load(options.configFile, overrides: overrides)
+    }
+
+    /// SIGHUP: re-read the config and weights; on any error keep running on the old ones.
+    private func reload() {
+        notify { try notifier.reloading() }
+        logger.notice("reloading configuration and weights")
+        do {
+            let fresh = try loadConfig()
+            if fresh.spoolRoot != config.spoolRoot || fresh.inferenceThreads != config.inferenceThreads
+                || fresh.trainingThreads != config.trainingThreads {
+                logger.warning("spool root and lane threads take effect only at restart")
+            }
+            slot.replace(with: try RefinementModels(config: fresh))
+            config.transunet = fresh.transunet
+            config.sam = fresh.sam
+            config.maxPixels = fresh.maxPixels
+            logger.notice("reloaded: transunet \(fresh.transunet ?? "-"), sam \(fresh.sam ?? "-")")
+        } catch {
+            logger.error("reload failed, keeping the previous configuration: \(error)")
+        }
+        notify { try notifier.ready(status: statusLine()) }
+    }
+
+    /// Switches the inference lane to newly trained TransUNet weights and records the choice
+    /// so a restart keeps it.
+    private func promote(_ transunet: URL, job: String) {
+        do {
+            var promoted = config
+            promoted.transunet = transunet.path
+            slot.replace(with: try RefinementModels(config: promoted))
+            try PromotionRecord.write(transunet, job: job, spoolRoot: layout.root)
+            config.transunet = transunet.path
+            logger.notice("promoted TransUNet weights \(transunet.path)", metadata: ["job": "\(job)"])
+        } catch {
+            logger.error("cannot promote \(transunet.path), keeping the current weights: \(error)", metadata: ["job": "\(job)"])
+        }
+    }
+
+    // MARK: - Lanes
+
+    private func makeInferenceLane(_ queue: SpoolQueue) -> LaneWorker {
+        let stageLayout = layout!
+        let slot = slot!
+        let logger = logger
+        let maxPixels = { [unowned self] in config.maxPixels }
+        let version = options.version
+        return LaneWorker(lane: .inference, queue: queue, threads: config.inferenceThreads,
+                          retryDelay: options.retryDelay, logger: logger) { item, lane in
+            let stage = ImageStage(layout: stageLayout, maxPixels: maxPixels(), version: version)
+            var itemLogger = logger
+            itemLogger[metadataKey: "item"] = "\(item.stem)"
+            return stage.process(item, models: slot.current, logger: itemLogger, heartbeat: lane.beat)
+        }
+    }
+
+    private func makeTrainingLane(_ queue: SpoolQueue) -> LaneWorker {
+        let runner = JobRunner(layout: layout, dataRoot: config.resolvedDataRoot)
+        let logger = logger
+        return LaneWorker(lane: .training, queue: queue, threads: config.trainingThreads,
+                          retryDelay: options.retryDelay, logger: logger) { [unowned self] item, lane in
+            let control = JobControl(jobID: item.stem, layout: layout, isStopping: { lane.isStopRequested },
+                                     setMonitored: lane.setMonitored) { summary in
+                lane.beat()
+                self.progressLock.withLock { self.progress[.training] = summary }
+            }
+            defer { progressLock.withLock { progress[.training] = nil } }
+            var jobLogger = logger
+            jobLogger[metadataKey: "job"] = "\(item.stem)"
+            let result = runner.process(item, control: control, logger: jobLogger)
+            if let promoted = result.promotedTransUNet { promote(promoted, job: item.stem) }
+            return result.outcome
+        }
+    }
+
+    // MARK: - systemd
+
+    /// `inference: refining a.png, 3 queued · training: job j: epoch 2/10 …`.
+    private func statusLine() -> String {
+        let parts = lanes.map { lane -> String in
+            let (current, queued) = lane.snapshot
+            let detail = progressLock.withLock { progress[lane.lane] }
+            var text = "\(lane.lane.rawValue): "
+            if let current {
+                text += "\(detail ?? (lane.lane == .inference ? "refining" : "running")) \(current)"
+            } else {
+                text += "idle"
+            }
+            return text + ", \(queued) queued"
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    /// Sends a notification; a failure is logged, never fatal (systemd may be gone at shutdown).
+    private func notify(_ send: () throws -> Void) {
+        do { try send() } catch { logger.warning("sd_notify failed: \(error)") }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import Spool
+import Tensor
+
+/// One lane's worker thread. It takes eligible files from the lane's drop folder oldest first,
+/// claims each by rename into `work/` and processes it, then moves it to `done/` or `failed/`
+/// (or back to the drop folder when the environment, not the file, is at fault). It holds at
+/// most one listing batch of names, so thousands of dropped files cost a directory listing, not
+/// thousands of tasks. Between batches it sleeps until the watcher wakes it.
+final class LaneWorker: @unchecked Sendable {
+    let lane: Lane
+    private let queue: SpoolQueue
+    private let threads: Int
+    private let retryDelay: Double
+    private let logger: Logger
+    private let process: (SpoolItem, LaneWorker) -> ItemOutcome
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var wakePending = true
+    private var stopRequested = false
+    private var lastBeat = DispatchTime.now().uptimeNanoseconds
+    private var monitored = false
+    private var current: String?
+    private var queuedCount = 0
+    private var finished = false
+    private var thread: Thread?
+
+    /// Names taken from one listing before listing again (bounds memory under a flood).
+    static let batchSize = 256
+
+    init(lane: Lane, queue: SpoolQueue, threads: Int, retryDelay: Double, logger: Logger,
+         process: @escaping (SpoolItem, LaneWorker) -> ItemOutcome) {
+        self.lane = lane
+        self.queue = queue
+        self.threads = threads
+        self.retryDelay = retryDelay
+        self.logger = logger
+        self.process = process
+    }
+
+    /// Starts the thread; leftovers of this lane in `work/` are finished before new files.
+    func start() {
+        let thread = Thread { [self] in
+            Parallelism.withThreadBudget(threads) { run() }
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = "ultrarefinerd-\(lane.rawValue)"
+        // The default 512 KB of secondary threads is too little for the model code.
+        thread.stackSize = 16 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Something may have arrived (an inotify event, an overflow, a returned item).
+    func wake() {
+        condition.lock()
+        wakePending = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Asks the lane to stop after the current item (a job is interrupted at its next step).
+    func requestStop() {
+        condition.lock()
+        stopRequested = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var isStopRequested: Bool { condition.withLock { stopRequested } }
+
+    /// Waits until the thread has finished.
+    func join() {
+        condition.lock()
+        while !finished && thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    /// The lane is making progress (called between steps of an item).
+    func beat() { condition.withLock { lastBeat = DispatchTime.now().uptimeNanoseconds } }
+
+    /// True when the lane is idle, or busy and has beaten within `timeout`.
+    func isHealthy(timeout: Double) -> Bool {
+        condition.withLock {
+            !monitored || Double(DispatchTime.now().uptimeNanoseconds - lastBeat) / 1e9 < timeout
+        }
+    }
+
+    /// Turns watchdog supervision of the current item off (for a bounded step that cannot
+    /// report progress) and back on.
+    func setMonitored(_ on: Bool) {
+        condition.withLock {
+            monitored = on && current != nil
+            lastBeat = DispatchTime.now().uptimeNanoseconds
+        }
+    }
+
+    /// The item being processed and how many files wait, for `STATUS=`.
+    var snapshot: (current: String?, queued: Int) { condition.withLock { (current, queuedCount) } }
+
+    // MARK: - Thread body
+
+    private func run() {
+        do {
+            for item in try queue.leftoverItems() where item.lane == lane {
+                if isStopRequested { return }
+                logger.notice("resuming \(item.droppedName) left in work/ by the previous run",
+                              metadata: ["item": "\(item.stem)"])
+                handle(item)
+            }
+        } catch {
+            logger.error("cannot list work/: \(error)")
+        }
+        while waitForWork() {
+            let names: [String]
+            do {
+                names = try queue.pending(lane)
+            } catch {
+                logger.error("cannot list the \(lane.rawValue) drop folder: \(error)")
+                pause(retryDelay)
+                continue
+            }
+            condition.withLock { queuedCount = names.count }
+            for name in names.prefix(Self.batchSize) {
+                if isStopRequested { return }
+                claimAndHandle(name)
+                condition.withLock { queuedCount = max(0, queuedCount - 1) }
+            }
+            // More may remain than one batch: list again without waiting.
+            if names.count > Self.batchSize { wake() }
+        }
+    }
+
+    /// Blocks until woken; false when the lane must stop.
+    private func waitForWork() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !wakePending && !stopRequested {
+            // A periodic rescan as a safety net; inotify (and its overflow event) is the main path.
+            _ = condition.wait(until: Date().addingTimeInterval(60))
+            if !wakePending && !stopRequested { wakePending = true }
+        }
+        wakePending = false
+        return !stopRequested
+    }
+
+    /// Sleeps `seconds` unless stopped (wake-ups during the pause are kept for afterwards).
+    private func pause(_ seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        while !stopRequested && Date() < deadline { _ = condition.wait(until: deadline) }
+        condition.unlock()
+    }
+
+    private func claimAndHandle(_ name: String) {
+        let result: ClaimResult
+        do {
+            result = try queue.claim(name, lane: lane)
+        } catch {
+            logger.error("cannot claim \(name): \(error)", metadata: ["item": "\(name)"])
+            return
+        }
+        switch result {
+        case .claimed(let item): handle(item)
+        case .vanished: return
+        case .refused(let reason):
+            logger.warning("refused \(name): \(reason)", metadata: ["item": "\(name)", "stage": "claim"])
+        }
+    }
+
+    private func handle(_ item: SpoolItem) {
+        condition.withLock {
+            current = item.droppedName
+            monitored = true
+            lastBeat = DispatchTime.now().uptimeNanoseconds
+        }
+        defer {
+            condition.withLock { current = nil; monitored = false }
+            // Give the item's peak memory back: the daemon idles far longer than it computes.
+            HeapRelease.trim()
+        }
+        let outcome = process(item, self)
+        var metadata: Logger.Metadata = ["item": "\(item.stem)"]
+        if lane == .training { metadata["job"] = "\(item.stem)" }
+        do {
+            switch outcome {
+            case .done:
+                try queue.complete(item)
+            case .failed(let stage, let error):
+                metadata["stage"] = "\(stage)"
+                logger.error("\(item.droppedName) failed in \(stage): \(error)", metadata: metadata)
+                try queue.fail(item, stage: stage, error: error)
+            case .postponed(let reason):
+                logger.error("\(item.droppedName) put back into \(lane == .inference ? "inbox" : "jobs")/, retrying in \(Int(retryDelay)) s: \(reason)",
+                             metadata: metadata)
+                try queue.returnToDropFolder(item)
+                pause(retryDelay)
+                wake()
+            case .interrupted:
+                logger.notice("\(item.droppedName) interrupted by shutdown; it stays in work/ and resumes at the next start",
+                              metadata: metadata)
+            }
+        } catch {
+            logger.critical("cannot move \(item.droppedName) out of work/ (it will be finished at the next start): \(error)",
+                            metadata: metadata)
+        }
+    }
+}
