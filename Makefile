@@ -34,13 +34,18 @@ test: deps
 	$(SWIFT) build $(CONFIG) --build-tests
 	$(SWIFT) test $(CONFIG) --skip-build --disable-xctest
 
-## Until the daemon lands, `make run` runs the strongest real pipeline there is: it generates
-## synthetic ultrasound phantoms and prepares them into the processed dataset layout.
+## `make run` starts ultrarefinerd in the foreground on ./spool. Weights: TRANSUNET=... SAM=...
+## (official SAM .pth, a TransUNet .pth or our .safetensors); without them it uses the
+## PyTorch reference-fixture weights in ../shared when present (the real chain, untrained weights).
+TRANSUNET    ?= $(wildcard ../shared/fixtures/transunet_mini/transunet.pth)
+SAM          ?= $(wildcard ../shared/fixtures/sam_tiny/sam.pth)
+
 run: build
-	@echo "ultrarefinerd's spool daemon is not in this version yet; running the data pipeline instead:"
-	@echo "  ultrarefiner phantom -> dataset/raw/phantom, then ultrarefiner prepare -> dataset/processed"
-	$(SWIFT) run -c release ultrarefiner phantom --count 24 --seed 1 --out dataset/raw/phantom
-	$(SWIFT) run -c release ultrarefiner prepare --raw dataset/raw/phantom --name PHANTOM --out dataset/processed
+	@if [ -z "$(TRANSUNET)" ] || [ -z "$(SAM)" ]; then \
+	  echo "make run needs weights: make run TRANSUNET=path/to/transunet.pth SAM=path/to/sam_vit_b_01ec64.pth"; exit 2; \
+	fi
+	@echo "ultrarefinerd on $(SPOOL): drop PNGs into $(SPOOL)/inbox/, job files into $(SPOOL)/jobs/; Ctrl-C stops"
+	.build/release/ultrarefinerd --foreground --spool $(SPOOL) --transunet $(TRANSUNET) --sam $(SAM)
 
 clean:
 	rm -rf .build

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import Formats
 import Imaging
@@ -51,61 +52,37 @@ struct Infer: ParsableCommand {
         if let truth, truth.width != gray.width || truth.height != gray.height {
             throw ValidationError("\(gt!): mask is \(truth.width)×\(truth.height) but the image is \(gray.width)×\(gray.height)")
         }
-        let predictor = try TransUNetPredictor(checkpoint: URL(fileURLWithPath: transunet), configName: model)
-        let probability = noGrad { predictor.foregroundProbability(gray) }
-        let side = predictor.model.config.imageSize
-        try NPY.write(NPYArray(float32: probability.scalars, shape: [side, side]), to: outFolder.appendingPathComponent("coarse.npy"))
-        let coarseMask = TransUNetPredictor.mask(probability, width: gray.width, height: gray.height)
-
         guard let samPath = sam, !coarseOnly else {
+            let predictor = try TransUNetPredictor(checkpoint: URL(fileURLWithPath: transunet), configName: model)
+            let probability = noGrad { predictor.foregroundProbability(gray) }
+            let side = predictor.model.config.imageSize
+            try NPY.write(NPYArray(float32: probability.scalars, shape: [side, side]), to: outFolder.appendingPathComponent("coarse.npy"))
+            let coarseMask = TransUNetPredictor.mask(probability, width: gray.width, height: gray.height)
             try PNG.write(coarseMask, to: outFolder.appendingPathComponent("mask.png"))
             print("wrote coarse.npy and mask.png to \(outFolder.path)")
             if let truth { printMetrics(coarse: coarseMask, refined: nil, truth: truth) }
             return
         }
 
-        let samModel = try SAM.load(contentsOf: URL(fileURLWithPath: samPath))
-        let input = SAMInput(image: gray, mode: .square(squareNorm), imageSize: samModel.config.imageSize)
-        let refiner = UltraRefinerModel(transunet: predictor.model, sam: samModel)
-        let output = noGrad {
-            refiner(coarseInput: predictor.input(for: gray), samInput: input.tensor)
-        }
-        let best = output.best[0]
-        let logits = input.postprocess(output.bestLogits).squeezed(0).squeezed(0)  // original size
-        let refined = logits.sigmoid()
-        try NPY.write(NPYArray(float32: refined.scalars, shape: [gray.height, gray.width]),
+        // The same chain the daemon runs on each inbox image.
+        let models = try RefinementModels(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: samPath),
+                                          samInputMode: .square(squareNorm), transunetConfig: model)
+        let result = models.refine(gray)
+        try NPY.write(NPYArray(float32: result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),
+                      to: outFolder.appendingPathComponent("coarse.npy"))
+        try NPY.write(NPYArray(float32: result.refinedProbability, shape: [gray.height, gray.width]),
                       to: outFolder.appendingPathComponent("refined.npy"))
-        let refinedMask = Raster(width: gray.width, height: gray.height,
-                                 pixels: refined.scalars.map { $0 > 0.5 ? UInt8(255) : 0 })
-        try PNG.write(refinedMask, to: outFolder.appendingPathComponent("mask.png"))
-        try writePrompts(output, best: best, frame: samModel.config.imageSize, gray: gray,
-                         to: outFolder.appendingPathComponent("prompts.json"))
+        try PNG.write(result.mask, to: outFolder.appendingPathComponent("mask.png"))
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: result.prompts, options: [.prettyPrinted, .sortedKeys]),
+                             to: outFolder.appendingPathComponent("prompts.json"))
         print("wrote coarse.npy, refined.npy, mask.png and prompts.json to \(outFolder.path)")
-        if let truth { printMetrics(coarse: coarseMask, refined: refinedMask, truth: truth) }
-    }
-
-    /// The prompts SAM received, in its frame and in original-image pixels, with the IoU
-    /// predictions and the chosen candidate.
-    func writePrompts(_ output: UltraRefinerModel.Output, best: Int, frame: Int, gray: Raster<UInt8>, to url: URL) throws {
-        let sx = Double(gray.width) / Double(frame), sy = Double(gray.height) / Double(frame)
-        func original(_ xy: ArraySlice<Float>) -> [Double] {
-            [(Double(xy[xy.startIndex]) + 0.5) * sx - 0.5, (Double(xy[xy.startIndex + 1]) + 0.5) * sy - 0.5]
+        if let truth {
+            let coarse = noGrad {
+                TransUNetPredictor.mask(Tensor(result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),
+                                        width: gray.width, height: gray.height)
+            }
+            printMetrics(coarse: coarse, refined: result.mask, truth: truth)
         }
-        var record: [String: Any] = [
-            "frame": frame,
-            "iou_predictions": output.iouPredictions.scalars.map(Double.init),
-            "best_candidate": best,
-            "empty_coarse_prediction": output.prompts.emptyPrediction[0],
-        ]
-        if let points = output.prompts.pointCoords?.scalars {
-            record["points"] = [["label": 1, "frame_xy": points[0..<2].map(Double.init), "image_xy": original(points[0..<2])],
-                                ["label": 0, "frame_xy": points[2..<4].map(Double.init), "image_xy": original(points[2..<4])]]
-        }
-        if let box = output.prompts.boxes?.scalars {
-            record["box"] = ["frame_xyxy": box.map(Double.init), "image_xyxy": original(box[0..<2]) + original(box[2..<4])]
-        }
-        record["mask_prompt"] = output.prompts.maskInput != nil
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]), to: url)
     }
 
     /// One row per metric: name, coarse, refined, delta with its direction.

@@ -36,7 +36,9 @@ import Testing
     let config = try DaemonConfig.parse("", path: "empty.toml")
     #expect(config == DaemonConfig())
     #expect(config.spoolRoot == "./spool" && config.preprocessing == .square && config.samNormalization == .sam)
-    #expect(config.maxPixels == 4096 * 4096 && config.inferenceThreads == 1 && config.trainingThreads == 1)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    #expect(config.maxPixels == 4096 * 4096 && config.inferenceThreads == cores && config.trainingThreads == max(1, cores - 1))
+    #expect(config.dataRoot == nil && config.resolvedDataRoot.path.hasSuffix("/datasets"))
 }
 
 @Test func configRejectionsNameFileLineAndReason() {

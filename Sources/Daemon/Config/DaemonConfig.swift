@@ -4,9 +4,10 @@ import Formats
 /// The daemon's settings, read from its TOML config and merged with command-line flags.
 ///
 /// Defaults (when neither the file nor a flag sets a value): spool `./spool`,
-/// `preprocessing = "square"`, `sam_normalization = "sam"`, one inference and one training
-/// thread, `max_pixels = 16_777_216` (4096², so PNG bombs are refused before decoding).
-/// Weights have no default until the project ships a default model: they must be named.
+/// `preprocessing = "square"`, `sam_normalization = "sam"`, inference on every core and training
+/// on all but one (so a running job leaves room for masks), `max_pixels = 16_777_216` (4096², so
+/// PNG bombs are refused before decoding). Weights have no default until the project ships a
+/// default model: they must be named.
 public struct DaemonConfig: Sendable, Equatable {
     /// How an ultrasound image is brought to the network's square input.
     public enum Preprocessing: String, Sendable, CaseIterable { case square, longestSide = "longest-side" }
@@ -24,8 +25,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `[spool] root`, `--spool`.
     public var spoolRoot: String = "./spool"
     /// `[lanes]`: how the cores are split, so training never starves mask requests.
-    public var inferenceThreads: Int = 1
-    public var trainingThreads: Int = 1
+    public var inferenceThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var trainingThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// `[limits] max_pixels`: larger PNGs are refused from their header, before decoding.
     public var maxPixels: Int = 4096 * 4096
     /// `[data] root`: where `prepare` jobs write datasets and training jobs find them by name;
