@@ -33,13 +33,14 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
         .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
+        .target(name: "Training", dependencies: ["Models", "Datasets", "NN", "Formats", "Imaging", "Tensor"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
         .target(name: "Daemon", dependencies: [
             "Spool", "CSystemd", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Daemon"),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
-            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Daemon",
+            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Training", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport", "Datasets"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Spool", "Tensor", "TestSupport"]),
     ]

@@ -14,6 +14,7 @@ struct UltraRefiner: ParsableCommand {
             PhantomCommand.self,
             Simulate.self,
             SAMCommand.self,
+            TrainCommand.self,
             Submit.self,
         ]
     )
