@@ -37,15 +37,16 @@ private struct Stop: Error {}
     #expect(resumedReport == straightReport)
     for file in ["fold0/model.safetensors", "fold1/model.safetensors", "fold0/checkpoint.safetensors",
                  "fold1/checkpoint.safetensors", "metrics.jsonl", "report.json"] {
-        let a = try Data(contentsOf: straight.output.appendingPathComponent(file))
-        let b = try Data(contentsOf: resumed.output.appendingPathComponent(file))
-        #expect(a == b, "\(file) differs after resuming")
+        // Compared to a Bool first: on a mismatch #expect would diff megabytes byte by byte.
+        let same = try Data(contentsOf: straight.output.appendingPathComponent(file))
+            == Data(contentsOf: resumed.output.appendingPathComponent(file))
+        #expect(same, "\(file) differs after resuming")
     }
     let valCases = data.splits.folds.flatMap(\.val)
     for name in valCases {
-        let a = try Data(contentsOf: straight.output.appendingPathComponent("oof/\(name).npy"))
-        let b = try Data(contentsOf: resumed.output.appendingPathComponent("oof/\(name).npy"))
-        #expect(a == b, "oof/\(name).npy differs after resuming")
+        let same = try Data(contentsOf: straight.output.appendingPathComponent("oof/\(name).npy"))
+            == Data(contentsOf: resumed.output.appendingPathComponent("oof/\(name).npy"))
+        #expect(same, "oof/\(name).npy differs after resuming")
     }
 
     // A finished job reruns without training anything.
