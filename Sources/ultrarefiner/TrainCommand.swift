@@ -57,13 +57,15 @@ struct TrainCommand: ParsableCommand {
             output: URL(fileURLWithPath: out), batchSize: batchSize, learningRate: lr, seed: seed,
             initialCheckpoint: initialCheckpoint.map { URL(fileURLWithPath: $0) }, imageSize: imageSize)
         let start = ContinuousClock.now
+        var previous = start
         var iterations = 0
         let report = try TransUNetTraining.run(options) { progress in
+            let now = ContinuousClock.now
             iterations += 1
-            print(Self.line(progress))
+            print(Self.line(progress, seconds: Self.seconds(previous.duration(to: now))))
+            previous = now
         }
-        let elapsed = start.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = Self.seconds(start.duration(to: .now))
         for fold in report.folds {
             print(String(format: "fold %d: val Dice %.4f over %d cases", fold.fold, fold.valDice, fold.valCases.count))
         }
@@ -74,11 +76,15 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// One progress line: position, loss and time left.
-    static func line(_ p: TrainingProgress) -> String {
+    /// One progress line: position, loss, the time since the previous line and the time left.
+    static func line(_ p: TrainingProgress, seconds: Double) -> String {
         let eta = p.secondsRemaining.map { String(format: "%.0f s left", $0) } ?? "estimating"
-        return String(format: "fold %d (%d/%d) epoch %d/%d iteration %d/%d loss %.4f, %@",
+        return String(format: "fold %d (%d/%d) epoch %d/%d iteration %d/%d loss %.4f, %.2f s, %@",
                       p.fold, p.foldIndex + 1, p.foldCount, p.epoch, p.epochs, p.iteration, p.iterationsPerEpoch,
-                      p.loss, eta)
+                      p.loss, seconds, eta)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }
