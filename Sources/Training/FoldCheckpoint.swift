@@ -25,9 +25,11 @@ struct FoldPosition: Codable, Equatable {
 enum FoldCheckpoint {
     static let momentumPrefix = "sgd.momentum."
     static let positionKey = "training_position"
+    /// The `phase` metadata of phase-1 (TransUNet) files, as DESIGN.md asks of our checkpoints.
+    static let phase = "1-transunet"
 
     /// Writes the exact training state atomically (temp file, fsync, rename).
-    static func write(model: TransUNet, optimizer: SGD, parameterKeys: [String],
+    static func write(model: TransUNet, optimizer: SGD, parameterKeys: [String], fold: Int,
                       position: FoldPosition, to url: URL) throws {
         var entries = model.stateDict()
         for (key, buffer) in zip(parameterKeys, optimizer.momentumBuffers) {
@@ -36,6 +38,7 @@ enum FoldCheckpoint {
         let metadata = [
             TransUNetCheckpoint.configMetadataKey: String(decoding: try JSONFile.encoder.encode(model.config), as: UTF8.self),
             positionKey: String(decoding: try JSONFile.encoder.encode(position), as: UTF8.self),
+            "phase": phase, "fold": String(fold),
         ]
         try Safetensors.write(StateDict(entries, source: url.path), metadata: metadata, to: url)
     }

@@ -50,7 +50,8 @@ struct FoldTraining {
                                         power: TransUNetTrainingOptions.polyPower)
         let dropouts = model.namedModules().compactMap { $0.module as? Dropout }
         func save() throws {
-            try FoldCheckpoint.write(model: model, optimizer: optimizer, parameterKeys: keys, position: position, to: checkpoint)
+            try FoldCheckpoint.write(model: model, optimizer: optimizer, parameterKeys: keys, fold: fold.fold,
+                                     position: position, to: checkpoint)
         }
 
         var validation: Validation?
@@ -116,7 +117,8 @@ struct FoldTraining {
             try NPY.write(NPYArray(float32: values, shape: [side, side]), to: layout.oof(name))
         }
         try TransUNetCheckpoint.write(model, to: layout.model(fold.fold), metadata: [
-            "fold": String(fold.fold), "preset": options.preset, "epochs": String(options.epochs),
+            "phase": FoldCheckpoint.phase, "fold": String(fold.fold), "preset": options.preset,
+            "epochs": String(options.epochs), "val_dice": String(validation.meanDice),
         ])
         let result = FoldResult(fold: fold.fold, valDice: validation.meanDice, valCases: fold.val,
                                 trainCases: fold.train.count, iterations: totalIterations,

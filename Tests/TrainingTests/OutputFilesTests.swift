@@ -36,6 +36,9 @@ import Training
                                           from: Data(contentsOf: options.output.appendingPathComponent("report.json")))
     #expect(stored == report)
 
+    let metadata = try Safetensors.read(options.output.appendingPathComponent(report.modelToPromote)).metadata
+    #expect(metadata["fold"] == String(best.fold) && metadata["val_dice"] == String(best.valDice))
+
     // The promoted model loads for inference with its configuration, and reproduces the OOF map.
     let predictor = try TransUNetPredictor(checkpoint: options.output.appendingPathComponent(report.modelToPromote))
     #expect(predictor.model.config == TransUNetConfig.cpuTiny.withImageSize(32))
