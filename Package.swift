@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
         .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
+        .target(name: "Training", dependencies: ["Models", "Datasets", "NN", "Formats", "Imaging", "Tensor"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
         .target(name: "Daemon", dependencies: [
             "Spool", "CSystemd", "Models", "Datasets", "Formats", "Imaging", "Tensor",
@@ -40,7 +41,7 @@ let package = Package(
         ], path: "Sources/Daemon"),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
-            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Daemon",
+            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Training", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport", "Datasets"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "Spool", "Tensor", "Models", "Formats", "Imaging", "Datasets", "TestSupport",

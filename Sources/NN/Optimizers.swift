@@ -40,6 +40,20 @@ public struct SGD: Optimizer {
             }
         }
     }
+
+    /// The momentum buffers in `parameters` order, nil where no step has made one yet: what a
+    /// training checkpoint must hold besides the weights to resume bit for bit.
+    public var momentumBuffers: [Tensor?] {
+        get { parameters.map { velocity[ObjectIdentifier($0)] } }
+        set {
+            precondition(newValue.count == parameters.count,
+                         "SGD: \(newValue.count) momentum buffers for \(parameters.count) parameters")
+            velocity = [:]
+            for (p, buffer) in zip(parameters, newValue) {
+                if let buffer { velocity[ObjectIdentifier(p)] = buffer }
+            }
+        }
+    }
 }
 
 /// `torch.optim.AdamW`: Adam with decoupled weight decay.

@@ -15,6 +15,7 @@ struct UltraRefiner: ParsableCommand {
             PhantomCommand.self,
             Simulate.self,
             SAMCommand.self,
+            TrainCommand.self,
             Submit.self,
             Status.self,
             Cancel.self,

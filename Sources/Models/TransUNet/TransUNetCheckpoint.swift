@@ -49,7 +49,10 @@ public enum TransUNetCheckpoint {
     /// Writes `model` as safetensors with its configuration in the metadata.
     public static func write(_ model: TransUNet, to url: URL, metadata: [String: String] = [:]) throws {
         var metadata = metadata
-        let json = try JSONEncoder().encode(model.config)
+        // Sorted keys: the same model always gives the same bytes (resumed training is compared byte for byte).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = try encoder.encode(model.config)
         metadata[configMetadataKey] = String(decoding: json, as: UTF8.self)
         try Safetensors.write(model.checkpoint(), metadata: metadata, to: url)
     }

@@ -107,4 +107,10 @@ public final class Dropout: Module, TrainingModeSwitchable {
         guard mode.isActive, p > 0 else { return x }
         return x.dropout(p, mode: mode, generator: &generator)
     }
+
+    /// Restarts the mask stream from `seed`, so training can fix each iteration's masks from
+    /// its position alone and a resumed run drops exactly what an uninterrupted one would.
+    public func reseed(_ seed: UInt64) {
+        generator = SeededGenerator(seed: seed)
+    }
 }

@@ -1,0 +1,129 @@
+import Datasets
+import Formats
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// Phase-1 training of one cross-validation fold, from its checkpoint if there is one, through
+/// its final weights, out-of-fold probabilities and `result.json`.
+struct FoldTraining {
+    let options: TransUNetTrainingOptions
+    let fold: Splits.Fold
+    /// Position among the job's folds, and their number.
+    let foldIndex: Int
+    let foldCount: Int
+    /// Iterations of the job's folds after this one, for the ETA.
+    let iterationsAfter: Int
+    let layout: JobLayout
+    let samples: [String: TrainingSample]
+
+    /// SGD steps per epoch: every training case once, the last batch possibly short.
+    static func iterationsPerEpoch(trainCases: Int, batchSize: Int) -> Int {
+        (trainCases + batchSize - 1) / batchSize
+    }
+
+    var iterationsPerEpoch: Int { Self.iterationsPerEpoch(trainCases: fold.train.count, batchSize: options.batchSize) }
+    var totalIterations: Int { iterationsPerEpoch * options.epochs }
+    private var seeds: TrainingSeeds { TrainingSeeds(seed: options.seed) }
+
+    /// Trains `model` (freshly initialised from the job seed) through the fold.
+    func run(_ model: TransUNet, clock: inout RemainingTime,
+             progress: (TrainingProgress) throws -> Void) throws -> FoldResult {
+        let config = model.config
+        let trainable = model.namedParameters().filter { $0.parameter.requiresGrad }
+        let keys = trainable.map(\.key)
+        var optimizer = SGD(trainable.map(\.parameter), learningRate: options.learningRate,
+                            momentum: TransUNetTrainingOptions.momentum,
+                            weightDecay: TransUNetTrainingOptions.weightDecay)
+        let checkpoint = layout.checkpoint(fold.fold)
+        try FileManager.default.createDirectory(at: layout.folder(fold.fold), withIntermediateDirectories: true)
+        var position = FoldPosition.start
+        if FileManager.default.fileExists(atPath: checkpoint.path) {
+            position = try FoldCheckpoint.read(checkpoint, into: model, optimizer: &optimizer, parameterKeys: keys)
+        } else {
+            try InitialWeights.load(options.initialCheckpoint, into: model)
+        }
+        let metrics = MetricsLog(file: layout.metrics)
+        try metrics.discard(fold: fold.fold, after: position.epochsCompleted)
+        let schedule = PolyLearningRate(base: options.learningRate, totalIterations: totalIterations,
+                                        power: TransUNetTrainingOptions.polyPower)
+        let dropouts = model.namedModules().compactMap { $0.module as? Dropout }
+        func save() throws {
+            try FoldCheckpoint.write(model: model, optimizer: optimizer, parameterKeys: keys, fold: fold.fold,
+                                     position: position, to: checkpoint)
+        }
+
+        var validation: Validation?
+        while position.epochsCompleted < options.epochs {
+            let epoch = position.epochsCompleted
+            let order = Splits.shuffled(fold.train, seed: seeds.shuffle(fold: fold.fold, epoch: epoch))
+            model.setTraining(true)
+            while position.iterationsInEpoch < iterationsPerEpoch {
+                let step = position.iterationsInEpoch
+                let iteration = epoch * iterationsPerEpoch + step
+                let names = order[step * options.batchSize ..< min((step + 1) * options.batchSize, order.count)]
+                var dropoutSeeds = seeds.dropout(fold: fold.fold, iteration: iteration)
+                for dropout in dropouts { dropout.reseed(dropoutSeeds.next()) }
+                optimizer.learningRate = schedule.rate(at: iteration)
+                let loss = train(model, &optimizer, on: SegmentationBatch(names.map { samples[$0]! }, side: config.imageSize))
+                position.iterationsInEpoch += 1
+                position.epochLossSumBits = (position.epochLossSum + loss).bitPattern
+                clock.tick()
+                let report = TrainingProgress(
+                    fold: fold.fold, foldIndex: foldIndex, foldCount: foldCount, epoch: epoch + 1,
+                    epochs: options.epochs, iteration: step + 1, iterationsPerEpoch: iterationsPerEpoch, loss: loss,
+                    secondsRemaining: clock.estimate(remaining: totalIterations - iteration - 1 + iterationsAfter))
+                do {
+                    try progress(report)
+                } catch {
+                    // Stopped (SIGTERM, cancel): keep exactly this state so a rerun continues here.
+                    try save()
+                    throw error
+                }
+            }
+            var line = EpochMetrics(fold: fold.fold, epoch: epoch + 1,
+                                    loss: position.epochLossSum / Double(iterationsPerEpoch),
+                                    lr: schedule.rate(at: (epoch + 1) * iterationsPerEpoch - 1))
+            if epoch + 1 == options.epochs {
+                validation = validate(model)
+                line.valDice = validation?.meanDice
+            }
+            try metrics.record(line)
+            position = FoldPosition(epochsCompleted: epoch + 1, iterationsInEpoch: 0, epochLossSumBits: 0)
+            try save()
+        }
+        return try finish(model, validation: validation ?? validate(model))
+    }
+
+    /// One SGD step on `batch`; returns its loss.
+    private func train(_ model: TransUNet, _ optimizer: inout SGD, on batch: SegmentationBatch) -> Double {
+        model.zeroGrad()
+        let loss = SegmentationBatch.loss(logits: model(batch.images), targets: batch.targets)
+        loss.backward()
+        optimizer.step()
+        return Double(loss.scalars[0])
+    }
+
+    private func validate(_ model: TransUNet) -> Validation {
+        Validation(model: model, cases: fold.val, samples: samples, batchSize: options.batchSize)
+    }
+
+    /// Writes the out-of-fold maps, the final weights and, last, the result that marks the fold done.
+    private func finish(_ model: TransUNet, validation: Validation) throws -> FoldResult {
+        let side = model.config.imageSize
+        try FileManager.default.createDirectory(at: layout.oofFolder, withIntermediateDirectories: true)
+        for (name, values) in validation.probabilities {
+            try NPY.write(NPYArray(float32: values, shape: [side, side]), to: layout.oof(name))
+        }
+        try TransUNetCheckpoint.write(model, to: layout.model(fold.fold), metadata: [
+            "phase": FoldCheckpoint.phase, "fold": String(fold.fold), "preset": options.preset,
+            "epochs": String(options.epochs), "val_dice": String(validation.meanDice),
+        ])
+        let result = FoldResult(fold: fold.fold, valDice: validation.meanDice, valCases: fold.val,
+                                trainCases: fold.train.count, iterations: totalIterations,
+                                model: JobLayout.model(fold.fold))
+        try JSONFile.write(result, to: layout.result(fold.fold))
+        return result
+    }
+}

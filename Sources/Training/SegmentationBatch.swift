@@ -1,0 +1,22 @@
+import NN
+import Tensor
+
+/// A batch of samples as the model and the loss take them.
+struct SegmentationBatch {
+    /// (B, 1, S, S) in [0, 1].
+    let images: Tensor
+    /// (B, 2, S, S) one-hot background/lesion.
+    let targets: Tensor
+
+    init(_ samples: [TrainingSample], side: Int) {
+        images = Tensor.concatenate(samples.map(\.input), axis: 0)
+        let labels = samples.flatMap { $0.labels.map(Int.init) }
+        targets = Losses.oneHot(labels, batch: samples.count, classes: 2, height: side, width: side)
+    }
+
+    /// The original TransUNet objective: 0.5 · cross-entropy + 0.5 · softmax Dice over both classes.
+    static func loss(logits: Tensor, targets: Tensor) -> Tensor {
+        Losses.crossEntropy(logits: logits, oneHotTargets: targets) * 0.5
+            + Losses.softmaxDice(logits: logits, oneHotTargets: targets) * 0.5
+    }
+}

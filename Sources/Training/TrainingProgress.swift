@@ -1,0 +1,31 @@
+/// Where a training job is, reported after every iteration.
+///
+/// `fold` is the fold number of `splits.json`; `foldIndex` (0-based) and `foldCount` place it
+/// among the job's folds. `epoch` and `iteration` count from 1.
+public struct TrainingProgress: Sendable {
+    public var fold: Int
+    public var foldIndex: Int
+    public var foldCount: Int
+    public var epoch: Int
+    public var epochs: Int
+    public var iteration: Int
+    public var iterationsPerEpoch: Int
+    /// The iteration's loss, 0.5·CE + 0.5·Dice.
+    public var loss: Double
+    /// Estimated seconds until the whole job ends, from this run's pace; nil before it is known.
+    public var secondsRemaining: Double?
+
+    /// A progress report from its parts.
+    public init(fold: Int, foldIndex: Int, foldCount: Int, epoch: Int, epochs: Int, iteration: Int,
+                iterationsPerEpoch: Int, loss: Double, secondsRemaining: Double?) {
+        self.fold = fold
+        self.foldIndex = foldIndex
+        self.foldCount = foldCount
+        self.epoch = epoch
+        self.epochs = epochs
+        self.iteration = iteration
+        self.iterationsPerEpoch = iterationsPerEpoch
+        self.loss = loss
+        self.secondsRemaining = secondsRemaining
+    }
+}

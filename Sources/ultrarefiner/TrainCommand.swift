@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `ultrarefiner train`: phase-1 TransUNet training over cross-validation folds of a prepared
+/// dataset, the same code the daemon's training lane runs for `train-transunet` jobs.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train TransUNet on folds of a prepared dataset (SGD, poly schedule, 0.5·CE + 0.5·Dice).",
+        discussion: """
+            Writes OUT/fold{k}/checkpoint.safetensors (exact state, every epoch), \
+            OUT/fold{k}/model.safetensors (final weights), OUT/metrics.jsonl (one line per epoch), \
+            OUT/oof/CASE.npy (out-of-fold foreground probability) and OUT/report.json. Running \
+            the same command again resumes where it stopped and skips finished folds.
+            """)
+
+    @Option(help: "A prepared dataset folder (with splits.json).")
+    var dataset: String
+
+    @Option(help: "Model preset: cpu-tiny, cpu-small, R50-ViT-B_16, R50-ViT-L_16, ViT-B_16.")
+    var preset: String
+
+    @Option(help: "Epochs per fold.")
+    var epochs: Int
+
+    @Option(help: "Comma-separated folds of splits.json to train, e.g. 0,1.")
+    var folds: String
+
+    @Option(help: "The job folder that receives everything.")
+    var out: String
+
+    @Option(help: "Images per SGD step.")
+    var batchSize = 4
+
+    @Option(help: "Base learning rate of the poly schedule.")
+    var lr: Float = 0.01
+
+    @Option(help: "Seed of the initial weights, shuffles and dropout.")
+    var seed: UInt64 = 1234
+
+    @Option(help: "Initial weights: .safetensors, .pth, or a Google .npz encoder.")
+    var initialCheckpoint: String?
+
+    @Option(help: "Input side in pixels (a multiple of 16) instead of the preset's.")
+    var imageSize: Int?
+
+    func run() throws {
+        let foldNumbers = try folds.split(separator: ",").map { part -> Int in
+            guard let number = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--folds: '\(part)' is not a fold number")
+            }
+            return number
+        }
+        let options = TransUNetTrainingOptions(
+            dataset: URL(fileURLWithPath: dataset), folds: foldNumbers, preset: preset, epochs: epochs,
+            output: URL(fileURLWithPath: out), batchSize: batchSize, learningRate: lr, seed: seed,
+            initialCheckpoint: initialCheckpoint.map { URL(fileURLWithPath: $0) }, imageSize: imageSize)
+        let start = ContinuousClock.now
+        var previous = start
+        var iterations = 0
+        let report = try TransUNetTraining.run(options) { progress in
+            let now = ContinuousClock.now
+            iterations += 1
+            print(Self.line(progress, seconds: Self.seconds(previous.duration(to: now))))
+            previous = now
+        }
+        let seconds = Self.seconds(start.duration(to: .now))
+        for fold in report.folds {
+            print(String(format: "fold %d: val Dice %.4f over %d cases", fold.fold, fold.valDice, fold.valCases.count))
+        }
+        print(String(format: "mean val Dice %.4f; best fold %d -> %@", report.meanValDice, report.bestFold, report.modelToPromote))
+        if iterations > 0 {
+            print(String(format: "%d iterations in %.1f s (%.3f s/iteration, including data loading and validation)",
+                         iterations, seconds, seconds / Double(iterations)))
+        }
+    }
+
+    /// One progress line: position, loss, the time since the previous line and the time left.
+    static func line(_ p: TrainingProgress, seconds: Double) -> String {
+        let eta = p.secondsRemaining.map { String(format: "%.0f s left", $0) } ?? "estimating"
+        return String(format: "fold %d (%d/%d) epoch %d/%d iteration %d/%d loss %.4f, %.2f s, %@",
+                      p.fold, p.foldIndex + 1, p.foldCount, p.epoch, p.epochs, p.iteration, p.iterationsPerEpoch,
+                      p.loss, seconds, eta)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}
