@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Models", "Datasets", "NN", "Formats", "Imaging", "Tensor"]),
         .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
         .target(name: "Daemon", dependencies: [
-            "Spool", "CSystemd", "Models", "Datasets", "Formats", "Imaging", "Tensor",
+            "Spool", "CSystemd", "Models", "Datasets", "Training", "Formats", "Imaging", "Tensor",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Daemon"),
 

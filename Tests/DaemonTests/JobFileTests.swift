@@ -114,13 +114,21 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
     }
 }
 
-@Test func trainingStagesAreRefusedAsNotAvailable() throws {
-    let training = try job("stage = \"train-transunet\"\ndataset = \"BUSI\"\nepochs = 150\n")
-    #expect(throws: FormatError("train.toml", "stage train-transunet is not available in this version")) {
-        try training.validateAvailable()
+@Test func stagesBeyondPrepareAndTransUNetTrainingAreRefusedAsNotAvailable() throws {
+    let e2e = try job("stage = \"train-e2e\"\ndataset = \"BUSI\"\nepochs = 150\n", "e2e.toml")
+    #expect(throws: FormatError("e2e.toml", "stage train-e2e is not available in this version")) {
+        try e2e.validateAvailable()
     }
-    for stage in JobStage.allCases where stage != .prepare {
-        #expect(!stage.isAvailable, "\(stage)")
+    for stage in JobStage.allCases {
+        #expect(stage.isAvailable == [.prepare, .trainTransUNet].contains(stage), "\(stage)")
     }
     try job("stage = \"prepare\"\nraw = \"r\"\n", "prep.toml").validateAvailable()
+    try job("stage = \"train-transunet\"\ndataset = \"BUSI\"\nepochs = 150\n").validateAvailable()
+}
+
+@Test func trainingImageSizeMustBeAMultipleOf16() throws {
+    #expect(try job("stage = \"train-transunet\"\ndataset = \"B\"\nepochs = 1\nimage_size = 64\n").imageSize == 64)
+    #expect(throws: FormatError("train.toml:4", "image_size must be a multiple of 16, got 60")) {
+        try job("stage = \"train-transunet\"\ndataset = \"B\"\nepochs = 1\nimage_size = 60\n")
+    }
 }

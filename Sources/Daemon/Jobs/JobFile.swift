@@ -23,6 +23,8 @@ public struct JobFile: Sendable, Equatable {
     public let batchSize: Int?
     public let learningRate: Double?
     public let seed: Int?
+    /// Network input side for training (a multiple of 16); the preset's (224) when absent.
+    public let imageSize: Int?
     /// Raw dataset folder, name and output folder for `prepare`.
     public let raw: String?
     public let name: String?
@@ -95,6 +97,11 @@ public struct JobFile: Sendable, Equatable {
         let seed = try reader.integer("seed")
         if let seed, seed < 0 { throw reader.error("seed", "seed must be a non-negative integer, got \(seed)") }
         self.seed = seed
+        let imageSize = try reader.positiveInteger("image_size")
+        if let imageSize, imageSize % 16 != 0 {
+            throw reader.error("image_size", "image_size must be a multiple of 16, got \(imageSize)")
+        }
+        self.imageSize = imageSize
         raw = try reader.string("raw")
         name = try reader.string("name")
         out = try reader.string("out")

@@ -8,13 +8,14 @@ public enum JobStage: String, Sendable, CaseIterable {
     case evaluate
     case pipeline
 
-    /// Stages this version of the daemon can run. Training stages arrive with the training
-    /// issue; until then they are refused instead of being silently queued.
-    public var isAvailable: Bool { self == .prepare }
+    /// Stages this version of the daemon can run; the others are refused with a clear error
+    /// instead of being silently queued.
+    public var isAvailable: Bool { self == .prepare || self == .trainTransUNet }
 
     /// Keys a job of this stage may set besides `stage`.
     var allowedKeys: Set<String> {
-        let training: Set<String> = ["dataset", "folds", "preset", "epochs", "promote", "batch_size", "learning_rate", "seed"]
+        let training: Set<String> = ["dataset", "folds", "preset", "epochs", "promote", "batch_size", "learning_rate", "seed",
+                                     "image_size"]
         switch self {
         case .prepare: return ["dataset", "raw", "name", "out", "folds", "seed"]
         case .trainTransUNet: return training.union(["checkpoint"])

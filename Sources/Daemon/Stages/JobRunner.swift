@@ -3,6 +3,7 @@ import Foundation
 import Formats
 import Logging
 import Spool
+import Training
 
 /// The training lane's work on one claimed job file: parse and validate it (errors name the
 /// file, line and reason), then run its stage with outputs under `out/jobs/JOBID/`.
@@ -62,6 +63,8 @@ public struct JobRunner: Sendable {
         switch job.stage {
         case .prepare:
             return try prepare(job, control: control, logger: logger)
+        case .trainTransUNet:
+            return try trainTransUNet(job, folder: folder, control: control, logger: logger)
         default:
             // validateAvailable() admits only the stages handled above.
             throw FormatError(job.fileName, "stage \(job.stage.rawValue) is not available in this version")
@@ -82,6 +85,45 @@ public struct JobRunner: Sendable {
                     metadata: ["cases": "\(report.cases.cases.count)"])
         return StageReport(record: ["stage": "prepare", "dataset": installed.path, "cases": report.cases.cases.count,
                                     "excluded": report.cases.excluded.count])
+    }
+
+    /// `stage = "train-transunet"`: phase 1 over the dataset's folds, checkpointing every
+    /// iteration it is interrupted at, so a restarted daemon resumes it exactly.
+    private func trainTransUNet(_ job: JobFile, folder: URL, control: JobControl, logger: Logger) throws -> StageReport {
+        let options = TransUNetTrainingOptions(
+            dataset: resolve(job.dataset!), folds: job.folds, preset: job.preset ?? "cpu-small", epochs: job.epochs!,
+            output: folder, batchSize: job.batchSize ?? 4, learningRate: Float(job.learningRate ?? 0.01),
+            seed: UInt64(job.seed ?? 1234), initialCheckpoint: job.checkpoint.map(resolve), imageSize: job.imageSize)
+        let report = try TransUNetTraining.run(options) { progress in
+            control.report(Self.summary(progress), fields: [
+                "stage": job.stage.rawValue, "fold": progress.fold, "fold_index": progress.foldIndex,
+                "fold_count": progress.foldCount, "epoch": progress.epoch, "epochs": progress.epochs,
+                "iteration": progress.iteration, "iterations_per_epoch": progress.iterationsPerEpoch,
+                "loss": progress.loss, "seconds_remaining": progress.secondsRemaining ?? -1,
+            ])
+            try control.checkInterruption()
+        }
+        for fold in report.folds {
+            logger.info("fold \(fold.fold): validation Dice \(String(format: "%.4f", fold.valDice))",
+                        metadata: ["dice": "\(fold.valDice)", "stage": "\(job.stage.rawValue)"])
+        }
+        logger.notice("trained TransUNet: mean validation Dice \(String(format: "%.4f", report.meanValDice)), best fold \(report.bestFold)",
+                      metadata: ["dice": "\(report.meanValDice)", "stage": "\(job.stage.rawValue)"])
+        let data = try JSONEncoder().encode(report)
+        let record = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        return StageReport(record: record, promotable: folder.appendingPathComponent(report.modelToPromote))
+    }
+
+    /// `fold 0 (1/5) epoch 3/150 iteration 10/80 loss 0.4123 ETA 1h02m`, for `STATUS=` and `status`.
+    static func summary(_ p: TrainingProgress) -> String {
+        var text = "fold \(p.fold) (\(p.foldIndex + 1)/\(p.foldCount)) epoch \(p.epoch)/\(p.epochs) "
+            + "iteration \(p.iteration)/\(p.iterationsPerEpoch) loss " + String(format: "%.4f", p.loss)
+        if let seconds = p.secondsRemaining, seconds.isFinite {
+            let total = Int(seconds.rounded())
+            text += total >= 3600 ? " ETA \(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
+                                  : " ETA \(total / 60)m\(String(format: "%02d", total % 60))s"
+        }
+        return text
     }
 
     /// A job path: absolute as given, relative ones against the data root.
