@@ -27,8 +27,10 @@ deps:
 	  echo "native packages present: $(NATIVE_DEPS)"; \
 	fi
 
+## The same flags as the tests, so `make run` after `make test` (or the reverse) reuses one
+## build instead of recompiling everything for a flag change.
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(CONFIG)
 
 test: deps
 	$(SWIFT) build $(CONFIG) --build-tests

@@ -132,3 +132,10 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
         try job("stage = \"train-transunet\"\ndataset = \"B\"\nepochs = 1\nimage_size = 60\n")
     }
 }
+
+@Test func windowsLineEndingsParseWithTheRightLineNumbers() throws {
+    #expect(try job("stage = \"train-transunet\"\r\ndataset = \"BUSI\"\r\nepochs = 3\r\n").epochs == 3)
+    #expect(throws: FormatError("train.toml:3", "epochs must be a positive integer, got 0")) {
+        try job("stage = \"train-transunet\"\r\ndataset = \"BUSI\"\r\nepochs = 0\r\n")
+    }
+}

@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Formats
+import Models
 import Testing
 
 /// The sidecar formats users write by hand: every malformed one is refused with the file named.
@@ -11,7 +12,7 @@ struct PromptSidecarTests {
         let points = try PromptSidecars.parsePoints(
             Data(#"{"points": [{"x": 50, "y": 40, "label": 1}, {"x": 1, "y": 2, "label": 0}]}"#.utf8),
             name: "a.points.json", width: 100, height: 80)
-        #expect(points == [.init(x: 50, y: 40, label: 1), .init(x: 1, y: 2, label: 0)])
+        #expect(points == [.init(x: 50, y: 40, label: .foreground), .init(x: 1, y: 2, label: .background)])
     }
 
     @Test(arguments: [

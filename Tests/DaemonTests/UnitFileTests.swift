@@ -31,6 +31,7 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
         "Restart": "on-failure", "DynamicUser": "yes", "StateDirectory": "ultrarefiner",
         "ProtectSystem": "strict", "NoNewPrivileges": "yes", "PrivateTmp": "yes",
         "ProtectHome": "yes", "RestrictAddressFamilies": "AF_UNIX", "MemoryMax": "8G",
+        "RestartPreventExitStatus": "\(DaemonRuntime.configurationErrorStatus)",
     ]
     for (key, value) in required {
         #expect(service[key] == [value], "\(key)= should be \(value)")
@@ -59,4 +60,26 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
     #expect(config.sam == "/var/lib/ultrarefiner/models/sam_vit_b_01ec64.pth")
     #expect(config.spoolRoot == "/var/lib/ultrarefiner/spool")
     #expect(config.maxPixels == 16_000_000)
+}
+
+private let systemdAnalyze = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+
+@Test(.enabled(if: FileManager.default.isExecutableFile(atPath: systemdAnalyze.path), "needs systemd-analyze (Debian package systemd)"))
+func serviceUnitPassesSystemdAnalyzeVerify() throws {
+    // verify also checks that ExecStart's binary exists, so the copy points at the one just built.
+    let text = try String(contentsOf: systemdFolder.appendingPathComponent("ultrarefinerd.service"), encoding: .utf8)
+        .replacingOccurrences(of: "/usr/local/bin/ultrarefinerd", with: DaemonProcess.executable.path)
+    let folder = try TestPaths.temporaryDirectory("unit")
+    let unit = folder.appendingPathComponent("ultrarefinerd.service")
+    try text.write(to: unit, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = systemdAnalyze
+    process.arguments = ["verify", unit.path]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0 && printed.isEmpty, "systemd-analyze verify: \(printed)")
 }

@@ -13,7 +13,7 @@ public enum TOMLSubsetParser {
         var document: LocatedDocument = []
         var seen = Set<String>()
         var table = ""
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
             func fail(_ problem: String) -> FormatError {
                 FormatError("\(path):\(lineNumber)", problem)

@@ -12,19 +12,7 @@ public struct PromptSidecars: Sendable, Equatable {
     /// x0, y0, x1, y1 in original pixels.
     public var box: [Double]?
     /// Clicks in original pixels.
-    public var points: [Click]?
-
-    /// One click: label 1 marks lesion, 0 background.
-    public struct Click: Sendable, Equatable {
-        public var x: Double
-        public var y: Double
-        public var label: Int
-        public init(x: Double, y: Double, label: Int) {
-            self.x = x
-            self.y = y
-            self.label = label
-        }
-    }
+    public var points: [SAMPrompt.Point]?
 
     /// No overrides: every prompt is generated.
     public init() {}
@@ -58,7 +46,7 @@ public struct PromptSidecars: Sendable, Equatable {
     }
 
     /// `{"points": [{"x": X, "y": Y, "label": 0|1}, ...]}`, at least one point, inside the image.
-    public static func parsePoints(_ data: Data, name: String, width: Int, height: Int) throws -> [Click] {
+    public static func parsePoints(_ data: Data, name: String, width: Int, height: Int) throws -> [SAMPrompt.Point] {
         let object = try jsonObject(data, name: name)
         try checkKeys(object, allowed: ["points"], name: name)
         guard let list = object["points"] as? [Any], !list.isEmpty else {
@@ -74,7 +62,7 @@ public struct PromptSidecars: Sendable, Equatable {
             guard x.isFinite, y.isFinite, x >= 0, y >= 0, x < Double(width), y < Double(height) else {
                 throw FormatError(name, "point \(index) (\(x), \(y)) is outside the \(width)×\(height) image")
             }
-            return Click(x: x, y: y, label: label)
+            return SAMPrompt.Point(x: x, y: y, label: label == 1 ? .foreground : .background)
         }
     }
 
@@ -89,8 +77,9 @@ public struct PromptSidecars: Sendable, Equatable {
         if let points {
             override.points = points.map { point in
                 let p = input.modelCoordinates(x: point.x, y: point.y)
-                return PromptOverride.Point(x: p.x, y: p.y, label: point.label == 1 ? .foreground : .background)
+                return SIMD2(p.x, p.y)
             }
+            override.labels = points.map(\.label)
         }
         return override
     }

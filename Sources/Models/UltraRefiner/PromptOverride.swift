@@ -4,26 +4,18 @@ import Tensor
 /// given replaces the generated prompt of that kind; the coarse mask prompt is always kept, so a
 /// corrected box still benefits from the TransUNet's shape.
 public struct PromptOverride: Sendable, Equatable {
-    /// One click: a position in SAM's frame and whether it marks lesion or background.
-    public struct Point: Sendable, Equatable {
-        public var x: Float
-        public var y: Float
-        public var label: PointLabel
-        public init(x: Float, y: Float, label: PointLabel) {
-            self.x = x
-            self.y = y
-            self.label = label
-        }
-    }
-
-    /// Replacement clicks (nil: keep the generated positive/negative pair).
-    public var points: [Point]?
+    /// Replacement clicks (x, y) in SAM's frame (nil: keep the generated positive/negative pair).
+    public var points: [SIMD2<Float>]?
+    /// The labels of `points`, one each.
+    public var labels: [PointLabel]
     /// Replacement box x0, y0, x1, y1 (nil: keep the generated box).
     public var box: [Float]?
 
-    public init(points: [Point]? = nil, box: [Float]? = nil) {
+    public init(points: [SIMD2<Float>]? = nil, labels: [PointLabel] = [], box: [Float]? = nil) {
         precondition(box == nil || box!.count == 4, "a box has four coordinates")
+        precondition((points?.count ?? 0) == labels.count, "one label per point")
         self.points = points
+        self.labels = labels
         self.box = box
     }
 
@@ -33,7 +25,7 @@ public struct PromptOverride: Sendable, Equatable {
         if let points {
             result.points = points.isEmpty ? nil
                 : Tensor(points.flatMap { [$0.x, $0.y] }, shape: [1, points.count, 2])
-            result.labels = points.map(\.label)
+            result.labels = labels
         }
         if let box { result.boxes = Tensor(box, shape: [1, 4]) }
         return result

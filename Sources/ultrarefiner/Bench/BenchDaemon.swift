@@ -88,8 +88,19 @@ struct BenchDaemon: ParsableCommand {
         print(String(format: "model time          %8.3f s/image (sum of the stage timings the daemon logged)", modelSeconds / Double(count)))
         print(String(format: "spool overhead      %8.2f %% of model time  (wall − model = %.3f s; target < 2 %%)",
                      (wall - modelSeconds) / modelSeconds * 100, wall - modelSeconds))
+        if let peak = peakResidentMegabytes(pid: daemon.processIdentifier) {
+            print(String(format: "daemon peak RSS     %8.0f MB  (VmHWM; one listing batch in memory, not one task per file)", peak))
+        }
         daemon.terminate()
         daemon.waitUntilExit()
+    }
+
+    /// The process's peak resident set (`VmHWM` in /proc/PID/status), in MB.
+    private func peakResidentMegabytes(pid: Int32) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
+        return kilobytes / 1024
     }
 
     private func weights(in folder: URL) throws -> (URL, URL) {
