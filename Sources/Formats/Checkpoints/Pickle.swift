@@ -240,13 +240,15 @@ struct Unpickler {
         }
     }
 
-    /// Empties every list and dict the program built. Call it once the loaded values are no
-    /// longer needed; values still held afterwards see empty containers.
+    /// Empties every list and dict the program built, and the memo and stack. Call it once the
+    /// loaded values are no longer needed; values still held afterwards see empty containers.
     mutating func releaseContainers() {
         for dict in dicts { dict.entries = [] }
         for list in lists { list.items = [] }
         dicts = []
         lists = []
+        memo = [:]
+        stack = []
     }
 
     private mutating func newDict() -> PickleDict {
