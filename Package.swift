@@ -10,6 +10,9 @@ let package = Package(
         .executable(name: "ultrarefiner", targets: ["ultrarefiner"]),
         .executable(name: "ultrarefinerd", targets: ["ultrarefinerd"]),
         .library(name: "UltraRefinerKit", targets: ["Tensor", "NN", "Formats", "Imaging", "Datasets", "Models"]),
+        // Narrow products for tools/fuzz, so its harnesses build only the parsers they exercise.
+        .library(name: "UltraRefinerFormats", targets: ["Formats"]),
+        .library(name: "UltraRefinerDaemon", targets: ["Daemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -80,6 +80,10 @@ struct Unpickler {
     var stack: [PickleValue] = []
     var marks: [Int] = []
     var memo: [Int: PickleValue] = [:]
+    /// Every container built, so `releaseContainers` can break the reference cycles a pickle
+    /// can make through its memo (a dict holding itself), which would otherwise never be freed.
+    private var dicts: [PickleDict] = []
+    private var lists: [PickleList] = []
 
     init(_ data: Data, source: String) {
         self.bytes = [UInt8](data)
@@ -91,7 +95,8 @@ struct Unpickler {
     }
 
     private mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, position + n <= bytes.count else { throw fail("truncated data") }
+        // Compared as `n <= remaining`: `position + n` could overflow for a hostile length.
+        guard n >= 0, n <= bytes.count - position else { throw fail("truncated data") }
         defer { position += n }
         return bytes[position..<position + n]
     }
@@ -102,6 +107,13 @@ struct Unpickler {
         var value: UInt64 = 0
         for (i, b) in try take(n).enumerated() { value |= UInt64(b) << (8 * UInt64(i)) }
         return value
+    }
+
+    /// A `width`-byte little-endian length prefix; 8-byte ones can exceed any possible size.
+    private mutating func length(_ width: Int) throws -> Int {
+        let value = try littleEndian(width)
+        guard let length = Int(exactly: value) else { throw fail("length \(value) is larger than any pickle") }
+        return length
     }
 
     private mutating func line() throws -> String {
@@ -158,25 +170,25 @@ struct Unpickler {
                 var v: UInt64 = 0
                 for b in try take(8) { v = v << 8 | UInt64(b) }
                 stack.append(.float(Double(bitPattern: v)))
-            case 0x58: stack.append(.string(try string(try take(Int(try littleEndian(4))))))   // BINUNICODE
+            case 0x58: stack.append(.string(try string(try take(try length(4)))))   // BINUNICODE
             case 0x8C: stack.append(.string(try string(try take(Int(try byte())))))            // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try string(try take(Int(try littleEndian(8))))))   // BINUNICODE8
-            case 0x54: stack.append(.string(String(decoding: try take(Int(try littleEndian(4))), as: UTF8.self))) // BINSTRING
+            case 0x8D: stack.append(.string(try string(try take(try length(8)))))   // BINUNICODE8
+            case 0x54: stack.append(.string(String(decoding: try take(try length(4)), as: UTF8.self))) // BINSTRING
             case 0x55: stack.append(.string(String(decoding: try take(Int(try byte())), as: UTF8.self)))          // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(Data(try take(Int(try littleEndian(4))))))         // BINBYTES
+            case 0x42: stack.append(.bytes(Data(try take(try length(4)))))         // BINBYTES
             case 0x43: stack.append(.bytes(Data(try take(Int(try byte())))))                  // SHORT_BINBYTES
-            case 0x8E: stack.append(.bytes(Data(try take(Int(try littleEndian(8))))))         // BINBYTES8
-            case 0x5D: stack.append(.list(PickleList()))                // EMPTY_LIST
-            case 0x7D: stack.append(.dict(PickleDict()))                // EMPTY_DICT
+            case 0x8E: stack.append(.bytes(Data(try take(try length(8)))))         // BINBYTES8
+            case 0x5D: stack.append(.list(newList()))                   // EMPTY_LIST
+            case 0x7D: stack.append(.dict(newDict()))                   // EMPTY_DICT
             case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
             case 0x74: stack.append(.tuple(try popMark()))              // TUPLE
             case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
             case 0x86: let b = try pop(); let a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
             case 0x87: let c = try pop(); let b = try pop(); let a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
             case 0x6C:                                                  // LIST
-                let list = PickleList(); list.items = try popMark(); stack.append(.list(list))
+                let list = newList(); list.items = try popMark(); stack.append(.list(list))
             case 0x64:                                                  // DICT
-                let dict = PickleDict(); try fill(dict, with: try popMark()); stack.append(.dict(dict))
+                let dict = newDict(); try fill(dict, with: try popMark()); stack.append(.dict(dict))
             case 0x61:                                                  // APPEND
                 let item = try pop()
                 guard case .list(let list) = stack.last else { throw fail("APPEND to a non-list") }
@@ -228,6 +240,29 @@ struct Unpickler {
         }
     }
 
+    /// Empties every list and dict the program built, and the memo and stack. Call it once the
+    /// loaded values are no longer needed; values still held afterwards see empty containers.
+    mutating func releaseContainers() {
+        for dict in dicts { dict.entries = [] }
+        for list in lists { list.items = [] }
+        dicts = []
+        lists = []
+        memo = [:]
+        stack = []
+    }
+
+    private mutating func newDict() -> PickleDict {
+        let dict = PickleDict()
+        dicts.append(dict)
+        return dict
+    }
+
+    private mutating func newList() -> PickleList {
+        let list = PickleList()
+        lists.append(list)
+        return list
+    }
+
     private mutating func long(_ n: Int) throws -> Int64 {
         guard n <= 8 else { throw fail("integer of \(n) bytes does not fit 64 bits") }
         if n == 0 { return 0 }
@@ -269,14 +304,14 @@ struct Unpickler {
     }
 
     /// Applies a callable to its arguments, for the few callables a state dict needs.
-    private func reduce(_ callable: PickleValue, _ args: PickleValue) throws -> PickleValue {
+    private mutating func reduce(_ callable: PickleValue, _ args: PickleValue) throws -> PickleValue {
         guard case .global(let module, let name) = callable else {
             return .opaque("call of \(callable.typeName)")
         }
         guard case .tuple(let a) = args else { throw fail("arguments of \(module).\(name) are not a tuple") }
         switch (module, name) {
         case ("collections", "OrderedDict"), ("builtins", "dict"):
-            return .dict(PickleDict())
+            return .dict(newDict())
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             guard a.count >= 4, case .storage(let storage) = a[0], case .int(let offset) = a[1] else {
                 throw fail("malformed _rebuild_tensor_v2 arguments")

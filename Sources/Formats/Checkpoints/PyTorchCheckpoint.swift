@@ -10,6 +10,9 @@ import ZIPFoundation
 public enum PyTorchCheckpoint {
     /// Names under which training scripts commonly nest the model's state dict.
     static let nestedStateDictKeys = ["state_dict", "model", "model_state_dict", "net", "network"]
+    /// Deepest dict nesting read; real state dicts nest a few levels (`model.encoder.layer.0...`
+    /// keys are flat strings, not nested dicts).
+    static let maxNesting = 64
 
     /// Reads the state dict in `url`. `prefix` selects a nested dict by dotted path
     /// (e.g. `"model"` for `{"model": state_dict, "epoch": 3}`); without it the top level is
@@ -39,6 +42,7 @@ public enum PyTorchCheckpoint {
         guard byteOrder == "little" || byteOrder == "big" else { throw FormatError(url, "unknown byteorder '\(byteOrder)'") }
 
         var unpickler = Unpickler(try ZipMember.read(pickleEntry, in: archive, source: source), source: source)
+        defer { unpickler.releaseContainers() }
         let top = try unpickler.load()
         let selected = try select(top, prefix: prefix, source: source)
 
@@ -109,13 +113,19 @@ public enum PyTorchCheckpoint {
 
     /// Tensors of nested dicts under dotted keys, in checkpoint order; non-tensor leaves
     /// (epochs, hyper-parameters) are skipped.
-    private static func flatten(_ value: PickleValue, source: String, prefix: String = "") throws -> [(String, TensorReference)] {
+    private static func flatten(_ value: PickleValue, source: String, prefix: String = "",
+                                depth: Int = 0) throws -> [(String, TensorReference)] {
+        // Bounded so that a dict holding itself (possible through the pickle memo) or a
+        // hostile nesting cannot recurse until the stack overflows.
+        guard depth < maxNesting else {
+            throw FormatError(source, "dicts nested deeper than \(maxNesting) levels under '\(prefix)' (or a dict that contains itself)")
+        }
         var out: [(String, TensorReference)] = []
         for (key, item) in entries(value) ?? [] {
             let name = prefix.isEmpty ? key : prefix + "." + key
             switch item {
             case .tensor(let t): out.append((name, t))
-            case .dict: out += try flatten(item, source: source, prefix: name)
+            case .dict: out += try flatten(item, source: source, prefix: name, depth: depth + 1)
             default: continue
             }
         }
@@ -124,15 +134,25 @@ public enum PyTorchCheckpoint {
 
     private static func materialise(_ ref: TensorReference, from storage: Data, key: String, source: String) throws -> StoredTensor {
         let dtype = ref.storage.dtype
-        guard storage.count >= ref.storage.count * dtype.size else {
-            throw FormatError(source, "storage data/\(ref.storage.key) for '\(key)' holds \(storage.count) bytes, expected \(ref.storage.count * dtype.size) (truncated?)")
+        let (storageBytes, tooLarge) = ref.storage.count.multipliedReportingOverflow(by: dtype.size)
+        guard ref.storage.count >= 0, !tooLarge else {
+            throw FormatError(source, "storage data/\(ref.storage.key) for '\(key)' declares an impossible \(ref.storage.count) elements")
         }
-        let count = ref.shape.reduce(1, *)
+        guard storage.count >= storageBytes else {
+            throw FormatError(source, "storage data/\(ref.storage.key) for '\(key)' holds \(storage.count) bytes, expected \(storageBytes) (truncated?)")
+        }
         guard ref.shape.allSatisfy({ $0 >= 0 }) else { throw FormatError(source, "'\(key)' has a negative size") }
+        let view = "offset \(ref.offset), size \(ref.shape), stride \(ref.strides), storage \(ref.storage.count)"
+        // Each element read must come from the storage, so a pickle of a few bytes cannot ask
+        // for a huge tensor by repeating elements (zero strides; torch.save writes none for weights).
+        guard let count = ref.elementCount, count <= ref.storage.count else {
+            throw FormatError(source, "'\(key)' has more elements than its storage (\(view))")
+        }
+        if count == 0 { return StoredTensor(shape: ref.shape, dtype: dtype, values: []) }
         // The largest element index the view touches must lie inside the storage.
-        let last = ref.offset + zip(ref.shape, ref.strides).reduce(0) { $0 + ($1.0 > 0 ? ($1.0 - 1) * $1.1 : 0) }
-        guard count == 0 || (ref.offset >= 0 && last < ref.storage.count && ref.strides.allSatisfy { $0 >= 0 }) else {
-            throw FormatError(source, "'\(key)' views elements outside its storage (offset \(ref.offset), size \(ref.shape), stride \(ref.strides), storage \(ref.storage.count))")
+        guard ref.offset >= 0, ref.strides.allSatisfy({ $0 >= 0 }), let last = ref.lastStorageIndex,
+              last < ref.storage.count else {
+            throw FormatError(source, "'\(key)' views elements outside its storage (\(view))")
         }
         var values = [Float](repeating: 0, count: count)
         if dtype == .float32 && ref.strides == contiguousStrides(ref.shape) {
@@ -152,10 +172,12 @@ public enum PyTorchCheckpoint {
                 // Advance the multi-index like an odometer, updating the storage position.
                 var axis = ref.shape.count - 1
                 while axis >= 0 {
+                    // Wrapping: stepping past an axis's end (a size-1 axis may carry any stride)
+                    // can leave Int's range, yet every position read is back inside the storage.
                     index[axis] += 1
-                    position += ref.strides[axis]
+                    position &+= ref.strides[axis]
                     if index[axis] < ref.shape[axis] { break }
-                    position -= ref.strides[axis] * ref.shape[axis]
+                    position &-= ref.strides[axis] &* ref.shape[axis]
                     index[axis] = 0
                     axis -= 1
                 }
