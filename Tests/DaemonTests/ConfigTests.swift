@@ -84,3 +84,12 @@ import Testing
         try DaemonConfig.load(nil)
     }
 }
+
+@Test func theDefaultModelIsNotShippedYetAndSaysSo() {
+    var config = DaemonConfig()
+    config.transunet = "default"
+    config.sam = "default"
+    #expect(throws: FormatError("x.toml", "transunet = \"default\": no default model ships with this version yet; name a weights file")) {
+        try config.validateWeights(configPath: "x.toml")
+    }
+}

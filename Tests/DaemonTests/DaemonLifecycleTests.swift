@@ -54,6 +54,12 @@ extension DaemonProcessTests {
         let prompts = log["prompts"] as? [String: Any] ?? [:]
         #expect(prompts["box_source"] as? String == "generated" || prompts["box_source"] as? String == "none")
 
+        // The same name dropped again is processed again, under a suffixed stem; nothing is overwritten.
+        try drop(png, as: "scan 1.png", into: layout.inbox)
+        #expect(eventually { files(in: layout.done) == ["scan 1-1.png", "scan 1.png"] }, "log:\n\(daemon.log)")
+        #expect(files(in: layout.masks) == ["scan 1-1.png", "scan 1.png"])
+        #expect(files(in: layout.logs) == ["scan 1-1.json", "scan 1.json"])
+
         daemon.signal(SIGTERM)
         let shutdown = receiver.receive(until: { $0.contains("STOPPING=1") }, timeout: 30)
         #expect(shutdown.contains("STOPPING=1"))

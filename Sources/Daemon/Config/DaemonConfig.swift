@@ -115,6 +115,9 @@ public struct DaemonConfig: Sendable, Equatable {
             guard let value else {
                 throw FormatError(configPath, "no \(key) weights: set [model] \(key) or pass --\(key)")
             }
+            if value == "default" {
+                throw FormatError(configPath, "\(key) = \"default\": no default model ships with this version yet; name a weights file")
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw FormatError(value, "\(key) weights file does not exist")
