@@ -137,6 +137,9 @@ final class LaneWorker: @unchecked Sendable {
 
     /// Blocks until woken; false when the lane must stop.
     private func waitForWork() -> Bool {
+        // Idle now: give the last items' peak memory back (a daemon idles far longer than it
+        // computes). Not after every item, so a batch keeps reusing its warm heap.
+        if condition.withLock({ !wakePending && !stopRequested }) { HeapRelease.trim() }
         condition.lock()
         defer { condition.unlock() }
         while !wakePending && !stopRequested {
@@ -178,11 +181,7 @@ final class LaneWorker: @unchecked Sendable {
             monitored = true
             lastBeat = DispatchTime.now().uptimeNanoseconds
         }
-        defer {
-            condition.withLock { current = nil; monitored = false }
-            // Give the item's peak memory back: the daemon idles far longer than it computes.
-            HeapRelease.trim()
-        }
+        defer { condition.withLock { current = nil; monitored = false } }
         let outcome = process(item, self)
         var metadata: Logger.Metadata = ["item": "\(item.stem)"]
         if lane == .training { metadata["job"] = "\(item.stem)" }

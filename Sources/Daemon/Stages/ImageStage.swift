@@ -87,11 +87,14 @@ public struct ImageStage: Sendable {
 
     private func encode(_ result: ImageRefinement, item: SpoolItem, image: Raster<UInt8>, models: RefinementModels,
                         started: Date, decodeSeconds: Double) throws -> [Data] {
+        let clock = DispatchTime.now().uptimeNanoseconds
         let mask = try PNG.encode(result.mask, name: "\(item.stem).png")
         let refined = NPY.encode(NPYArray(float32: result.refinedProbability, shape: [image.height, image.width]))
         let coarse = NPY.encode(NPYArray(float32: result.coarseProbability, shape: [result.coarseSide, result.coarseSide]))
+        let encodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
         let timings = [["step": "decode", "seconds": decodeSeconds]]
             + result.timings.map { ["step": $0.step, "seconds": $0.seconds] as [String: Any] }
+            + [["step": "encode-outputs", "seconds": encodeSeconds]]
         let record: [String: Any] = [
             "input": item.droppedName,
             "stem": item.stem,
