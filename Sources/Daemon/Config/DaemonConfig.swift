@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Models
 
 /// The daemon's settings, read from its TOML config and merged with command-line flags.
 ///
@@ -11,8 +12,6 @@ import Formats
 public struct DaemonConfig: Sendable, Equatable {
     /// How an ultrasound image is brought to the network's square input.
     public enum Preprocessing: String, Sendable, CaseIterable { case square, longestSide = "longest-side" }
-    /// How SAM's input is normalised: SAM's pixel mean/std or per-image min–max.
-    public enum SAMNormalization: String, Sendable, CaseIterable { case sam, minmax }
 
     /// TransUNet weights (`[model] transunet`, `--transunet`).
     public var transunet: String?
@@ -21,7 +20,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `[model] preprocessing`.
     public var preprocessing: Preprocessing = .square
     /// `[model] sam_normalization`.
-    public var samNormalization: SAMNormalization = .sam
+    public var samNormalization: SquareNormalization = .sam
     /// `[spool] root`, `--spool`.
     public var spoolRoot: String = "./spool"
     /// `[lanes]`: how the cores are split, so training never starves mask requests.
@@ -71,8 +70,8 @@ public struct DaemonConfig: Sendable, Equatable {
         if let p = try reader.choice("model.preprocessing", Preprocessing.allCases.map(\.rawValue)) {
             config.preprocessing = Preprocessing(rawValue: p)!
         }
-        if let n = try reader.choice("model.sam_normalization", SAMNormalization.allCases.map(\.rawValue)) {
-            config.samNormalization = SAMNormalization(rawValue: n)!
+        if let n = try reader.choice("model.sam_normalization", SquareNormalization.allCases.map(\.rawValue)) {
+            config.samNormalization = SquareNormalization(rawValue: n)!
         }
         config.spoolRoot = try reader.string("spool.root") ?? config.spoolRoot
         config.inferenceThreads = try reader.positiveInteger("lanes.inference_threads") ?? config.inferenceThreads
@@ -96,7 +95,7 @@ public struct DaemonConfig: Sendable, Equatable {
             config = try parse(text, path: url.path)
         }
         let merged = config.merging(overrides)
-        if validatingWeights { try merged.validateWeights(configPath: url?.path ?? "command line") }
+        if validatingWeights { try merged.validateWeights(configPath: url?.path) }
         return merged
     }
 
@@ -109,8 +108,10 @@ public struct DaemonConfig: Sendable, Equatable {
         return merged
     }
 
-    /// Throws a configuration error naming the missing weight file (or the missing setting).
-    public func validateWeights(configPath: String) throws {
+    /// Throws a configuration error naming the missing weight file (or the missing setting, in
+    /// `configPath`, the config file the settings came from; nil: they came from the command line).
+    public func validateWeights(configPath: String?) throws {
+        let configPath = configPath ?? "command line"
         for (key, value) in [("transunet", transunet), ("sam", sam)] {
             guard let value else {
                 throw FormatError(configPath, "no \(key) weights: set [model] \(key) or pass --\(key)")

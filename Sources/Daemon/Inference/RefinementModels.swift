@@ -35,7 +35,7 @@ public final class RefinementModels: @unchecked Sendable {
             throw FormatError("config", "both [model] transunet and [model] sam weights must be set")
         }
         let mode: SAMInputMode = switch config.preprocessing {
-        case .square: .square(config.samNormalization == .sam ? .sam : .minmax)
+        case .square: .square(config.samNormalization)
         case .longestSide: .predictor
         }
         try self.init(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam), samInputMode: mode)

@@ -34,7 +34,9 @@ public final class DaemonRuntime: @unchecked Sendable {
     private let options: DaemonOptions
     private let logger: Logger
     private let notifier: SystemdNotifier
+    /// Read and replaced by the main loop (SIGHUP) and the training lane (promotion).
     private var config = DaemonConfig()
+    private let configLock = NSLock()
     private var layout: SpoolLayout!
     private var slot: ModelSlot!
     private var lanes: [LaneWorker] = []
@@ -56,7 +58,7 @@ public final class DaemonRuntime: @unchecked Sendable {
             layout = SpoolLayout(root: URL(fileURLWithPath: config.spoolRoot))
             try layout.createSkeleton()
             logger.info("loading models: transunet \(config.transunet ?? "-"), sam \(config.sam ?? "-")")
-            slot = ModelSlot(try RefinementModels(config: config))
+            slot = ModelSlot(try RefinementModels(config: config), maxPixels: config.maxPixels)
             watcher = try SpoolWatcher(layout: layout)
         } catch {
             logger.critical("configuration error: \(error)")
@@ -73,7 +75,7 @@ public final class DaemonRuntime: @unchecked Sendable {
 
         var lastStatus = ""
         var lastWatchdog = DispatchTime.now().uptimeNanoseconds
-        let watchdogInterval = notifier.watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) * 1e-18 }
+        let watchdogInterval = notifier.watchdogInterval.map { $0 / .seconds(1) }
         let watchdogTimeout = watchdogInterval.map { $0 * 2 } ?? 60
         while !signals.stopRequested {
             do {
@@ -120,14 +122,14 @@ public final class DaemonRuntime: @unchecked Sendable {
     /// The config file merged with the flags, with a promoted TransUNet (from an earlier
     /// `promote = true` job) in place of the configured one unless `--transunet` was given.
     private func loadConfig() throws -> DaemonConfig {
-        var overrides = options.overrides
-        let spool = URL(fileURLWithPath: try DaemonConfig.load(options.configFile, overrides: overrides,
-                                                               validatingWeights: false).spoolRoot)
-        if overrides.transunet == nil, let promoted = PromotionRecord.read(spoolRoot: spool) {
+        var loaded = try DaemonConfig.load(options.configFile, overrides: options.overrides, validatingWeights: false)
+        let spool = URL(fileURLWithPath: loaded.spoolRoot)
+        if options.overrides.transunet == nil, let promoted = PromotionRecord.read(spoolRoot: spool) {
             logger.notice("using promoted TransUNet weights \(promoted.path) (recorded in \(PromotionRecord.file(spoolRoot: spool).path))")
-            overrides.transunet = promoted.path
+            loaded.transunet = promoted.path
         }
-        return try DaemonConfig.load(options.configFile, overrides: overrides)
+        try loaded.validateWeights(configPath: options.configFile?.path)
+        return loaded
     }
 
     /// SIGHUP: re-read the config and weights; on any error keep running on the old ones.
@@ -136,14 +138,17 @@ public final class DaemonRuntime: @unchecked Sendable {
         logger.notice("reloading configuration and weights")
         do {
             let fresh = try loadConfig()
-            if fresh.spoolRoot != config.spoolRoot || fresh.inferenceThreads != config.inferenceThreads
-                || fresh.trainingThreads != config.trainingThreads {
+            let current = configLock.withLock { config }
+            if fresh.spoolRoot != current.spoolRoot || fresh.inferenceThreads != current.inferenceThreads
+                || fresh.trainingThreads != current.trainingThreads {
                 logger.warning("spool root and lane threads take effect only at restart")
             }
-            slot.replace(with: try RefinementModels(config: fresh))
-            config.transunet = fresh.transunet
-            config.sam = fresh.sam
-            config.maxPixels = fresh.maxPixels
+            slot.replace(with: try RefinementModels(config: fresh), maxPixels: fresh.maxPixels)
+            configLock.withLock {
+                config.transunet = fresh.transunet
+                config.sam = fresh.sam
+                config.maxPixels = fresh.maxPixels
+            }
             logger.notice("reloaded: transunet \(fresh.transunet ?? "-"), sam \(fresh.sam ?? "-")")
         } catch {
             logger.error("reload failed, keeping the previous configuration: \(error)")
@@ -155,11 +160,11 @@ public final class DaemonRuntime: @unchecked Sendable {
     /// so a restart keeps it.
     private func promote(_ transunet: URL, job: String) {
         do {
-            var promoted = config
+            var promoted = configLock.withLock { config }
             promoted.transunet = transunet.path
-            slot.replace(with: try RefinementModels(config: promoted))
+            slot.replace(with: try RefinementModels(config: promoted), maxPixels: promoted.maxPixels)
             try PromotionRecord.write(transunet, job: job, spoolRoot: layout.root)
-            config.transunet = transunet.path
+            configLock.withLock { config.transunet = transunet.path }
             logger.notice("promoted TransUNet weights \(transunet.path)", metadata: ["job": "\(job)"])
         } catch {
             logger.error("cannot promote \(transunet.path), keeping the current weights: \(error)", metadata: ["job": "\(job)"])
@@ -172,14 +177,14 @@ public final class DaemonRuntime: @unchecked Sendable {
         let stageLayout = layout!
         let slot = slot!
         let logger = logger
-        let maxPixels = { [unowned self] in config.maxPixels }
         let version = options.version
         return LaneWorker(lane: .inference, queue: queue, threads: config.inferenceThreads,
                           retryDelay: options.retryDelay, logger: logger) { item, lane in
-            let stage = ImageStage(layout: stageLayout, maxPixels: maxPixels(), version: version)
+            let (models, maxPixels) = slot.current
+            let stage = ImageStage(layout: stageLayout, maxPixels: maxPixels, version: version)
             var itemLogger = logger
             itemLogger[metadataKey: "item"] = "\(item.stem)"
-            return stage.process(item, models: slot.current, logger: itemLogger, heartbeat: lane.beat)
+            return stage.process(item, models: models, logger: itemLogger, heartbeat: lane.beat)
         }
     }
 
