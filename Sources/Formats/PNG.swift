@@ -36,7 +36,7 @@ public enum PNG {
     /// The image with its own channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; palettes expand
     /// to RGB or RGBA), 8 bits per sample; 16-bit samples are scaled with rounding.
     public static func read(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> Raster<UInt8> {
-        try decode(FileBytes.read(url), name: url.path, maxPixels: maxPixels)
+        try decode(boundedBytes(url, maxPixels: maxPixels), name: url.path, maxPixels: maxPixels)
     }
 
     /// The image as one gray channel (PIL's `convert("L")` for colour, alpha dropped).
@@ -52,7 +52,7 @@ public enum PNG {
     /// The image with its own channels at 16 bits per sample; lower depths are scaled up
     /// exactly (an 8-bit value v becomes v * 257).
     public static func read16(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> Raster<UInt16> {
-        try decode16(FileBytes.read(url), name: url.path, maxPixels: maxPixels)
+        try decode16(boundedBytes(url, maxPixels: maxPixels), name: url.path, maxPixels: maxPixels)
     }
 
     /// `read` for a PNG already in memory; `name` identifies it in errors.
@@ -60,14 +60,15 @@ public enum PNG {
         try decodeRaster(data, name: name, maxPixels: maxPixels)
     }
 
-    /// `readGray` for a PNG already in memory; `name` identifies it in errors.
-    public static func decodeGray(_ data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws -> Raster<UInt8> {
-        try decode(data, name: name, maxPixels: maxPixels).grayPIL()
-    }
-
     /// `read16` for a PNG already in memory; `name` identifies it in errors.
     public static func decode16(_ data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws -> Raster<UInt16> {
         try decodeRaster(data, name: name, maxPixels: maxPixels)
+    }
+
+    /// The file's bytes, once its size is plausible for `maxPixels` pixels.
+    private static func boundedBytes(_ url: URL, maxPixels: Int) throws -> Data {
+        try checkFileSize(FileBytes.size(url), maxPixels: maxPixels, name: url.path)
+        return try FileBytes.read(url)
     }
 
     private static func decodeRaster<Sample: FixedWidthInteger & Sendable>(

@@ -23,7 +23,7 @@ extension DaemonProcessTests {
         try drop(png, as: "scan 1.png", into: layout.inbox)
         #expect(eventually { files(in: layout.done) == ["scan 1.png"] }, "log:\n\(daemon.log)")
 
-        let image = try PNG.decodeGray(png, name: "scan 1.png")
+        let image = try PNG.decode(png, name: "scan 1.png")  // a phantom is one gray channel
         let mask = try PNG.read(layout.masks.appendingPathComponent("scan 1.png"))
         let refined = try NPY.read(layout.refined.appendingPathComponent("scan 1.npy"))
         let coarse = try NPY.read(layout.predictions.appendingPathComponent("scan 1.npy"))

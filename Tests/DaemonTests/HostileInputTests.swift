@@ -24,7 +24,9 @@ extension DaemonProcessTests {
         try drop(good.prefix(good.count / 2), as: "truncated.png", into: layout.inbox)
         try drop(Data(), as: "empty.png", into: layout.inbox)
         try drop(Data("this is a text file, not an image\n".utf8), as: "text.png", into: layout.inbox)
-        try drop(HostilePNG.bomb(width: 20_000, height: 20_000), as: "bomb.png", into: layout.inbox)
+        // The committed 20000×20000 header bomb of the PNG tests.
+        let bomb = try Data(contentsOf: TestPaths.fixtures.appendingPathComponent("formats/bomb_20000x20000.png"))
+        try drop(bomb, as: "bomb.png", into: layout.inbox)
         try drop(good, as: "with spaces.png", into: layout.inbox)
         try drop(good, as: "ünïcödé 超声.png", into: layout.inbox)
         try drop(good, as: "new\nline.png", into: layout.inbox)
@@ -113,46 +115,6 @@ extension DaemonProcessTests {
         #expect(daemon.stop() == 0)
     }
 }
-}
-
-/// Hand-made PNG files for hostile-input tests.
-enum HostilePNG {
-    /// A valid PNG header claiming `width`×`height` 8-bit gray with a tiny image stream: a
-    /// decompression bomb's signature, which must be refused from the header.
-    static func bomb(width: UInt32, height: UInt32) -> Data {
-        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        var header = Data()
-        header.append(bigEndian: width)
-        header.append(bigEndian: height)
-        header.append(contentsOf: [8, 0, 0, 0, 0])
-        png.append(chunk: "IHDR", header)
-        png.append(chunk: "IDAT", Data([0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]))
-        png.append(chunk: "IEND", Data())
-        return png
-    }
-}
-
-private extension Data {
-    mutating func append(bigEndian value: UInt32) {
-        append(contentsOf: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) })
-    }
-
-    mutating func append(chunk type: String, _ body: Data) {
-        append(bigEndian: UInt32(body.count))
-        let typed = Data(type.utf8) + body
-        append(typed)
-        append(bigEndian: crc32(typed))
-    }
-
-    /// The PNG chunk CRC (ISO 3309, reflected polynomial 0xEDB88320).
-    func crc32(_ bytes: Data) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
 }
 
 /// A small tmpfs to run out of space on (root only; the test is skipped otherwise).

@@ -131,6 +131,19 @@ struct PNGCorruptInputTests {
         expectFormatError(naming: url, mentioning: "exceeds the limit") { try PNG.read16(url) }
     }
 
+    @Test func fileFarLargerThanAnyImageOfThePixelLimitIsRefusedUnread() throws {
+        // Sparse: 17 MB long without using the disk; the limit of 1 pixel allows 16 MB + 8 bytes.
+        let url = scratch.file("huge.png")
+        try FixtureFiles.bytes(Self.valid).write(to: url)
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 17 << 20)
+        try handle.close()
+        expectFormatError(naming: url, mentioning: "file is \(17 << 20) bytes, too large for an image of at most 1 pixels") {
+            try PNG.read(url, maxPixels: 1)
+        }
+        expectFormatError(naming: url, mentioning: "too large") { try PNG.read16(url, maxPixels: 1) }
+    }
+
     @Test func callerPixelLimitIsApplied() throws {
         let url = FixtureFiles.url(Self.valid)
         let info = try PNG.info(url)

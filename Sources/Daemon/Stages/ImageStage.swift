@@ -40,26 +40,19 @@ public struct ImageStage: Sendable {
         let image: Raster<UInt8>
         let sidecars: PromptSidecars
         do {
-            // A compressed PNG is never much larger than its pixels; refusing bigger files keeps
-            // a multi-gigabyte file named .png from being read into memory.
-            let size = (try? FileManager.default.attributesOfItem(atPath: item.workURL.path)[.size] as? NSNumber)?.intValue ?? 0
-            guard size <= 8 * maxPixels + (16 << 20) else {
-                throw FormatError(item.droppedName, "file is \(size) bytes, too large for an image of at most \(maxPixels) pixels")
-            }
-            let bytes: Data
-            do { bytes = try Data(contentsOf: item.workURL) } catch {
-                throw FormatError(item.droppedName, "cannot read: \(error.localizedDescription)")
-            }
-            image = try PNG.decodeGray(bytes, name: item.droppedName, maxPixels: maxPixels)
+            image = try PNG.readGray(item.workURL, maxPixels: maxPixels)
+        } catch let error as FormatError {
+            // Users know the file by the name they dropped, not by its claimed path in work/.
+            return .failed(stage: "decode", error: FormatError(item.droppedName, error.problem).description)
         } catch {
-            return .failed(stage: "decode", error: Self.describe(error))
+            return .failed(stage: "decode", error: "\(item.droppedName): \(error)")
         }
         let decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
         do {
             sidecars = try PromptSidecars.read(box: item.sidecar("box.json"), points: item.sidecar("points.json"),
                                                width: image.width, height: image.height)
         } catch {
-            return .failed(stage: "prompts", error: Self.describe(error))
+            return .failed(stage: "prompts", error: "\(error)")
         }
         heartbeat()
         let result = models.refine(image, override: sidecars, heartbeat: heartbeat)
@@ -68,7 +61,7 @@ public struct ImageStage: Sendable {
             encoded = try encode(result, item: item, image: image, models: models, started: started,
                                  decodeSeconds: decodeSeconds)
         } catch {
-            return .failed(stage: "encode", error: Self.describe(error))
+            return .failed(stage: "encode", error: "\(error)")
         }
         let targets = outputs(stem: item.stem)
         for (index, (data, url)) in zip(encoded, targets).enumerated() {
@@ -76,7 +69,7 @@ public struct ImageStage: Sendable {
                 try writeOutput(data, url)
             } catch {
                 for written in targets[..<index] { unlink(written.path) }
-                return .postponed(reason: "cannot write \(url.lastPathComponent): \(Self.describe(error))")
+                return .postponed(reason: "cannot write \(url.lastPathComponent): \(error)")
             }
         }
         let foreground = result.mask.pixels.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
@@ -109,10 +102,5 @@ public struct ImageStage: Sendable {
         ]
         return [mask, refined, coarse,
                 try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])]
-    }
-
-    /// An error as the one line that goes into `NAME.error.json` and the journal.
-    static func describe(_ error: any Error) -> String {
-        String(describing: error)
     }
 }

@@ -31,7 +31,7 @@ public struct JobRunner: Sendable {
             job = try JobFile.parse(Array(try Data(contentsOf: item.workURL)), fileName: item.droppedName)
             try job.validateAvailable()
         } catch {
-            return Result(outcome: .failed(stage: "parse", error: ImageStage.describe(error)))
+            return Result(outcome: .failed(stage: "parse", error: "\(error)"))
         }
         let folder = layout.jobOutputs.appendingPathComponent(item.stem)
         do {
@@ -49,7 +49,7 @@ public struct JobRunner: Sendable {
         } catch JobInterruption.shutdown {
             return Result(outcome: .interrupted)
         } catch {
-            return Result(outcome: .failed(stage: job.stage.rawValue, error: ImageStage.describe(error)))
+            return Result(outcome: .failed(stage: job.stage.rawValue, error: "\(error)"))
         }
     }
 
