@@ -10,8 +10,6 @@ struct RemainingTime {
     /// Seconds for `remaining` more iterations at the average pace so far; nil before any.
     func estimate(remaining: Int) -> Double? {
         guard iterations > 0 else { return nil }
-        let elapsed = start.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return seconds / Double(iterations) * Double(remaining)
+        return start.duration(to: .now) / .seconds(1) / Double(iterations) * Double(remaining)
     }
 }

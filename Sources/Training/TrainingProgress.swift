@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a training job is, reported after every iteration.
 ///
 /// `fold` is the fold number of `splits.json`; `foldIndex` (0-based) and `foldCount` place it
@@ -27,5 +29,12 @@ public struct TrainingProgress: Sendable {
         self.iterationsPerEpoch = iterationsPerEpoch
         self.loss = loss
         self.secondsRemaining = secondsRemaining
+    }
+
+    /// `fold 0 (1/5) epoch 3/150 iteration 10/80 loss 0.4123`: where the job stands, the start
+    /// of the CLI's progress lines and of the daemon's status.
+    public var position: String {
+        String(format: "fold %d (%d/%d) epoch %d/%d iteration %d/%d loss %.4f",
+               fold, foldIndex + 1, foldCount, epoch, epochs, iteration, iterationsPerEpoch, loss)
     }
 }

@@ -83,7 +83,7 @@ struct Simulate: ParsableCommand {
         if let gallery {
             try PNG.write(Gallery.contactSheet(tiles), to: URL(fileURLWithPath: gallery))
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed / .seconds(1)
         print("simulated \(count) samples from \(entries.count) masks in \(String(format: "%.1f", seconds)) s")
         print(histogram.report)
     }

@@ -62,10 +62,10 @@ struct TrainCommand: ParsableCommand {
         let report = try TransUNetTraining.run(options) { progress in
             let now = ContinuousClock.now
             iterations += 1
-            print(Self.line(progress, seconds: Self.seconds(previous.duration(to: now))))
+            print(Self.line(progress, seconds: previous.duration(to: now) / .seconds(1)))
             previous = now
         }
-        let seconds = Self.seconds(start.duration(to: .now))
+        let seconds = start.duration(to: .now) / .seconds(1)
         for fold in report.folds {
             print(String(format: "fold %d: val Dice %.4f over %d cases", fold.fold, fold.valDice, fold.valCases.count))
         }
@@ -79,12 +79,6 @@ struct TrainCommand: ParsableCommand {
     /// One progress line: position, loss, the time since the previous line and the time left.
     static func line(_ p: TrainingProgress, seconds: Double) -> String {
         let eta = p.secondsRemaining.map { String(format: "%.0f s left", $0) } ?? "estimating"
-        return String(format: "fold %d (%d/%d) epoch %d/%d iteration %d/%d loss %.4f, %.2f s, %@",
-                      p.fold, p.foldIndex + 1, p.foldCount, p.epoch, p.epochs, p.iteration, p.iterationsPerEpoch,
-                      p.loss, seconds, eta)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        return p.position + String(format: ", %.2f s, %@", seconds, eta)
     }
 }

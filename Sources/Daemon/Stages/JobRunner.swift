@@ -90,10 +90,13 @@ public struct JobRunner: Sendable {
     /// `stage = "train-transunet"`: phase 1 over the dataset's folds, checkpointing every
     /// iteration it is interrupted at, so a restarted daemon resumes it exactly.
     private func trainTransUNet(_ job: JobFile, folder: URL, control: JobControl, logger: Logger) throws -> StageReport {
-        let options = TransUNetTrainingOptions(
+        // Keys the job leaves out keep the training's own defaults.
+        var options = TransUNetTrainingOptions(
             dataset: resolve(job.dataset!), folds: job.folds, preset: job.preset ?? "cpu-small", epochs: job.epochs!,
-            output: folder, batchSize: job.batchSize ?? 4, learningRate: Float(job.learningRate ?? 0.01),
-            seed: UInt64(job.seed ?? 1234), initialCheckpoint: job.checkpoint.map(resolve), imageSize: job.imageSize)
+            output: folder, initialCheckpoint: job.checkpoint.map(resolve), imageSize: job.imageSize)
+        if let batchSize = job.batchSize { options.batchSize = batchSize }
+        if let learningRate = job.learningRate { options.learningRate = Float(learningRate) }
+        if let seed = job.seed { options.seed = UInt64(seed) }
         let report = try TransUNetTraining.run(options) { progress in
             control.report(Self.summary(progress), fields: [
                 "stage": job.stage.rawValue, "fold": progress.fold, "fold_index": progress.foldIndex,
@@ -116,14 +119,10 @@ public struct JobRunner: Sendable {
 
     /// `fold 0 (1/5) epoch 3/150 iteration 10/80 loss 0.4123 ETA 1h02m`, for `STATUS=` and `status`.
     static func summary(_ p: TrainingProgress) -> String {
-        var text = "fold \(p.fold) (\(p.foldIndex + 1)/\(p.foldCount)) epoch \(p.epoch)/\(p.epochs) "
-            + "iteration \(p.iteration)/\(p.iterationsPerEpoch) loss " + String(format: "%.4f", p.loss)
-        if let seconds = p.secondsRemaining, seconds.isFinite {
-            let total = Int(seconds.rounded())
-            text += total >= 3600 ? " ETA \(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
-                                  : " ETA \(total / 60)m\(String(format: "%02d", total % 60))s"
-        }
-        return text
+        guard let seconds = p.secondsRemaining, seconds.isFinite else { return p.position }
+        let total = Int(seconds.rounded())
+        return p.position + (total >= 3600 ? " ETA \(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
+                                           : " ETA \(total / 60)m\(String(format: "%02d", total % 60))s")
     }
 
     /// A job path: absolute as given, relative ones against the data root.

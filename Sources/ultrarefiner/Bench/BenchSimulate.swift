@@ -35,7 +35,7 @@ struct BenchSimulate: ParsableCommand {
                 samples += 1
             }
             let elapsed = clock.now - start
-            let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let wall = elapsed / .seconds(1)
             let cpu = Self.threadCPUSeconds() - cpuStart
             print("simulate \(size)x\(size): \(String(format: "%.1f", Double(samples) / cpu)) samples/s per CPU-second "
                   + "(\(String(format: "%.2f", 1000 * cpu / Double(samples))) ms CPU per sample); "
