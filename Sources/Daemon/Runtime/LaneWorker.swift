@@ -5,8 +5,8 @@ import Tensor
 
 /// One lane's worker thread. It takes eligible files from the lane's drop folder oldest first,
 /// claims each by rename into `work/` and processes it, then moves it to `done/` or `failed/`
-/// (or back to the drop folder when the environment, not the file, is at fault). It holds at
-/// most one listing batch of names, so thousands of dropped files cost a directory listing, not
+/// (or back to the drop folder when the environment, not the file, is at fault). It holds one
+/// directory listing of names at a time, so thousands of dropped files cost a listing, not
 /// thousands of tasks. Between batches it sleeps until the watcher wakes it.
 final class LaneWorker: @unchecked Sendable {
     let lane: Lane
@@ -26,7 +26,8 @@ final class LaneWorker: @unchecked Sendable {
     private var finished = false
     private var thread: Thread?
 
-    /// Names taken from one listing before listing again (bounds memory under a flood).
+    /// Items processed from one listing before listing again, so files that arrive during a
+    /// flood are seen (and ordered) without waiting for the whole backlog.
     static let batchSize = 256
 
     init(lane: Lane, queue: SpoolQueue, threads: Int, retryDelay: Double, logger: Logger,
