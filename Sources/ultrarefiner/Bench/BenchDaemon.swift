@@ -96,7 +96,7 @@ struct BenchDaemon: ParsableCommand {
         print(String(format: "spool overhead      %8.2f %% of model time  (wall − model − encoding = %.1f ms/image: claim, fsync'd writes, moves, wake-ups; target < 2 %%)",
                      spoolSeconds / modelSeconds * 100, spoolSeconds / Double(count) * 1000))
         if let peak = peakResidentMegabytes(pid: daemon.processIdentifier) {
-            print(String(format: "daemon peak RSS     %8.0f MB  (VmHWM; one listing batch in memory, not one task per file)", peak))
+            print(String(format: "daemon peak RSS     %8.0f MB  (VmHWM; a lane holds one directory listing, not one task per file)", peak))
         }
         daemon.terminate()
         daemon.waitUntilExit()
