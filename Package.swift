@@ -1,6 +1,5 @@
 // swift-tools-version:6.0
-// The folder layout mirrors the architecture in DESIGN.md: native shims at the bottom,
-// then the tensor engine, formats and imaging, then the executables.
+// One target per layer of ../shared/DESIGN.md, bottom to top; each depends only on layers below.
 import PackageDescription
 
 let package = Package(
@@ -9,9 +8,14 @@ let package = Package(
     products: [
         .executable(name: "ultrarefiner", targets: ["ultrarefiner"]),
         .executable(name: "ultrarefinerd", targets: ["ultrarefinerd"]),
-        .library(name: "UltraRefinerKit", targets: ["Tensor", "NN", "Formats", "Imaging", "Datasets", "Models"]),
-        // Narrow products for tools/fuzz, so its harnesses build only the parsers they exercise.
-        .library(name: "UltraRefinerFormats", targets: ["Formats"]),
+        .library(name: "UltraRefinerKit", targets: [
+            "Tensor", "NN", "Formats", "Imaging", "Datasets", "SegmentAnything", "TransUNetModel", "Refiners",
+            "Inference", "Training",
+        ]),
+        // Narrow products for tools/fuzz: each harness links only the parsers it exercises, and the
+        // job-file harness none of the numeric stack.
+        .library(name: "UltraRefinerFormats", targets: ["Formats", "Durable"]),
+        .library(name: "UltraRefinerSpool", targets: ["Spool", "Durable"]),
         .library(name: "UltraRefinerDaemon", targets: ["Daemon"]),
     ],
     dependencies: [
@@ -28,23 +32,27 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
 
+        .target(name: "Durable"),
+        .target(name: "Pixels"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Formats", dependencies: [
-            "CPNG", "Tensor", "Imaging", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "CPNG", "Tensor", "Durable", "Pixels", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "NN", dependencies: ["Tensor"]),
-        .target(name: "Imaging", dependencies: ["Tensor"]),
+        .target(name: "NN", dependencies: ["Tensor", "Formats"]),
+        .target(name: "Imaging", dependencies: ["Tensor", "Pixels"]),
         .target(name: "Datasets", dependencies: ["Formats", "Imaging"]),
-        .target(name: "Models", dependencies: ["NN", "Formats", "Imaging"]),
-        .target(name: "Training", dependencies: ["Models", "Datasets", "NN", "Formats", "Imaging", "Tensor"]),
-        .target(name: "Spool", dependencies: ["CInotify", "Formats"]),
+        .target(name: "SegmentAnything", dependencies: ["NN", "Formats", "Imaging"]),
+        .target(name: "TransUNetModel", dependencies: ["NN", "Formats", "Imaging"]),
+        .target(name: "Refiners", dependencies: ["SegmentAnything", "TransUNetModel", "Imaging"]),
+        .target(name: "Inference", dependencies: ["Refiners", "Formats"]),
+        .target(name: "Training", dependencies: ["Refiners", "Datasets"]),
+        .target(name: "Spool", dependencies: ["CInotify", "Durable"]),
         .target(name: "Daemon", dependencies: [
-            "Spool", "CSystemd", "Models", "Datasets", "Training", "Formats", "Imaging", "Tensor",
-            .product(name: "Logging", package: "swift-log"),
-        ], path: "Sources/Daemon"),
+            "Spool", "Inference", "Training", "CSystemd", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .executableTarget(name: "ultrarefiner", dependencies: [
-            "Tensor", "NN", "Formats", "Imaging", "Datasets", "Models", "Training", "Daemon",
+            "Inference", "Training", "Datasets", "Spool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
@@ -52,20 +60,23 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Locating fixtures and ../shared for every test target.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Locating fixtures and ../shared, and the shared finite-difference checker, for every test target.
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Formats", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: [
             "Formats", "Tensor", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Formats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Formats", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Formats", "TestSupport"]),
+        .testTarget(name: "SegmentAnythingTests", dependencies: ["SegmentAnything", "TestSupport"]),
+        .testTarget(name: "TransUNetModelTests", dependencies: ["TransUNetModel", "TestSupport"]),
+        .testTarget(name: "RefinersTests", dependencies: ["Refiners", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport", "Datasets"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "Durable", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Spool", "Tensor", "Models", "Formats", "Imaging", "Datasets", "TestSupport",
+            "Daemon", "Spool", "Inference", "Training", "Datasets", "TestSupport",
         ]),
     ]
 )

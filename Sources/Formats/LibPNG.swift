@@ -1,4 +1,5 @@
 import CPNG
+import Durable
 import Foundation
 
 /// The Swift side of the CPNG shim: turns shim status codes and libpng's messages into

@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 
 /// numpy's `.npy` format (versions 1.0, 2.0 and 3.0): read into little-endian C-order

@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 
 /// The dictionary at the start of an `.npy` file, e.g.

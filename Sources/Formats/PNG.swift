@@ -1,5 +1,6 @@
+import Durable
 import Foundation
-import Imaging
+import Pixels
 
 /// PNG files through libpng: every colour type and bit depth is read, images of 1-4 channels
 /// are written at 8 or 16 bits. Results are planar `Raster`s; every failure is a

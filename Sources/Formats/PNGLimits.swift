@@ -1,3 +1,5 @@
+import Durable
+
 extension PNG {
     /// Refuses images larger than `maxPixels` before anything is allocated: a small file can
     /// declare a 20000x20000 image (a "PNG bomb") that would otherwise exhaust memory.

@@ -1,4 +1,5 @@
-import Imaging
+import Pixels
+
 
 // libpng works on interleaved rows (RGBRGB...), `Raster` is planar (RRR...GGG...BBB...).
 

@@ -1,3 +1,5 @@
+import Pixels
+
 extension Raster where Element: Comparable {
     /// A binary mask: `foreground` (255 or 1) where a pixel is strictly above `threshold`,
     /// 0 elsewhere. Strictly above, so that a 0/255 mask thresholded at 0 stays itself.

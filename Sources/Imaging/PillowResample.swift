@@ -1,3 +1,5 @@
+import Pixels
+
 /// Pillow's `Image.resize(..., BILINEAR)` on 8-bit images, bit for bit.
 ///
 /// SAM's official predictor resizes through torchvision on a PIL image, so matching its

@@ -1,3 +1,5 @@
+import Pixels
+
 extension Raster where Element == UInt8 {
     /// The pixels as `Float`, each multiplied by `scale` (e.g. `1 / 255` for values in [0, 1]).
     public func toFloat(scale: Float = 1) -> Raster<Float> {

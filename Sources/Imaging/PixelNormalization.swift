@@ -1,3 +1,5 @@
+import Pixels
+
 /// The intensity normalisations the foundation models expect on their input images.
 public enum PixelNormalization: Sendable, Equatable {
     /// Segment Anything: `(x - mean) / std` per RGB plane on 0...255 values.

@@ -1,3 +1,4 @@
+import Pixels
 import Tensor
 
 /// How a resize computes output pixels, with PyTorch's `F.interpolate` semantics.

@@ -70,3 +70,15 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
     public init(_ path: String, _ problem: String) { self.path = path; self.problem = problem }
     public var description: String { "\(path): \(problem)" }
 }
+
+extension SpoolLayout {
+    /// The file `ultrarefiner cancel` creates to stop a running job; the job runner polls it.
+    public func cancelRequest(jobID: String) -> URL {
+        work.appendingPathComponent("\(jobID).cancel")
+    }
+
+    /// Where a running job keeps its live progress (read by `ultrarefiner status`).
+    public func progressFile(jobID: String) -> URL {
+        jobOutputs.appendingPathComponent(jobID).appendingPathComponent("progress.json")
+    }
+}

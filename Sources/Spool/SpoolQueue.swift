@@ -1,6 +1,6 @@
 import CInotify
+import Durable
 import Foundation
-import Formats
 
 /// One input the daemon has claimed: it lives in `work/` under a stem that is unique across
 /// the spool, so its outputs never overwrite those of an earlier file with the same name.

@@ -1,8 +1,8 @@
 import Formats
 import Foundation
-import Models
 import NN
 import Tensor
+import TransUNetModel
 
 /// Where a fold's training stands between two iterations.
 struct FoldPosition: Codable, Equatable {

@@ -1,9 +1,9 @@
 import Datasets
 import Formats
 import Foundation
-import Models
 import NN
 import Tensor
+import TransUNetModel
 
 /// Phase-1 training of one cross-validation fold, from its checkpoint if there is one, through
 /// its final weights, out-of-fold probabilities and `result.json`.

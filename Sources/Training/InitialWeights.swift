@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import TransUNetModel
 
 /// The weights a job starts every fold from.
 enum InitialWeights {

@@ -1,4 +1,5 @@
 import Foundation
+import TransUNetModel
 
 /// The options that decide a job's results (all but which folds to run). Stored as `job.json`
 /// so that resuming with different options fails instead of mixing two trainings.

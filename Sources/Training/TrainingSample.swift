@@ -1,8 +1,8 @@
 import Formats
 import Foundation
 import Imaging
-import Models
 import Tensor
+import TransUNetModel
 
 /// One prepared case at the model's input size: what training and validation consume.
 struct TrainingSample {

@@ -1,6 +1,6 @@
 import Datasets
 import Foundation
-import Models
+import TransUNetModel
 
 /// Phase-1 training of TransUNet over cross-validation folds, as the original recipe does it:
 /// SGD (momentum 0.9, weight decay 1e-4) with a poly schedule, loss 0.5·CE + 0.5·Dice, then

@@ -1,4 +1,5 @@
 import Foundation
+import TransUNetModel
 
 /// What one phase-1 TransUNet training job does: which prepared dataset and folds, which model,
 /// how long, and where everything goes. The daemon builds this from a `train-transunet` job file.

@@ -1,6 +1,7 @@
 import Imaging
-import Models
+import Pixels
 import Tensor
+import TransUNetModel
 
 /// Out-of-fold evaluation: each validation case's foreground probability at the model's
 /// input size and its Dice against the mask at threshold 0.5.

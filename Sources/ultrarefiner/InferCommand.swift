@@ -1,10 +1,13 @@
 import ArgumentParser
-import Daemon
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Imaging
-import Models
+import Inference
+import Pixels
+import SegmentAnything
 import Tensor
+import TransUNetModel
 
 /// `ultrarefiner infer`: segment one image with the whole chain — TransUNet coarse
 /// probability, differentiable prompts, SAM refinement — or, with `--coarse-only`, the

@@ -1,8 +1,10 @@
 import ArgumentParser
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Imaging
-import Models
+import Pixels
+import SegmentAnything
 import Tensor
 
 /// `ultrarefiner sam`: Segment Anything on one image with points, a box and/or a mask prompt,

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Imaging
 
 /// `ultrarefiner simulate`: corrupted masks with a controlled Dice distribution, for

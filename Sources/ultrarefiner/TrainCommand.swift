@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Training
+import TransUNetModel
 
 /// `ultrarefiner train`: phase-1 TransUNet training over cross-validation folds of a prepared
 /// dataset, the same code the daemon's training lane runs for `train-transunet` jobs.

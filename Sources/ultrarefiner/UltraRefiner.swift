@@ -1,5 +1,6 @@
-import Daemon
 import ArgumentParser
+import SegmentAnything
+import Spool
 
 /// The `ultrarefiner` command line: data preparation, inference, training and benchmarks.
 @main

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Foundation
 import Logging
+import Spool
 
 /// `ultrarefinerd`: the spool-watching daemon.
 @main

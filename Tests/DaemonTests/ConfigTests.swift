@@ -1,4 +1,5 @@
 import Daemon
+import Durable
 import Formats
 import Foundation
 import TestSupport

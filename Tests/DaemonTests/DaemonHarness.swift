@@ -1,12 +1,13 @@
 import Daemon
 import Datasets
-import Foundation
 import Formats
+import Foundation
 import Imaging
-import Models
+import SegmentAnything
 import Spool
-import Testing
 import TestSupport
+import Testing
+import TransUNetModel
 
 /// The tests that run the real daemon binary, one at a time: several daemons at once on two
 /// cores would only make their timeouts flaky.

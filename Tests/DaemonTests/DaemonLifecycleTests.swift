@@ -1,11 +1,11 @@
 import Daemon
-import Foundation
 import Formats
+import Foundation
 import Imaging
-import Models
+import Inference
 import Spool
-import Testing
 import TestSupport
+import Testing
 
 /// The daemon as systemd and users meet it: the real binary, a real notify socket, a real spool.
 extension DaemonProcessTests {

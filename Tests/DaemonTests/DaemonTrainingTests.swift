@@ -63,9 +63,9 @@ extension DaemonProcessTests {
 
         // Cancelling a running job: it stops at its next step and lands in failed/ with the reason.
         try drop(Data(train.replacingOccurrences(of: "epochs = 40", with: "epochs = 5000").utf8), as: "long.toml", into: layout.jobs)
-        #expect(eventually { FileManager.default.fileExists(atPath: JobControl.progressFile(jobID: "long", layout: layout).path) })
+        #expect(eventually { FileManager.default.fileExists(atPath: layout.progressFile(jobID: "long").path) })
         #expect(try JobCancellation.cancel("long", layout: layout, version: "test") == .requested(
-            JobControl.cancelRequest(jobID: "long", layout: layout)))
+            layout.cancelRequest(jobID: "long")))
         #expect(eventually { files(in: layout.failed).contains("long.toml") }, "log:\n\(daemon.log)")
         let reason = try String(contentsOf: layout.failed.appendingPathComponent("long.error.json"), encoding: .utf8)
         #expect(reason.contains("cancelled by user") && reason.contains("train-transunet"))

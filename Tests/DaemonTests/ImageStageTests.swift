@@ -1,10 +1,12 @@
 import Daemon
-import Foundation
+import Durable
 import Formats
+import Foundation
+import Inference
 import Logging
 import Spool
-import Testing
 import TestSupport
+import Testing
 
 /// The inference stage in-process: outputs are all-or-nothing, and the environment's failures
 /// postpone an item rather than failing it.

@@ -1,8 +1,8 @@
 import Daemon
 import Foundation
 import Spool
-import Testing
 import TestSupport
+import Testing
 
 /// `ultrarefiner cancel` and `status` against a spool, without a daemon.
 struct JobCancellationTests {
@@ -31,7 +31,7 @@ struct JobCancellationTests {
             Issue.record("not claimed"); return
         }
         let result = try JobCancellation.cancel("long", layout: layout, version: "test")
-        #expect(result == .requested(JobControl.cancelRequest(jobID: item.stem, layout: layout)))
+        #expect(result == .requested(layout.cancelRequest(jobID: item.stem)))
         let control = JobControl(jobID: "long", layout: layout, isStopping: { false }, onProgress: { _ in })
         #expect(throws: JobInterruption.cancelled) { try control.checkInterruption() }
         let status = try SpoolStatus.read(layout)

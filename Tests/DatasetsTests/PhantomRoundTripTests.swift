@@ -1,9 +1,10 @@
-import Foundation
-import Testing
 @testable import Datasets
+import Durable
 import Formats
+import Foundation
 import Imaging
 import TestSupport
+import Testing
 
 @Test func phantomsRoundTripThroughPrepareUnchanged() throws {
     let root = try TestPaths.temporaryDirectory("phantom-round-trip")

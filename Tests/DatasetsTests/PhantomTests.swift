@@ -1,7 +1,8 @@
-import Foundation
-import Testing
 @testable import Datasets
+import Foundation
 import Imaging
+import Pixels
+import Testing
 
 private let generator = PhantomGenerator(seed: 2026)
 private let sample = (0..<6).map { generator.phantom(index: $0) }

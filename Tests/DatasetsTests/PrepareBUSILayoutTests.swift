@@ -1,9 +1,11 @@
-import Foundation
-import Testing
 @testable import Datasets
+import Durable
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import TestSupport
+import Testing
 
 /// A BUSI-layout folder with one instance of every rule `prepare` must apply.
 private func makeBUSILikeFolder() throws -> RawFolder {

@@ -1,9 +1,11 @@
-import Foundation
-import Testing
 @testable import Datasets
+import Durable
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import TestSupport
+import Testing
 
 /// A BUSI-layout folder with `count` usable benign cases.
 private func makeSmallFolder(count: Int) throws -> RawFolder {

@@ -1,6 +1,7 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import TestSupport
 
 /// A fresh temporary folder with helpers that build small raw datasets in it for the

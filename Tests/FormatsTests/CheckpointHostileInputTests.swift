@@ -1,6 +1,7 @@
+import Durable
+@testable import Formats
 import Foundation
 import Testing
-@testable import Formats
 
 /// Checkpoints crafted to crash the reader (found by tools/fuzz FuzzPTH): each must end in a
 /// `FormatError` naming the file, never a trap, an endless recursion or a huge allocation.

@@ -1,8 +1,9 @@
-import Foundation
-import ZIPFoundation
-import Testing
-import TestSupport
+import Durable
 @testable import Formats
+import Foundation
+import TestSupport
+import Testing
+import ZIPFoundation
 
 /// `.pth` and safetensors reading, against files written by `torch.save` (tools/make_checkpoint_fixtures.py).
 struct CheckpointTests {

@@ -1,5 +1,6 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Testing
 
 /// Expects `body` to throw a `FormatError` that names `url` (its path, and the file name in

@@ -1,6 +1,7 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import TestSupport
 
 /// The committed fixtures of `tools/make_format_fixtures.py`.

@@ -1,5 +1,6 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Tensor
 import Testing
 

@@ -1,6 +1,7 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import Tensor
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import TestSupport
 
 /// The reference arrays written by `tools/make_imaging_fixtures.py`.

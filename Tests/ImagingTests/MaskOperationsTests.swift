@@ -1,5 +1,6 @@
-import Testing
 import Imaging
+import Pixels
+import Testing
 
 @Test func binarizationIsStrictlyAboveTheThreshold() {
     let values = Raster<UInt8>(width: 4, height: 1, pixels: [0, 1, 127, 128])

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
-import TestSupport
 import Formats
+import Foundation
 @testable import Imaging
+import Pixels
+import TestSupport
+import Testing
 
 /// `PillowResample` must equal Pillow's BILINEAR resize exactly (tools/make_pillow_fixtures.py).
 struct PillowResampleTests {

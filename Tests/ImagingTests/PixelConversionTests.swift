@@ -1,5 +1,6 @@
-import Testing
 import Imaging
+import Pixels
+import Testing
 
 @Test func bytesToFloatAppliesTheScale() {
     let bytes = Raster<UInt8>(width: 3, height: 1, pixels: [0, 51, 255])

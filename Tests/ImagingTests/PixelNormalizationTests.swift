@@ -1,5 +1,6 @@
-import Testing
 import Imaging
+import Pixels
+import Testing
 
 @Test func samNormalizationMatchesSegmentAnythingsPixelMeanAndStd() throws {
     let image = try ImagingFixtures.floatRaster("normalize_input")

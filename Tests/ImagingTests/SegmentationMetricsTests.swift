@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 @testable import Imaging
+import Pixels
+import TestSupport
+import Testing
 
 /// `SegmentationMetrics` against an independent scipy implementation of medpy's definitions
 /// (tools/make_metrics_fixtures.py), on random and edge-case masks.

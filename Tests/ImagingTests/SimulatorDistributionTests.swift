@@ -1,6 +1,7 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import Tensor
 import TestSupport
 import Testing
@@ -77,16 +78,6 @@ private func expectTargetShares(_ histogram: BucketHistogram) {
     #expect(alone.mask == again.mask && alone.modes == again.modes && alone.probability == again.probability)
     let other = try FailureSimulator(seed: 6).sample(groundTruth: truth, index: 17, bucket: alone.bucket)
     #expect(other.mask != alone.mask)
-}
-
-@Test func qualityWeightIsAClampedSmoothstepFromDice06To1() {
-    #expect(FailureSimulator.qualityWeight(dice: 0.3) == 0)
-    #expect(FailureSimulator.qualityWeight(dice: 0.6) == 0)
-    #expect(FailureSimulator.qualityWeight(dice: 1) == 1)
-    for dice in stride(from: 0.6, through: 1.0, by: 0.05) {
-        let s = (dice - 0.6) / 0.4
-        #expect(abs(FailureSimulator.qualityWeight(dice: dice) - (3 * s * s - 2 * s * s * s)) < 1e-12)
-    }
 }
 
 @Test func tooSmallMasksAreRefusedWithAnError() {

@@ -1,4 +1,5 @@
 import Imaging
+import Pixels
 import Tensor
 
 /// Fixed test lesions built from `SyntheticLesion`.

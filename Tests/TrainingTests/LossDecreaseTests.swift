@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Training
+import TransUNetModel
 
 /// Training learns: on phantoms (dark lesion on speckled tissue) the epoch loss falls clearly.
 @Test func epochLossFallsOverTraining() throws {

@@ -1,8 +1,8 @@
 import Formats
 import Foundation
-import Models
 import Testing
 import Training
+import TransUNetModel
 
 /// The job folder after two folds: out-of-fold maps, per-fold models and a consistent report.
 @Test func outOfFoldMapsModelsAndReport() throws {

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 import Training
+import TransUNetModel
 
 /// A prepared phantom dataset with two folds in a temporary folder, and quick training options
 /// for it: cpu-tiny at 32² input, batch 2.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Training
+import TransUNetModel
 
 /// The stop signal a test's progress callback raises, as the daemon does on SIGTERM.
 private struct Stop: Error {}

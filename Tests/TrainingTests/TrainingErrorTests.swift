@@ -1,7 +1,9 @@
+import Durable
 import Formats
 import Foundation
 import Testing
 import Training
+import TransUNetModel
 
 /// Jobs that cannot run fail before training, naming the file or value at fault.
 struct TrainingErrorTests {

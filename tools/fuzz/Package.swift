@@ -8,6 +8,7 @@ import PackageDescription
 let mainPackage = URL(fileURLWithPath: Context.packageDirectory)
     .deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 let formats = Target.Dependency.product(name: "UltraRefinerFormats", package: mainPackage)
+let spool = Target.Dependency.product(name: "UltraRefinerSpool", package: mainPackage)
 let daemon = Target.Dependency.product(name: "UltraRefinerDaemon", package: mainPackage)
 
 let package = Package(
@@ -19,13 +20,15 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLibFuzzer"),
-        .target(name: "FuzzContract", dependencies: ["CLibFuzzer", formats]),
+        .target(name: "FuzzContract", dependencies: ["CLibFuzzer", spool]),
         .executableTarget(name: "FuzzPNG", dependencies: ["FuzzContract", formats]),
         .executableTarget(name: "FuzzNPY", dependencies: ["FuzzContract", formats]),
         .executableTarget(name: "FuzzPTH", dependencies: [
             "FuzzContract", formats,
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .executableTarget(name: "FuzzJob", dependencies: ["FuzzContract", formats, daemon]),
+        // Job files are parsed by Spool alone, so this harness links none of the numeric stack.
+        .executableTarget(name: "FuzzJob", dependencies: ["FuzzContract", spool]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzContract", daemon]),
     ]
 )

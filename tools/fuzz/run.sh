@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 fixtures="$repo/Tests/Fixtures"
 sanitizers="${SANITIZERS:-fuzzer,address}"
-harnesses="${FUZZ_JOBS_ONLY:-PNG NPY PTH Job}"
+harnesses="${FUZZ_JOBS_ONLY:-PNG NPY PTH Job Config}"
 scratch="$here/.build-${sanitizers//,/-}"
 work="$scratch/runs"
 
@@ -33,12 +33,12 @@ seed_pth() {
     done
 }
 seed_job() {
-    # Selector byte 0: TOML, 1: JSON (see FuzzJob); every seed is also read as a daemon config.
+    # Selector byte 0: TOML, 1: JSON (see FuzzJob).
     printf '\x00stage = "train-transunet"\ndataset = "BUSI"\nfolds = [0, 1, 2]\nepochs = 3\npromote = true # go\nlearning_rate = 1e-3\n' > "$1/train.toml"
     printf '\x00stage = "prepare"\nraw = "/data/busi"\nname = "BUSI"\nseed = 7\n' > "$1/prepare.toml"
     printf '\x01{"stage": "pipeline", "dataset": "BUSI", "folds": [1, 3], "epochs": 2, "learning_rate": 0.001}' > "$1/pipeline.json"
-    { printf '\x00'; cat "$repo/systemd/ultrarefinerd.toml"; } > "$1/daemon-config.toml"
 }
+seed_config() { cp "$repo/systemd/ultrarefinerd.toml" "$1/daemon-config.toml"; }
 
 # libFuzzer reports crashes itself; Swift's own backtracer would take longer than -timeout.
 export SWIFT_BACKTRACE=enable=no

@@ -1,6 +1,9 @@
-import Foundation
+import Durable
 import Formats
-import Models
+import Foundation
+import Inference
+import SegmentAnything
+import Spool
 
 /// The daemon's settings, read from its TOML config and merged with command-line flags.
 ///
@@ -124,5 +127,19 @@ public struct DaemonConfig: Sendable, Equatable {
                 throw FormatError(value, "\(key) weights file does not exist")
             }
         }
+    }
+}
+
+extension RefinementModels {
+    /// The models a daemon config names.
+    public convenience init(config: DaemonConfig) throws {
+        guard let transunet = config.transunet, let sam = config.sam else {
+            throw FormatError("config", "both [model] transunet and [model] sam weights must be set")
+        }
+        let mode: SAMInputMode = switch config.preprocessing {
+        case .square: .square(config.samNormalization)
+        case .longestSide: .predictor
+        }
+        try self.init(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam), samInputMode: mode)
     }
 }

@@ -1,5 +1,6 @@
-import Foundation
 import Formats
+import Foundation
+import Inference
 import Logging
 import Spool
 

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 
 /// What the inference lane uses for its next item: the models and the pixel limit, replaced
 /// together by a reload or a promotion; an item already running keeps what it started with.

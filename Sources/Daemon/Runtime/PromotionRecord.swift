@@ -1,5 +1,6 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 
 /// `SPOOL/promoted.json`: the TransUNet weights a `promote = true` job switched the daemon to,
 /// so a restart keeps using them (a `--transunet` flag still wins).

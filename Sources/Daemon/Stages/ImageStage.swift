@@ -1,7 +1,10 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Imaging
+import Inference
 import Logging
+import Pixels
 import Spool
 
 /// The inference lane's work on one claimed image: decode and validate the PNG, read any prompt

@@ -1,5 +1,6 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Spool
 
 /// Why a running job was told to stop.
@@ -41,19 +42,9 @@ public final class JobControl: @unchecked Sendable {
         return try body()
     }
 
-    /// The file `ultrarefiner cancel` creates to stop a running job.
-    public static func cancelRequest(jobID: String, layout: SpoolLayout) -> URL {
-        layout.work.appendingPathComponent("\(jobID).cancel")
-    }
-
-    /// Where the job's live progress is kept.
-    public static func progressFile(jobID: String, layout: SpoolLayout) -> URL {
-        layout.jobOutputs.appendingPathComponent(jobID).appendingPathComponent("progress.json")
-    }
-
     /// Throws when the job must stop; cancellation wins over shutdown, so a cancelled job is not resumed.
     public func checkInterruption() throws(JobInterruption) {
-        if FileManager.default.fileExists(atPath: Self.cancelRequest(jobID: jobID, layout: layout).path) {
+        if FileManager.default.fileExists(atPath: layout.cancelRequest(jobID: jobID).path) {
             throw .cancelled
         }
         if isStopping() { throw .shutdown }
@@ -73,12 +64,12 @@ public final class JobControl: @unchecked Sendable {
         record["summary"] = summary
         record["updated"] = ISO8601DateFormatter().string(from: Date())
         if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
-            try? AtomicFile.write(data, to: Self.progressFile(jobID: jobID, layout: layout))
+            try? AtomicFile.write(data, to: layout.progressFile(jobID: jobID))
         }
     }
 
     /// Removes the cancel request once the cancellation has been carried out.
     public func clearCancelRequest() {
-        unlink(Self.cancelRequest(jobID: jobID, layout: layout).path)
+        unlink(layout.cancelRequest(jobID: jobID).path)
     }
 }

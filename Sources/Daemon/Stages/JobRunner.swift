@@ -1,9 +1,11 @@
 import Datasets
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Logging
 import Spool
 import Training
+import TransUNetModel
 
 /// The training lane's work on one claimed job file: parse and validate it (errors name the
 /// file, line and reason), then run its stage with outputs under `out/jobs/JOBID/`.

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Pixels
 import Tensor
 
 /// An irregular lesion outline: an ellipse, rotated, whose radius is perturbed by a few

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Pixels
 import Tensor
 
 /// One synthetic breast-ultrasound image with its exact lesion mask.

@@ -1,6 +1,8 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Imaging
+import Pixels
 import Tensor
 
 /// `ultrarefiner prepare`: turns a raw dataset into `OUT/NAME/{train,test}/{images,masks}/`

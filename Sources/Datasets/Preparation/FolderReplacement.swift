@@ -1,5 +1,6 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif

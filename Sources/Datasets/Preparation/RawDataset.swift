@@ -1,5 +1,6 @@
-import Foundation
+import Durable
 import Formats
+import Foundation
 
 /// One image of a raw dataset and the mask files that belong to it.
 public struct RawCase: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 
 /// A value produced by the restricted unpickler. Only data shapes appear here: no Python

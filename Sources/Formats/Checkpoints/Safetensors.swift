@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 
 /// Reads and writes safetensors files, the format of UltraRefiner's own checkpoints:

@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 
 /// Element types that checkpoints store. Values are converted to `Float` on load, since every

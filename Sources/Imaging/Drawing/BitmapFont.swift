@@ -1,3 +1,5 @@
+import Pixels
+
 /// A tiny 5×7 bitmap font for labelling diagnostic pictures (galleries, contact sheets)
 /// without a font library. Upper-case letters, digits and a little punctuation; lower case
 /// is drawn as upper case, anything else as a hollow box.

@@ -1,3 +1,4 @@
+import Pixels
 import Tensor
 
 /// The named ways a coarse segmentation network fails, each a seeded transform of a

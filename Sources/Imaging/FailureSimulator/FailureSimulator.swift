@@ -1,3 +1,4 @@
+import Pixels
 import Tensor
 
 /// Generates realistic corrupted versions of ground-truth masks, as a coarse segmentation
@@ -23,14 +24,6 @@ public struct FailureSimulator: Sendable {
     public init(seed: UInt64, classes: LesionClasses = LesionClasses()) {
         self.seed = seed
         self.classes = classes
-    }
-
-    /// Weight of a sample in the change penalty of the joint loss: a clamped smoothstep of
-    /// `(Dice − 0.6) / 0.4`, so 0 at Dice ≤ 0.6, 1 at Dice 1, with zero slope at both ends
-    /// (small Dice differences near the ends do not jerk the weight).
-    public static func qualityWeight(dice: Double) -> Double {
-        let s = min(max((dice - 0.6) / 0.4, 0), 1)
-        return s * s * (3 - 2 * s)
     }
 
     /// Sample `index` in its scheduled bucket.
@@ -172,8 +165,8 @@ public struct SimulatedSample: Sendable {
     /// Measurements of the ground truth that conditioned the modes.
     public let profile: LesionProfile
 
-    /// Weight for the change penalty (`FailureSimulator.qualityWeight`).
-    public var qualityWeight: Double { FailureSimulator.qualityWeight(dice: dice) }
+    /// Weight for the change penalty (`QualityWeight.forDice`).
+    public var qualityWeight: Double { QualityWeight.forDice(dice) }
 }
 
 /// A mask the simulator cannot work with.

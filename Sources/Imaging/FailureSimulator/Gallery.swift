@@ -1,3 +1,5 @@
+import Pixels
+
 /// Contact sheets of simulated samples, so a person can judge their realism at a glance:
 /// each tile zooms on the lesion, fills the corrupted mask in dark red with a bright red
 /// outline, draws the ground-truth contour in green on top, and prints labels beneath.

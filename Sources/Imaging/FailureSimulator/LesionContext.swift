@@ -1,3 +1,4 @@
+import Pixels
 import Tensor
 
 /// A ground-truth mask cropped to the region the failure modes can reach, with the fields

@@ -1,3 +1,5 @@
+import Pixels
+
 /// Shape measurements of a ground-truth lesion mask that condition the failure modes.
 public struct LesionProfile: Sendable, Equatable {
     /// Foreground pixels.

@@ -1,3 +1,4 @@
+import Pixels
 import Tensor
 
 #if canImport(Glibc)

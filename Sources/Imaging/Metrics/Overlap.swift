@@ -1,3 +1,5 @@
+import Pixels
+
 /// Overlap metrics between binary masks (nonzero = foreground).
 public enum Overlap {
     /// Dice coefficient `2|A∩B| / (|A|+|B|)`; 1 when both masks are empty (they agree).

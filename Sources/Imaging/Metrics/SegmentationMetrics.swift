@@ -1,3 +1,5 @@
+import Pixels
+
 /// The evaluation metrics of a predicted binary mask against ground truth, with the
 /// conventions for empty masks fixed in one place.
 ///

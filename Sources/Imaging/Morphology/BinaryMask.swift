@@ -1,3 +1,5 @@
+import Pixels
+
 /// Binary-mask conventions shared by morphology, metrics and the failure simulator.
 ///
 /// Every API here *reads* a `Raster<UInt8>` mask as "nonzero = foreground", so both the 0/1

@@ -1,3 +1,5 @@
+import Pixels
+
 /// Connected-component labelling of a binary mask (two passes with union–find).
 public struct ConnectedComponents: Sendable {
     /// Which neighbours touch: 4 (edge-sharing) or 8 (also corner-sharing).

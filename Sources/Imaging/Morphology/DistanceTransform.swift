@@ -1,3 +1,5 @@
+import Pixels
+
 /// Exact Euclidean distance transform in linear time (Felzenszwalb & Huttenlocher 2012).
 ///
 /// Exactness matters here: the failure simulator erodes and dilates masks by thresholding

@@ -1,3 +1,5 @@
+import Pixels
+
 /// Binary morphology with Euclidean discs, computed through the exact distance transform
 /// so the cost does not grow with the radius.
 public enum Morphology {

@@ -1,3 +1,5 @@
+import Pixels
+
 /// Signed distance function of a binary mask, negative inside.
 ///
 /// Convention: a pixel's value is its Euclidean distance to the nearest pixel of the other

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Daemon
 import Datasets
-import Foundation
 import Formats
-import Models
+import Foundation
+import SegmentAnything
 import Spool
+import TransUNetModel
 
 /// `ultrarefiner bench daemon`: the real `ultrarefinerd` on a temporary spool. N phantom PNGs
 /// are dropped at once; it prints throughput, drop-to-done latency percentiles, and how much

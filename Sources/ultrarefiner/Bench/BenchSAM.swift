@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Imaging
-import Models
+import Pixels
+import SegmentAnything
 import Tensor
 
 /// `ultrarefiner bench sam`: SAM encoder and decoder speed and peak memory on this machine,

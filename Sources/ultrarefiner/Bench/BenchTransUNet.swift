@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Models
 import Tensor
+import TransUNetModel
 
 /// `ultrarefiner bench transunet`: forward and forward+backward time per image for TransUNet
 /// configurations, with the achieved GFLOP/s as a fraction of raw sgemm measured in the same run.

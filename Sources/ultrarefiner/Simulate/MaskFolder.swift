@@ -1,7 +1,9 @@
 import Datasets
-import Foundation
+import Durable
 import Formats
+import Foundation
 import Imaging
+import Pixels
 
 /// Ground-truth masks found under a folder: a raw dataset as `prepare` reads it (BUSI class
 /// folders or images/ + masks/; an image's several mask files are merged into one ground

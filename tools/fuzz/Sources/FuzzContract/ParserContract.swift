@@ -1,4 +1,4 @@
-import Formats
+import Durable
 
 /// The promise every untrusted-input parser makes: whatever the bytes, it returns a value or
 /// throws a `FormatError` naming the file. Traps are caught by libFuzzer itself; this turns

@@ -1,6 +1,5 @@
-import Daemon
-import Formats
 import FuzzContract
+import Spool
 
 /// The executable: libFuzzer's driver on this harness's callback.
 @main enum FuzzJob {
@@ -8,7 +7,7 @@ import FuzzContract
 }
 
 /// libFuzzer's entry point. The first byte picks the job syntax (even: TOML, odd: JSON) and the
-/// rest is the job file; the same rest, as text, is also parsed as the daemon's TOML config.
+/// rest is the job file.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJob(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = fuzzInput(data, size)
@@ -16,8 +15,5 @@ public func fuzzJob(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let document = Array(input.dropFirst())
     let fileName = selector % 2 == 0 ? "fuzz.toml" : "fuzz.json"
     expectOnlyFormatErrors("JobFile.parse(\(fileName))") { try JobFile.parse(document, fileName: fileName) }
-    expectOnlyFormatErrors("DaemonConfig.parse") {
-        try DaemonConfig.parse(String(decoding: document, as: UTF8.self), path: "fuzz.conf")
-    }
     return 0
 }

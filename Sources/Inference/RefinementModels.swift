@@ -1,0 +1,42 @@
+import Durable
+import Formats
+import Foundation
+import Imaging
+import Refiners
+import SegmentAnything
+import Tensor
+import TransUNetModel
+
+/// The networks the inference lane runs — TransUNet for the coarse probability, SAM for the
+/// refinement — loaded from the configured weights at start-up and on reload. An instance is
+/// used by one thread at a time (the inference lane); a reload builds a new one.
+public final class RefinementModels: @unchecked Sendable {
+    /// The coarse stage.
+    public let coarse: TransUNetPredictor
+    /// TransUNet → prompts → SAM.
+    public let refiner: UltraRefinerModel
+    /// How images enter SAM (`[model] preprocessing` and `sam_normalization`).
+    public let samInputMode: SAMInputMode
+    /// What was loaded, for logs: file name, size and modification time of each weight file.
+    public let transunetID: String
+    public let samID: String
+
+    /// Loads both weight files; any problem is a configuration error naming the file.
+    public init(transunet: URL, sam: URL, samInputMode: SAMInputMode, transunetConfig: String? = nil) throws {
+        coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
+        let samModel = try SAM.load(contentsOf: sam)
+        samModel.setTraining(false)
+        refiner = UltraRefinerModel(transunet: coarse.model, sam: samModel)
+        self.samInputMode = samInputMode
+        transunetID = Self.identify(transunet)
+        samID = Self.identify(sam)
+    }
+
+    /// `name (N bytes, modified TIME)`: enough to tell which weights produced an output.
+    static func identify(_ url: URL) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        let modified = (attributes?[.modificationDate] as? Date).map { ISO8601DateFormatter().string(from: $0) } ?? "?"
+        return "\(url.path) (\(size) bytes, modified \(modified))"
+    }
+}

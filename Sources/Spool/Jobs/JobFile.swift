@@ -1,0 +1,125 @@
+import Durable
+import Foundation
+
+/// A validated job file (`*.toml` or `*.json` dropped into `spool/jobs/`).
+public struct JobFile: Sendable, Equatable {
+    /// The spool stem of the file (`train.toml` → `train`), used in logs and `cancel`.
+    public let jobID: String
+    /// The file name, used in error messages.
+    public let fileName: String
+    /// What to run.
+    public let stage: JobStage
+    /// Name of a prepared dataset (e.g. `BUSI`).
+    public let dataset: String?
+    /// Cross-validation folds, a unique subset of 0...4 (all five when not given).
+    public let folds: [Int]
+    /// Model-size/training preset name (e.g. `cpu-small`).
+    public let preset: String?
+    /// Training epochs, positive.
+    public let epochs: Int?
+    /// On success, the daemon switches to the new weights.
+    public let promote: Bool
+    /// Optional training hyper-parameters; the stage's defaults apply when absent.
+    public let batchSize: Int?
+    public let learningRate: Double?
+    public let seed: Int?
+    /// Network input side for training (a multiple of 16); the preset's (224) when absent.
+    public let imageSize: Int?
+    /// Raw dataset folder, name and output folder for `prepare`.
+    public let raw: String?
+    public let name: String?
+    public let out: String?
+    /// Weights to start from or use.
+    public let checkpoint: String?
+    public let transunet: String?
+    public let sam: String?
+
+    /// Reads and validates the job file at `url`; the format follows the extension.
+    public static func load(_ url: URL) throws -> JobFile {
+        let bytes: [UInt8]
+        do { bytes = Array(try Data(contentsOf: url)) } catch {
+            throw FormatError(url.path, "cannot read job file: \(error.localizedDescription)")
+        }
+        return try parse(bytes, fileName: url.lastPathComponent)
+    }
+
+    /// Validates `bytes` read from `fileName`; errors read `fileName:line: reason`.
+    public static func parse(_ bytes: [UInt8], fileName: String) throws -> JobFile {
+        let document: LocatedDocument
+        switch (fileName as NSString).pathExtension.lowercased() {
+        case "toml":
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw FormatError("\(fileName):1", "job file is not UTF-8 text")
+            }
+            document = try TOMLSubsetParser.parse(text, path: fileName)
+        case "json":
+            document = try JSONJobParser.parse(bytes, path: fileName)
+        default:
+            throw FormatError(fileName, "job files must end in .toml or .json")
+        }
+        return try JobFile(DocumentReader(document, path: fileName),
+                           jobID: (fileName as NSString).deletingPathExtension)
+    }
+
+    private init(_ reader: DocumentReader, jobID: String) throws {
+        guard let stageName = try reader.string("stage") else {
+            throw reader.error(nil, "missing key stage")
+        }
+        guard let stage = JobStage(rawValue: stageName) else {
+            let names = JobStage.allCases.map(\.rawValue).joined(separator: " | ")
+            throw reader.error("stage", "stage must be one of \(names), got \"\(stageName)\"")
+        }
+        try reader.rejectUnknownKeys(allowed: stage.allowedKeys.union(["stage"]))
+        for key in stage.requiredKeys where !reader.has(key) {
+            throw reader.error("stage", "stage \(stage.rawValue) needs key \(key)")
+        }
+        self.jobID = jobID
+        self.fileName = reader.path
+        self.stage = stage
+        dataset = try reader.string("dataset")
+        let folds = try reader.integers("folds") ?? Array(0...4)
+        if let bad = folds.first(where: { !(0...4).contains($0) }) {
+            throw reader.error("folds", "folds must be between 0 and 4, got \(bad)")
+        }
+        guard Set(folds).count == folds.count, !folds.isEmpty else {
+            throw reader.error("folds", "folds must be a non-empty list without repeats, got \(folds)")
+        }
+        self.folds = folds
+        preset = try reader.string("preset")
+        epochs = try reader.positiveInteger("epochs")
+        promote = try reader.bool("promote") ?? false
+        batchSize = try reader.positiveInteger("batch_size")
+        let learningRate = try reader.number("learning_rate")
+        if let lr = learningRate, !(lr > 0 && lr < 1) {
+            throw reader.error("learning_rate", "learning_rate must be in (0, 1), got \(lr)")
+        }
+        self.learningRate = learningRate
+        let seed = try reader.integer("seed")
+        if let seed, seed < 0 { throw reader.error("seed", "seed must be a non-negative integer, got \(seed)") }
+        self.seed = seed
+        let imageSize = try reader.positiveInteger("image_size")
+        if let imageSize, imageSize % 16 != 0 {
+            throw reader.error("image_size", "image_size must be a multiple of 16, got \(imageSize)")
+        }
+        self.imageSize = imageSize
+        raw = try reader.string("raw")
+        name = try reader.string("name")
+        out = try reader.string("out")
+        checkpoint = try reader.string("checkpoint")
+        transunet = try reader.string("transunet")
+        sam = try reader.string("sam")
+        for (key, value) in [("dataset", dataset), ("raw", raw), ("name", name), ("out", out),
+                             ("checkpoint", checkpoint), ("transunet", transunet), ("sam", sam), ("preset", preset)]
+        where value?.isEmpty == true {
+            throw reader.error(key, "\(key) must not be empty")
+        }
+    }
+
+    /// Throws when this version cannot run the stage, so the job goes to `failed/` with a
+    /// clear reason instead of waiting forever.
+    public func validateAvailable() throws {
+        guard stage.isAvailable else {
+            throw FormatError(fileName, "stage \(stage.rawValue) is not available in this version")
+        }
+    }
+}

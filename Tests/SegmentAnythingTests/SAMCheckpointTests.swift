@@ -1,0 +1,93 @@
+import Durable
+import Formats
+import Foundation
+import Imaging
+import NN
+import Pixels
+import SegmentAnything
+import Tensor
+import TestSupport
+import Testing
+
+/// Our safetensors checkpoints, config inference from key shapes, load errors and the
+/// embedding cache.
+@Suite struct SAMCheckpointTests {
+    static let config = SAMConfig(encoderEmbedDim: 32, encoderDepth: 3, encoderNumHeads: 4, encoderGlobalAttnIndexes: [2],
+                                  windowSize: 3, imageSize: 128)
+
+    @Test func safetensorsRoundTripKeepsWeightsAndConfig() throws {
+        let folder = try TestPaths.temporaryDirectory("sam-ckpt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sam = SAMGradientTests.model(seed: 21)
+        let file = folder.appendingPathComponent("sam.safetensors")
+        try sam.save(to: file, metadata: ["phase": "test"])
+        let loaded = try SAM.load(contentsOf: file)
+        #expect(loaded.config == sam.config)
+        let saved = Dictionary(uniqueKeysWithValues: sam.stateDict().map { ($0.key, $0.value.scalars) })
+        for (key, value) in loaded.stateDict() { #expect(saved[key] == value.scalars, "\(key) differs after the round trip") }
+        #expect(try Safetensors.read(file).metadata["phase"] == "test")
+    }
+
+    @Test func configIsInferredFromKeyShapes() throws {
+        for config in [Self.config, SAMGradientTests.config] {
+            #expect(try SAMConfig.inferred(from: SAM(config: config).checkpoint()) == config)
+        }
+    }
+
+    @Test func officialKeyNamesAndCounts() {
+        // segment_anything's vit_b state dict has 314 keys (fixture README); depth 12 gives
+        // 146 keys outside the blocks and 14 per block (12 blocks); the tiny fixture has 174.
+        let keys = SAM(config: SAMGradientTests.config).stateDict().map(\.key)
+        #expect(keys.count == 146 + 14 * SAMGradientTests.config.encoderDepth)
+        #expect(146 + 14 * SAMConfig.vitB.encoderDepth == 314)
+        #expect(keys.contains("image_encoder.blocks.0.attn.rel_pos_h"))
+        #expect(keys.contains("prompt_encoder.mask_downscaling.6.weight"))
+        #expect(keys.contains("mask_decoder.output_upscaling.3.bias"))
+        #expect(keys.contains("mask_decoder.output_hypernetworks_mlps.3.layers.2.weight"))
+        #expect(keys.contains("prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"))
+        #expect(!keys.contains { $0.contains("mask_downscaling.2") || $0.contains("output_upscaling.2") })
+    }
+
+    @Test func wrongShapesMissingAndUnexpectedKeysAreNamed() throws {
+        let folder = try TestPaths.temporaryDirectory("sam-bad")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = SAM(config: SAMGradientTests.config)
+        var tensors = source.checkpoint()
+        tensors["mask_decoder.iou_token.weight"] = nil
+        tensors["image_encoder.extra.weight"] = StoredTensor(shape: [1], values: [0])
+        let file = folder.appendingPathComponent("bad.safetensors")
+        try Safetensors.write(tensors, to: file)
+        let error = #expect(throws: FormatError.self) { try SAM.load(contentsOf: file, config: SAMGradientTests.config) }
+        let text = error?.description ?? ""
+        #expect(text.contains(file.path) && text.contains("mask_decoder.iou_token.weight") && text.contains("image_encoder.extra.weight"),
+                "\(text)")
+        var bigger = SAMGradientTests.config
+        bigger.encoderEmbedDim = 32
+        let mismatch = #expect(throws: FormatError.self) { try SAM.load(contentsOf: file, config: bigger) }
+        #expect(mismatch?.description.contains("image_encoder.pos_embed") == true)
+    }
+
+    @Test func embeddingCacheReusesEntriesPerImageModelAndMode() throws {
+        let folder = try TestPaths.temporaryDirectory("sam-cache")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cache = try SAMEmbeddingCache(directory: folder)
+        let sam = SAMGradientTests.model(seed: 31)
+        var generator = SeededGenerator(seed: 32)
+        let image = Raster(width: 40, height: 30, pixels: (0..<1200).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        var computed = 0
+        let first = try SAMPredictor(model: sam, image: image, mode: .predictor, cache: cache)
+        let again = try cache.embedding(for: image, mode: .predictor, model: sam) { computed += 1; return .zeros([1]) }
+        #expect(computed == 0, "a stored embedding is reused")
+        #expect(again.scalars == first.embedding.scalars)
+        let direct = noGrad { sam.image_encoder(SAMInput(image: image, mode: .predictor, imageSize: 64).tensor) }
+        #expect(first.embedding.scalars == direct.scalars)
+
+        let square = cache.url(for: image, mode: .square(.minmax), model: sam)
+        #expect(square != cache.url(for: image, mode: .predictor, model: sam))
+        var other = image
+        other.pixels[0] &+= 1
+        #expect(cache.url(for: other, mode: .predictor, model: sam) != cache.url(for: image, mode: .predictor, model: sam))
+        let changed = SAMGradientTests.model(seed: 33)
+        #expect(cache.url(for: image, mode: .predictor, model: changed) != cache.url(for: image, mode: .predictor, model: sam))
+    }
+}

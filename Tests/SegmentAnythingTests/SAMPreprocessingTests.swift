@@ -1,0 +1,79 @@
+import Durable
+import Formats
+import Imaging
+import Pixels
+import SegmentAnything
+import Tensor
+import TestSupport
+import Testing
+
+/// Encoder inputs of the three preprocessing forms against the official code and the
+/// square-form recipe (`tools/make_sam_preprocessing_fixtures.py`, 64² model frame).
+@Suite struct SAMPreprocessingTests {
+    static let folder = TestPaths.fixtures.appendingPathComponent("sam")
+
+    static func maxDifference(_ mode: SAMInputMode, _ reference: String) throws -> Float {
+        let image = try PNG.readGray(folder.appendingPathComponent("image.png"))
+        let ours = SAMInput(image: image, mode: mode, imageSize: 64).tensor
+        let expected = try NPY.read(folder.appendingPathComponent(reference))
+        #expect(ours.shape == expected.shape)
+        return zip(ours.scalars, expected.floats()).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    @Test func predictorFormMatchesResizeLongestSideAndSamPreprocess() throws {
+        // Pillow's uint8 resize is reproduced bit-exactly, so only float rounding may differ.
+        #expect(try Self.maxDifference(.predictor, "predictor.npy") <= 1e-6)
+    }
+
+    @Test func squareFormWithSAMNormalisationMatchesRecipe() throws {
+        #expect(try Self.maxDifference(.square(.sam), "square_sam.npy") <= 1e-5)
+    }
+
+    @Test func squareFormWithMinMaxNormalisationMatchesMedSAM() throws {
+        #expect(try Self.maxDifference(.square(.minmax), "square_minmax.npy") <= 1e-6)
+    }
+
+    @Test func squareFormMapsPromptsAndMasksWithoutPadding() {
+        let image = Raster(width: 40, height: 20, repeating: UInt8(0))
+        let input = SAMInput(image: image, mode: .square(.sam), imageSize: 64)
+        let mapped = input.modelCoordinates(x: 10, y: 5)
+        #expect(mapped.x == 16 && mapped.y == 16)
+        let low = Tensor.ones([1, 3, 16, 16])
+        #expect(input.postprocess(low).shape == [1, 3, 20, 40])
+    }
+}
+
+/// Official weights at another input size: resampling against PyTorch's interpolations
+/// (`tools/make_sam_resize_fixtures.py`).
+@Suite struct SAMResolutionTests {
+    @Test func positionEmbeddingAndGlobalTablesAreResampledLikePyTorch() throws {
+        let arrays = try NPZ.read(TestPaths.fixtures.appendingPathComponent("sam/resize.npz"))
+        // An 8×8-grid model with one global block, resampled to a 4×4 grid.
+        let source = SAMConfig(encoderEmbedDim: 4, encoderDepth: 1, encoderNumHeads: 2, encoderGlobalAttnIndexes: [0],
+                               windowSize: 2, imageSize: 128)
+        var target = source
+        target.imageSize = 64
+        var tensors = SAM(config: source).checkpoint()
+        let pos = arrays["pos_embed"]!, rel = arrays["rel_pos"]!
+        tensors["image_encoder.pos_embed"] = StoredTensor(shape: pos.shape, values: pos.floats())
+        tensors["image_encoder.blocks.0.attn.rel_pos_h"] = StoredTensor(shape: rel.shape, values: rel.floats())
+        let resampled = try SAMResolution.resampled(tensors, from: source, to: target)
+        func difference(_ key: String, _ reference: String) -> Float {
+            let ours = resampled[key]!, expected = arrays[reference]!
+            #expect(ours.shape == expected.shape, "\(key)")
+            return zip(ours.values, expected.floats()).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        }
+        #expect(difference("image_encoder.pos_embed", "pos_embed_4") <= 1e-6)
+        #expect(difference("image_encoder.blocks.0.attn.rel_pos_h", "rel_pos_4") <= 1e-6)
+        // The resampled weights load into the smaller model.
+        let model = SAM(config: target)
+        try model.load(resampled)
+    }
+
+    @Test func resamplingRefusesOtherShapeChanges() {
+        var target = SAMConfig.tiny
+        target.imageSize = 512
+        target.encoderDepth = 3
+        #expect(throws: FormatError.self) { try SAMResolution.resampled(SAM(config: .tiny).checkpoint(), from: .tiny, to: target) }
+    }
+}
