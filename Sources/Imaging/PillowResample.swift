@@ -122,8 +122,9 @@ public enum PillowResample {
     }
 }
 
-/// SAM's `ResizeLongestSide`: scales an image so its longer side is `longSide` pixels,
-/// keeping the aspect ratio, with the official size rounding `int(side * scale + 0.5)`.
+/// SAM's `ResizeLongestSide` size rule: the longer side becomes `longSide` pixels, keeping the
+/// aspect ratio, with the official rounding `int(side * scale + 0.5)`. The one place this
+/// rounding lives; `SAMPreprocessing` resamples to it and maps prompts by it.
 public struct ResizeLongestSide: Sendable, Equatable {
     public var longSide: Int
 
@@ -133,21 +134,5 @@ public struct ResizeLongestSide: Sendable, Equatable {
     public func targetSize(height: Int, width: Int) -> (height: Int, width: Int) {
         let scale = Double(longSide) / Double(max(height, width))
         return (Int(Double(height) * scale + 0.5), Int(Double(width) * scale + 0.5))
-    }
-
-    /// The image resized exactly as the official predictor does (Pillow bilinear on uint8).
-    public func apply(_ image: Raster<UInt8>) -> Raster<UInt8> {
-        let size = targetSize(height: image.height, width: image.width)
-        return PillowResample.bilinear(image, width: size.width, height: size.height)
-    }
-
-    /// Maps point coordinates (x, y) in original pixels into the resized frame, with separate
-    /// x and y scales from the rounded size, as the official `apply_coords` does.
-    public func applyCoordinates(_ points: [(x: Double, y: Double)], originalHeight: Int,
-                                 originalWidth: Int) -> [(x: Double, y: Double)] {
-        let size = targetSize(height: originalHeight, width: originalWidth)
-        let sx = Double(size.width) / Double(originalWidth)
-        let sy = Double(size.height) / Double(originalHeight)
-        return points.map { (x: $0.x * sx, y: $0.y * sy) }
     }
 }

@@ -1,34 +1,29 @@
-import Pixels
+import Tensor
 
-/// The intensity normalisations the foundation models expect on their input images.
-public enum PixelNormalization: Sendable, Equatable {
-    /// Segment Anything: `(x - mean) / std` per RGB plane on 0...255 values.
+/// The intensity normalisations the foundation models expect on their input images, applied
+/// to (B, 3, H, W) tensors of 0…255 values. Every SAM-family preprocessing names one of these.
+public enum PixelNormalization: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Segment Anything: `(x − mean) / std` per RGB plane on 0…255 values.
     case sam
-    /// MedSAM: `(x - min) / max(max - min, 1e-8)` over the whole image, giving [0, 1].
-    case minMax
+    /// MedSAM / LiteMedSAM: `(x − min) / max(max − min, 1e-8)` over the whole image, giving [0, 1].
+    case minMax = "minmax"
 
-    /// SAM's per-plane pixel mean (R, G, B), on 0...255 values.
+    /// SAM's per-plane pixel mean (R, G, B), on 0…255 values.
     public static let samMean: [Float] = [123.675, 116.28, 103.53]
     /// SAM's per-plane pixel standard deviation (R, G, B).
     public static let samStd: [Float] = [58.395, 57.12, 57.375]
 
-    /// The normalised image. `.sam` needs a three-plane RGB raster (see `Raster.toRGB()`).
-    public func apply(_ image: Raster<Float>) -> Raster<Float> {
+    /// The normalised images; `.sam` needs three RGB planes on axis 1.
+    public func apply(_ images: Tensor) -> Tensor {
         switch self {
         case .sam:
-            precondition(image.channels == 3, "SAM normalisation needs 3 RGB planes, got \(image.channels)")
-            var result = image
-            for c in 0..<3 {
-                let mean = Self.samMean[c], std = Self.samStd[c]
-                for i in c * image.planeSize..<(c + 1) * image.planeSize {
-                    result.pixels[i] = (image.pixels[i] - mean) / std
-                }
-            }
-            return result
+            precondition(images.rank == 4 && images.shape[1] == 3, "SAM normalisation needs (B, 3, H, W), got \(images.shape)")
+            let mean = Tensor(Self.samMean, shape: [1, 3, 1, 1])
+            let std = Tensor(Self.samStd, shape: [1, 3, 1, 1])
+            return (images - mean) / std
         case .minMax:
-            guard let low = image.pixels.min(), let high = image.pixels.max() else { return image }
-            let range = max(high - low, 1e-8)
-            return image.map { ($0 - low) / range }
+            let low = images.min(), range = (images.max() - low).clamped(min: 1e-8)
+            return (images - low) / range
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Pixels
+import Refiners
 import SegmentAnything
 import Tensor
 
@@ -24,26 +25,28 @@ extension RefinementModels {
     /// or `override` in original pixels), SAM refinement, thresholded at 0.5. `heartbeat` is
     /// called between steps so a watchdog sees progress.
     public func refine(_ image: Raster<UInt8>, override: PromptSidecars = PromptSidecars(),
-                       heartbeat: () -> Void = {}) -> ImageRefinement {
+                       heartbeat: () -> Void = {}) throws -> ImageRefinement {
         var timings: [(String, Double)] = []
-        func timed<T>(_ step: String, _ body: () -> T) -> T {
+        func timed<T>(_ step: String, _ body: () throws -> T) rethrows -> T {
             let start = DispatchTime.now().uptimeNanoseconds
-            let value = body()
+            let value = try body()
             timings.append((step, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
             heartbeat()
             return value
         }
-        return noGrad {
-            let samSide = refiner.sam.config.imageSize
-            let input = timed("sam-preprocess") { SAMInput(image: image, mode: samInputMode, imageSize: samSide) }
-            let coarseInput = timed("coarse-preprocess") { coarse.input(for: image) }
-            refiner.prompts.frame = switch samInputMode {
-            case .predictor: .longestSide(width: image.width, height: image.height, size: samSide)
-            case .square: .square(samSide)
+        return try noGrad {
+            let input = timed("sam-preprocess") {
+                SAMInput(image: image, preprocessing: samPreprocessing, side: refiner.sam.config.imageSize)
             }
-            let embedding = timed("sam-encoder") { refiner.sam.image_encoder(input.tensor) }
+            let coarseInput = timed("coarse-preprocess") { coarse.input(for: image) }
+            let encode = { self.refiner.sam.image_encoder(input.tensor) }
+            let embedding = try timed("sam-encoder") {
+                try embeddingCache.map { try $0.embedding(for: image, preprocessing: samPreprocessing, compute: encode) } ?? encode()
+            }
+            let overrides = PromptOverride(input.promptTensors(override.prompt))
             let output = timed("transunet+prompts+sam-decoder") {
-                refiner(coarseInput: coarseInput, imageEmbedding: embedding, override: override.promptOverride(for: input))
+                refiner(coarseInput: coarseInput, imageEmbedding: embedding, frame: input.frame,
+                        override: overrides.isEmpty ? nil : overrides)
             }
             let refined = timed("postprocess") { input.postprocess(output.bestLogits).sigmoid().scalars }
             let side = coarse.model.config.imageSize

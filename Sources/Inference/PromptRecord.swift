@@ -13,8 +13,8 @@ enum PromptRecord {
         }
         let prompts = output.samPrompts
         var record: [String: Any] = [
-            "frame": input.imageSize,
-            "input_mode": input.mode.description,
+            "frame": input.frame.side,
+            "preprocessing": input.preprocessing.description,
             "iou_predictions": output.iouPredictions.scalars.map(Double.init),
             "best_candidate": output.best[0],
             "empty_coarse_prediction": output.prompts.emptyPrediction[0],

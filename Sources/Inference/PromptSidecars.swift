@@ -68,23 +68,9 @@ public struct PromptSidecars: Sendable, Equatable {
         }
     }
 
-    /// The overrides in SAM's frame for `input`, or nil when there are none.
-    func promptOverride(for input: SAMInput) -> PromptOverride? {
-        guard !isEmpty else { return nil }
-        var override = PromptOverride()
-        if let box {
-            let a = input.modelCoordinates(x: box[0], y: box[1]), b = input.modelCoordinates(x: box[2], y: box[3])
-            override.box = [a.x, a.y, b.x, b.y]
-        }
-        if let points {
-            override.points = points.map { point in
-                let p = input.modelCoordinates(x: point.x, y: point.y)
-                return SIMD2(p.x, p.y)
-            }
-            override.labels = points.map(\.label)
-        }
-        return override
-    }
+    /// The sidecars as a prompt in original pixels (empty when there are none); the chain maps
+    /// it into SAM's frame with `SAMInput.promptTensors`, like any user prompt.
+    var prompt: SAMPrompt { SAMPrompt(points: points ?? [], box: box) }
 
     private static func jsonObject(_ data: Data, name: String) throws -> [String: Any] {
         let parsed: Any

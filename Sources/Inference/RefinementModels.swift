@@ -16,18 +16,25 @@ public final class RefinementModels: @unchecked Sendable {
     /// TransUNet → prompts → SAM.
     public let refiner: UltraRefinerModel
     /// How images enter SAM (`[model] preprocessing` and `sam_normalization`).
-    public let samInputMode: SAMInputMode
+    public let samPreprocessing: SAMPreprocessing
+    /// Where image embeddings are kept between runs (`ultrarefiner infer --embedding-cache`):
+    /// worth it when one image is refined again with other prompts. The daemon keeps none, as
+    /// a cache it never prunes would grow with every image it sees.
+    public let embeddingCache: SAMEmbeddingCache?
     /// What was loaded, for logs: file name, size and modification time of each weight file.
     public let transunetID: String
     public let samID: String
 
     /// Loads both weight files; any problem is a configuration error naming the file.
-    public init(transunet: URL, sam: URL, samInputMode: SAMInputMode, transunetConfig: String? = nil) throws {
+    /// `embeddingCache` names a folder for cached image embeddings.
+    public init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing, transunetConfig: String? = nil,
+                embeddingCache: URL? = nil) throws {
         coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
         let samModel = try SAM.load(contentsOf: sam)
         samModel.setTraining(false)
         refiner = UltraRefinerModel(transunet: coarse.model, sam: samModel)
-        self.samInputMode = samInputMode
+        self.samPreprocessing = samPreprocessing
+        self.embeddingCache = try embeddingCache.map { try SAMEmbeddingCache(directory: $0, model: samModel) }
         transunetID = Self.identify(transunet)
         samID = Self.identify(sam)
     }

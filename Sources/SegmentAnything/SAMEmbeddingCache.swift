@@ -1,63 +1,68 @@
 import Durable
-import Formats
 import Foundation
-import Imaging
-import NN
+import Formats
 import Pixels
 import Tensor
 
 /// Image embeddings kept on disk, so repeated prompts on one image and training with a
 /// frozen encoder skip the expensive encoder pass.
 ///
-/// An entry is keyed by the image's content (pixels and size), the model's identity (a hash
-/// of the image encoder's weights, so fine-tuned or LoRA-merged encoders never share entries
-/// with the base model) and the preprocessing mode. Entries are `.npy` files written atomically.
+/// A cache is opened for one model: the image encoder's weights are fingerprinted once, then,
+/// so lookups cost a hash of the image only. An entry is keyed by the image's content (pixels
+/// and size), that fingerprint (fine-tuned or LoRA-merged encoders never share entries with the
+/// base model) and the preprocessing. Open a new cache after changing the encoder's weights.
+/// Entries are `.npy` files written atomically.
 public struct SAMEmbeddingCache: Sendable {
     /// The folder holding the entries.
     public let directory: URL
+    /// The encoder's fingerprint when the cache was opened.
+    public let modelFingerprint: UInt64
+    /// (1, C, E, E) of the model's embeddings; a stored entry of another shape is refused.
+    public let embeddingShape: [Int]
 
-    /// A cache in `directory`, created if needed.
-    public init(directory: URL) throws {
+    /// A cache in `directory` (created if needed) for `model`'s current encoder weights.
+    public init(directory: URL, model: SAM) throws {
         self.directory = directory
+        modelFingerprint = Self.fingerprint(model)
+        let side = model.config.embeddingSize
+        embeddingShape = [1, SAMConfig.promptEmbedDim, side, side]
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    /// The entry's file for an image, mode and model.
-    public func url(for image: Raster<UInt8>, mode: SAMInputMode, model: SAM) -> URL {
-        let name = String(format: "%016llx-%016llx-%@.npy", Self.fingerprint(image), Self.fingerprint(model),
-                          mode.description)
+    /// The entry's file for an image prepared with `preprocessing`.
+    public func url(for image: Raster<UInt8>, preprocessing: SAMPreprocessing) -> URL {
+        let name = String(format: "%016llx-%016llx-%@.npy", Self.fingerprint(image), modelFingerprint,
+                          preprocessing.description)
         return directory.appendingPathComponent(name)
     }
 
     /// The stored embedding, or `compute()`'s result, stored for next time.
-    public func embedding(for image: Raster<UInt8>, mode: SAMInputMode, model: SAM,
+    public func embedding(for image: Raster<UInt8>, preprocessing: SAMPreprocessing,
                           compute: () throws -> Tensor) throws -> Tensor {
-        let file = url(for: image, mode: mode, model: model)
-        let side = model.config.embeddingSize
-        let expected = [1, SAMConfig.promptEmbedDim, side, side]
+        let file = url(for: image, preprocessing: preprocessing)
         if FileManager.default.fileExists(atPath: file.path) {
             let stored = try NPY.read(file)
-            guard stored.shape == expected, stored.dtype == .float32 else {
-                throw FormatError(file, "cached embedding has shape \(stored.shape) \(stored.dtype), expected \(expected) float32")
+            guard stored.shape == embeddingShape, stored.dtype == .float32 else {
+                throw FormatError(file, "cached embedding has shape \(stored.shape) \(stored.dtype), expected \(embeddingShape) float32")
             }
-            return Tensor(stored.floats(), shape: expected)
+            return Tensor(stored.floats(), shape: embeddingShape)
         }
         let fresh = try compute()
         try NPY.write(NPYArray(float32: fresh.scalars, shape: fresh.shape), to: file)
         return fresh
     }
 
-    /// FNV-1a over the image's size and pixels.
+    /// The image's size and pixels.
     static func fingerprint(_ image: Raster<UInt8>) -> UInt64 {
-        var hash = FNV1a()
+        var hash = WordHash()
         for v in [image.width, image.height, image.channels] { hash.add(UInt64(v)) }
         image.pixels.withUnsafeBytes { hash.add(bytes: $0) }
         return hash.value
     }
 
-    /// FNV-1a over the image encoder's configuration and weights.
+    /// The image encoder's parameter names, weights and input size.
     static func fingerprint(_ model: SAM) -> UInt64 {
-        var hash = FNV1a()
+        var hash = WordHash()
         for (key, entry) in model.image_encoder.namedEntries() {
             Array(key.utf8).withUnsafeBytes { hash.add(bytes: $0) }
             let value: Tensor
@@ -72,8 +77,10 @@ public struct SAMEmbeddingCache: Sendable {
     }
 }
 
-/// 64-bit FNV-1a, word-at-a-time over 8-byte chunks (fast enough for 90 M weights).
-private struct FNV1a {
+/// A 64-bit multiply–xor hash over 8-byte words with FNV's offset and prime. Not FNV-1a,
+/// which works byte by byte: taking a word at a time is 8× faster over 90 M weights, and a
+/// content fingerprint needs spread, not FNV's exact values.
+private struct WordHash {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
     mutating func add(_ word: UInt64) {

@@ -21,11 +21,6 @@ public final class SAM: Module {
         mask_decoder = MaskDecoder(generator: &generator)
     }
 
-    /// Sparse and dense embeddings of prompts in the model frame.
-    public func encodePrompts(_ prompts: SAMPromptTensors) -> (sparse: Tensor, dense: Tensor) {
-        prompt_encoder(prompts)
-    }
-
     /// Low-resolution mask logits (B, C, 4E, 4E) and IoU predictions (B, C) for prompts on
     /// an image embedding (1, 256, E, E). `imagePE` is `prompt_encoder.denseEncoding()`, which
     /// callers decoding many prompts compute once (it is a fixed function of a buffer).

@@ -60,12 +60,12 @@ public struct SAMPredictor {
     private let imagePE: Tensor
 
     /// Encodes `image`, or takes its embedding from `cache` when one is stored there.
-    public init(model: SAM, image: Raster<UInt8>, mode: SAMInputMode, cache: SAMEmbeddingCache? = nil) throws {
+    public init(model: SAM, image: Raster<UInt8>, preprocessing: SAMPreprocessing, cache: SAMEmbeddingCache? = nil) throws {
         self.model = model
-        let input = SAMInput(image: image, mode: mode, imageSize: model.config.imageSize)
+        let input = SAMInput(image: image, preprocessing: preprocessing, side: model.config.imageSize)
         self.input = input
         if let cache {
-            embedding = try cache.embedding(for: image, mode: mode, model: model) { noGrad { model.image_encoder(input.tensor) } }
+            embedding = try cache.embedding(for: image, preprocessing: preprocessing) { noGrad { model.image_encoder(input.tensor) } }
         } else {
             embedding = noGrad { model.image_encoder(input.tensor) }
         }
@@ -82,26 +82,11 @@ public struct SAMPredictor {
 
     /// The prompts mapped into the model frame, as tensors for the prompt encoder.
     public func promptTensors(_ prompt: SAMPrompt) -> SAMPromptTensors {
-        var tensors = SAMPromptTensors()
-        if !prompt.points.isEmpty {
-            let coords = prompt.points.flatMap { p -> [Float] in
-                let m = input.modelCoordinates(x: p.x, y: p.y)
-                return [m.x, m.y]
-            }
-            tensors.points = Tensor(coords, shape: [1, prompt.points.count, 2])
-            tensors.labels = prompt.points.map(\.label)
-        }
-        if let box = prompt.box {
-            precondition(box.count == 4, "a box has four coordinates x1, y1, x2, y2")
-            let a = input.modelCoordinates(x: box[0], y: box[1]), b = input.modelCoordinates(x: box[2], y: box[3])
-            tensors.boxes = Tensor([a.x, a.y, b.x, b.y], shape: [1, 4])
-        }
         if let mask = prompt.maskInput {
             let side = model.config.lowResSize
             precondition(mask.shape == [1, side, side], "mask input must be 1×\(side)×\(side), got \(mask.shape)")
-            tensors.masks = mask.unsqueezed(0)
         }
-        return tensors
+        return input.promptTensors(prompt)
     }
 
     /// Masks for one prompt set, `multimask` giving 3 candidates (else the single-mask token).

@@ -30,7 +30,11 @@ struct Infer: ParsableCommand {
     var sam: String?
 
     @Option(help: "SAM input normalisation of the square form: sam (UltraRefiner's) or minmax (MedSAM's).")
-    var squareNorm: SquareNormalization = .sam
+    var squareNorm: PixelNormalization = .sam
+
+    @Option(name: .customLong("embedding-cache"),
+            help: "Folder for cached SAM image embeddings: refining the same image again (other prompts) skips the encoder.")
+    var embeddingCache: String?
 
     @Option(help: "Input PNG (converted to grayscale).")
     var image: String
@@ -69,8 +73,9 @@ struct Infer: ParsableCommand {
 
         // The same chain the daemon runs on each inbox image.
         let models = try RefinementModels(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: samPath),
-                                          samInputMode: .square(squareNorm), transunetConfig: model)
-        let result = models.refine(gray)
+                                          samPreprocessing: .square(squareNorm), transunetConfig: model,
+                                          embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) })
+        let result = try models.refine(gray)
         try NPY.write(NPYArray(float32: result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),
                       to: outFolder.appendingPathComponent("coarse.npy"))
         try NPY.write(NPYArray(float32: result.refinedProbability, shape: [gray.height, gray.width]),

@@ -32,14 +32,18 @@ struct SAMCommand: ParsableCommand {
     @Option(help: "Point x,y,label (label 1 foreground, 0 background); repeatable.")
     var point: [String] = []
 
-    @Option(name: .customLong("mask-input"), help: "1×256×256 float32 .npy of mask logits in the low-res model frame.")
+    @Option(name: .customLong("mask-input"), help: "1×4E×4E float32 .npy of mask logits in the low-res model frame (256² for a 1024² model).")
     var maskInput: String?
 
-    @Flag(help: "Square preprocessing (bilinear to 1024², no aspect ratio) instead of the official predictor's.")
+    @Flag(help: "Square preprocessing (bilinear to S×S, no aspect ratio) instead of the official predictor's.")
     var square = false
 
     @Option(name: .customLong("square-norm"), help: "Square-mode normalisation: sam or minmax.")
-    var squareNorm = SquareNormalization.sam
+    var squareNorm = PixelNormalization.sam
+
+    @Option(name: .customLong("embedding-cache"),
+            help: "Folder for cached image embeddings: prompting the same image again skips the encoder.")
+    var embeddingCache: String?
 
     @Flag(name: .customLong("single-mask"), help: "Return only the single-mask output (token 0).")
     var singleMask = false
@@ -62,7 +66,9 @@ struct SAMCommand: ParsableCommand {
             throw FormatError(image, "SAM needs a grayscale or RGB image, this one has \(picture.channels) channels")
         }
         let prompt = try prompts(lowResSide: sam.config.lowResSize)
-        let predictor = try SAMPredictor(model: sam, image: picture, mode: square ? .square(squareNorm) : .predictor)
+        let preprocessing: SAMPreprocessing = square ? .square(squareNorm) : .samPredictor
+        let cache = try embeddingCache.map { try SAMEmbeddingCache(directory: URL(fileURLWithPath: $0), model: sam) }
+        let predictor = try SAMPredictor(model: sam, image: picture, preprocessing: preprocessing, cache: cache)
         let prediction = predictor.predict(prompt, multimask: !singleMask)
 
         let folder = URL(fileURLWithPath: out)
@@ -76,7 +82,7 @@ struct SAMCommand: ParsableCommand {
         let logits = prediction.masks[index: best].scalars
         let mask = Raster(width: picture.width, height: picture.height, pixels: logits.map { $0 > 0 ? UInt8(255) : 0 })
         try PNG.write(mask, to: folder.appendingPathComponent("mask.png"))
-        print("model \(sam.config.encoderEmbedDim)-d × \(sam.config.encoderDepth) blocks at \(sam.config.imageSize)², \(square ? "square-\(squareNorm.rawValue)" : "predictor") mode")
+        print("model \(sam.config.encoderEmbedDim)-d × \(sam.config.encoderDepth) blocks at \(sam.config.imageSize)², \(preprocessing) preprocessing")
         print("iou " + prediction.iou.map { String(format: "%.4f", $0) }.joined(separator: " ") + ", best mask \(best)")
         print("wrote \(folder.path)/{masks.npy, iou.npy, low_res.npy, mask.png}")
     }
@@ -113,4 +119,4 @@ struct SAMCommand: ParsableCommand {
     }
 }
 
-extension SquareNormalization: ExpressibleByArgument {}
+extension PixelNormalization: ExpressibleByArgument {}

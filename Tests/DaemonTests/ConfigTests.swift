@@ -27,7 +27,7 @@ import Testing
     #expect(config.transunet == "/var/lib/ultrarefiner/transunet.safetensors")
     #expect(config.sam == "/var/lib/ultrarefiner/sam_vit_b.pth")
     #expect(config.preprocessing == .longestSide)
-    #expect(config.samNormalization == .minmax)
+    #expect(config.samNormalization == .minMax)
     #expect(config.spoolRoot == "/var/lib/ultrarefinerd/spool")
     #expect(config.inferenceThreads == 1 && config.trainingThreads == 3)
     #expect(config.maxPixels == 1_000_000)

@@ -34,8 +34,8 @@ extension DaemonProcessTests {
 
         // The daemon's outputs are the library's chain on the same image, not an approximation.
         let models = try RefinementModels(transunet: TestWeights.files.transunet, sam: TestWeights.files.sam,
-                                          samInputMode: .square(.sam))
-        let expected = models.refine(image)
+                                          samPreprocessing: .square(.sam))
+        let expected = try models.refine(image)
         let probabilities = refined.floats()
         let worst = zip(probabilities, expected.refinedProbability).map { abs($0 - $1) }.max() ?? 1
         #expect(worst < 1e-4, "refined probability differs by \(worst)")

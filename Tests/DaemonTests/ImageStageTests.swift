@@ -22,7 +22,7 @@ struct ImageStageTests {
     }
 
     private var models: RefinementModels {
-        get throws { try RefinementModels(transunet: TestWeights.files.transunet, sam: TestWeights.files.sam, samInputMode: .square(.sam)) }
+        get throws { try RefinementModels(transunet: TestWeights.files.transunet, sam: TestWeights.files.sam, samPreprocessing: .square(.sam)) }
     }
 
     @Test func aWriteFailureRemovesTheItemsEarlierOutputsAndPostpones() throws {

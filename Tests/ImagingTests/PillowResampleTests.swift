@@ -32,8 +32,6 @@ struct PillowResampleTests {
         #expect(transform.targetSize(height: 300, width: 420) == (731, 1024))
         #expect(transform.targetSize(height: 1024, width: 1024) == (1024, 1024))
         #expect(transform.targetSize(height: 471, width: 562) == (858, 1024))  // 471*1024/562 = 858.19
-        let coords = transform.applyCoordinates([(x: 420, y: 300)], originalHeight: 300, originalWidth: 420)
-        #expect(coords[0].x == 1024 && abs(coords[0].y - 731) < 1e-9)
     }
 
     @Test(.enabled(if: TestPaths.hasSharedFixtures, "needs ../shared/fixtures"))
@@ -42,7 +40,8 @@ struct PillowResampleTests {
         let reference = try NPY.read(TestPaths.sharedFixtures.appendingPathComponent("sam_tiny/resized_input.npy"))
         #expect(reference.shape == [731, 1024, 3])
         let expected = try reference.uint8s()
-        let resized = ResizeLongestSide().apply(image)
+        let size = ResizeLongestSide().targetSize(height: image.height, width: image.width)
+        let resized = PillowResample.bilinear(image, width: size.width, height: size.height)
         #expect(resized.height == 731 && resized.width == 1024)
         // The predictor stacks gray to RGB, so every channel of the reference equals the gray resize.
         var mismatches = 0

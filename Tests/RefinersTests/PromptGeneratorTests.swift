@@ -1,5 +1,7 @@
 import Foundation
+import Pixels
 @testable import Refiners
+import SegmentAnything
 import Tensor
 import Testing
 
@@ -20,7 +22,7 @@ struct PromptGeneratorTests {
 
     @Test func positivePointIsTheProbabilityCentroidMappedToTheFrame() throws {
         let m = disc(28, 28, cx: 10, cy: 17, r: 5)
-        let prompts = PromptGenerator(frame: .square(112))(m)
+        let prompts = PromptGenerator()(m, frame: .square(112))
         let p = try #require(prompts.pointCoords).scalars
         // The grid is 28 wide in a 112 frame: scale 4, pixel centre x → 4x + 1.5.
         // The disc is symmetric around (10, 17) except where the tails are clipped by the border.
@@ -30,15 +32,14 @@ struct PromptGeneratorTests {
     @Test func hardBoxIsTheExtentAboveOneHalf() throws {
         var values = [Float](repeating: 0.1, count: 20 * 30)
         for y in 4...9 { for x in 7...21 { values[y * 30 + x] = 0.9 } }
-        let prompts = PromptGenerator(options: PromptOptions(mask: false),
-                                      frame: PromptFrame(frameSize: 30, contentWidth: 30, contentHeight: 20))(
-            Tensor(values, shape: [1, 20, 30]))
+        let prompts = PromptGenerator(options: PromptOptions(mask: false))(
+            Tensor(values, shape: [1, 20, 30]), frame: SAMFrame(side: 30, content: Size2D(20, 30)))
         #expect(try #require(prompts.boxes).scalars == [7, 4, 21, 9])
         #expect(prompts.emptyPrediction == [false])
     }
 
     @Test func emptyPredictionFallsBackToTheWholeImage() throws {
-        let prompts = PromptGenerator(frame: .square(64))(Tensor.full([2, 16, 16], 0.2))
+        let prompts = PromptGenerator()(Tensor.full([2, 16, 16], 0.2), frame: .square(64))
         #expect(prompts.emptyPrediction == [true, true])
         let boxes = try #require(prompts.boxes).scalars
         #expect(boxes == [1.5, 1.5, 61.5, 61.5, 1.5, 1.5, 61.5, 61.5])  // pixel 0 and 15 centres, scale 4
@@ -48,7 +49,7 @@ struct PromptGeneratorTests {
         // Foreground in the left part of the box region only: the negative point moves right.
         var values = [Float](repeating: 0, count: 20 * 20)
         for y in 5...14 { for x in 5...14 { values[y * 20 + x] = x < 9 ? 1 : 0.6 } }
-        let prompts = PromptGenerator(frame: .square(20))(Tensor(values, shape: [1, 20, 20]))
+        let prompts = PromptGenerator()(Tensor(values, shape: [1, 20, 20]), frame: .square(20))
         let p = try #require(prompts.pointCoords).scalars
         let (nx, ny) = (p[2], p[3])
         #expect(nx >= 5 && nx <= 14 && ny >= 5 && ny <= 14)
@@ -56,8 +57,11 @@ struct PromptGeneratorTests {
     }
 
     @Test func maskPromptIsScaledLogitsOnThePaddedGrid() throws {
-        let frame = PromptFrame.longestSide(width: 420, height: 300)  // content 1024×731
-        let prompts = PromptGenerator(frame: frame)(Tensor.full([1, 8, 8], 0.75))
+        // The frame of a 420×300 image in the official predictor's 1024² input: content 1024×731.
+        let frame = SAMInput(image: Raster(width: 420, height: 300, repeating: UInt8(0)), preprocessing: .samPredictor,
+                             side: 1024).frame
+        #expect(frame == SAMFrame(side: 1024, content: Size2D(731, 1024)))
+        let prompts = PromptGenerator()(Tensor.full([1, 8, 8], 0.75), frame: frame)
         let mask = try #require(prompts.maskInput)
         #expect(mask.shape == [1, 1, 256, 256])
         #expect(mask[0, 0, 0, 0] == 5)       // (2·0.75 − 1)·10
@@ -67,7 +71,7 @@ struct PromptGeneratorTests {
 
     @Test func ablationSwitchesLeaveOutPrompts() {
         let prompts = PromptGenerator(options: PromptOptions(points: false, box: true, mask: false))(
-            disc(16, 16, cx: 8, cy: 8, r: 4))
+            disc(16, 16, cx: 8, cy: 8, r: 4), frame: .square(64))
         #expect(prompts.pointCoords == nil && prompts.maskInput == nil && prompts.boxes != nil)
     }
 
@@ -75,8 +79,8 @@ struct PromptGeneratorTests {
         var values = [Float](repeating: 0, count: 32 * 32)
         for y in 10...19 { for x in 6...25 { values[y * 32 + x] = 1 } }
         let m = Tensor(values, shape: [1, 32, 32])
-        let soft = PromptGenerator(options: PromptOptions(boxMode: .soft(quantile: 0.01, temperature: 0.001)),
-                                   frame: .square(32))(m)
+        let soft = PromptGenerator(options: PromptOptions(boxMode: .soft(quantile: 0.01, temperature: 0.001)))(
+            m, frame: .square(32))
         let b = try #require(soft.boxes).scalars
         // Mass starts at column 6: the cumulative share first exceeds 1% there; it ends at 25.
         #expect(abs(b[0] - 6) < 0.6 && abs(b[1] - 10) < 0.6 && abs(b[2] - 25) < 0.6 && abs(b[3] - 19) < 0.6)
@@ -87,13 +91,13 @@ struct PromptGeneratorTests {
         var g = SeededGenerator(seed: 4)
         let base = (Tensor.uniform([1, 6, 7], low: 0.05, high: 0.95, generator: &g)).scalars
         let weights = Tensor.uniform([16], low: -1, high: 1, generator: &g)
-        let generator = PromptGenerator(options: options, frame: .square(28))
+        let generator = PromptGenerator(options: options)
         func value(_ v: [Float]) -> Float {
-            let o = output(generator(Tensor(v, shape: [1, 6, 7]))).reshaped([-1])
+            let o = output(generator(Tensor(v, shape: [1, 6, 7]), frame: .square(28))).reshaped([-1])
             return (o * weights.slice(axis: 0, 0, o.count)).sum().item
         }
         let m = Tensor(base, shape: [1, 6, 7]).requiringGrad()
-        let o = output(generator(m)).reshaped([-1])
+        let o = output(generator(m, frame: .square(28))).reshaped([-1])
         (o * weights.slice(axis: 0, 0, o.count)).sum().backward()
         let analytic = try #require(m.grad).scalars
         let h: Float = 1e-2

@@ -18,8 +18,7 @@ struct UltraRefinerModelTests {
                                         encoderGlobalAttnIndexes: [1], windowSize: 2, imageSize: 64), seed: seed + 1)
         // The soft box keeps every prompt differentiable (the hard box is a constant of M).
         return UltraRefinerModel(transunet: transunet, sam: sam,
-                                 prompts: PromptGenerator(options: PromptOptions(boxMode: .soft(quantile: 0.05, temperature: 0.05)),
-                                                          frame: .square(64)))
+                                 prompts: PromptGenerator(options: PromptOptions(boxMode: .soft(quantile: 0.05, temperature: 0.05))))
     }
 
     /// A phantom-like pair: a dark blob on speckle (coarse 32², SAM 64²) and its mask on SAM's 16² low-res grid.
@@ -45,7 +44,7 @@ struct UltraRefinerModelTests {
     }
 
     static func loss(_ model: UltraRefinerModel, _ s: (coarse: Tensor, sam: Tensor, target: Tensor, labels: [Int])) -> RefinerLoss.Terms {
-        let out = model(coarseInput: s.coarse, samInput: s.sam)
+        let out = model(coarseInput: s.coarse, samInput: s.sam, frame: .square(64))
         let coarseLowRes = out.coarseProbability.unsqueezed(1).interpolated(size: Size2D(16, 16), mode: .bilinear(alignCorners: false))
         return RefinerLoss()(coarseLogits: out.coarseLogits,
                              coarseTargets: Losses.oneHot(s.labels, batch: 1, classes: 2, height: 32, width: 32),
@@ -97,10 +96,9 @@ struct UltraRefinerModelTests {
         var g = SeededGenerator(seed: 9)
         let m0 = Tensor.uniform([1, 32, 32], low: 0.2, high: 0.8, generator: &g)
         let generator = PromptGenerator(options: PromptOptions(points: prompt == "points", box: prompt == "box", mask: prompt == "mask",
-                                                               boxMode: .soft(quantile: 0.05, temperature: 0.05)),
-                                        frame: .square(64))
+                                                               boxMode: .soft(quantile: 0.05, temperature: 0.05)))
         func loss(_ m: Tensor) -> Tensor {
-            let p = generator(m)
+            let p = generator(m, frame: .square(64))
             var tensors = SAMPromptTensors(boxes: p.boxes, masks: p.maskInput)
             if let points = p.pointCoords { tensors.points = points; tensors.labels = [.foreground, .background] }
             let decoded = model.sam.decode(imageEmbedding: embedding, prompts: tensors, multimask: true)

@@ -67,27 +67,27 @@ import Testing
         #expect(mismatch?.description.contains("image_encoder.pos_embed") == true)
     }
 
-    @Test func embeddingCacheReusesEntriesPerImageModelAndMode() throws {
+    @Test func embeddingCacheReusesEntriesPerImageModelAndPreprocessing() throws {
         let folder = try TestPaths.temporaryDirectory("sam-cache")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let cache = try SAMEmbeddingCache(directory: folder)
         let sam = SAMGradientTests.model(seed: 31)
+        let cache = try SAMEmbeddingCache(directory: folder, model: sam)
         var generator = SeededGenerator(seed: 32)
         let image = Raster(width: 40, height: 30, pixels: (0..<1200).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
         var computed = 0
-        let first = try SAMPredictor(model: sam, image: image, mode: .predictor, cache: cache)
-        let again = try cache.embedding(for: image, mode: .predictor, model: sam) { computed += 1; return .zeros([1]) }
+        let first = try SAMPredictor(model: sam, image: image, preprocessing: .samPredictor, cache: cache)
+        let again = try cache.embedding(for: image, preprocessing: .samPredictor) { computed += 1; return .zeros([1]) }
         #expect(computed == 0, "a stored embedding is reused")
         #expect(again.scalars == first.embedding.scalars)
-        let direct = noGrad { sam.image_encoder(SAMInput(image: image, mode: .predictor, imageSize: 64).tensor) }
+        let direct = noGrad { sam.image_encoder(SAMInput(image: image, preprocessing: .samPredictor, side: 64).tensor) }
         #expect(first.embedding.scalars == direct.scalars)
 
-        let square = cache.url(for: image, mode: .square(.minmax), model: sam)
-        #expect(square != cache.url(for: image, mode: .predictor, model: sam))
+        let square = cache.url(for: image, preprocessing: .square(.minMax))
+        #expect(square != cache.url(for: image, preprocessing: .samPredictor))
         var other = image
         other.pixels[0] &+= 1
-        #expect(cache.url(for: other, mode: .predictor, model: sam) != cache.url(for: image, mode: .predictor, model: sam))
-        let changed = SAMGradientTests.model(seed: 33)
-        #expect(cache.url(for: image, mode: .predictor, model: changed) != cache.url(for: image, mode: .predictor, model: sam))
+        #expect(cache.url(for: other, preprocessing: .samPredictor) != cache.url(for: image, preprocessing: .samPredictor))
+        let changed = try SAMEmbeddingCache(directory: folder, model: SAMGradientTests.model(seed: 33))
+        #expect(changed.url(for: image, preprocessing: .samPredictor) != cache.url(for: image, preprocessing: .samPredictor))
     }
 }

@@ -34,13 +34,13 @@ private struct FixturePrompts: Decodable {
     }
 
     /// Runs every case of one fixture folder and checks each output against its bar.
-    static func checkFixture(_ folder: String, mode: SAMInputMode) throws {
+    static func checkFixture(_ folder: String, preprocessing: SAMPreprocessing) throws {
         let root = TestPaths.sharedFixtures.appendingPathComponent(folder)
         // Both folders use the same weights; only sam_tiny/ holds the checkpoint.
         let model = try SAM.load(contentsOf: TestPaths.sharedFixtures.appendingPathComponent("sam_tiny/sam.pth"))
         #expect(model.config == SAMConfig.tiny, "config inferred from the checkpoint shapes")
         let image = try PNG.readGray(root.appendingPathComponent("image.png"))
-        let predictor = try SAMPredictor(model: model, image: image, mode: mode)
+        let predictor = try SAMPredictor(model: model, image: image, preprocessing: preprocessing)
         let embeddingDelta = maxAbsDifference(predictor.embedding, try array(root.appendingPathComponent("image_embedding.npy")))
         print("\(folder): image_embedding max|Δ| = \(embeddingDelta)")
         #expect(embeddingDelta <= 1e-4)
@@ -86,11 +86,11 @@ private struct FixturePrompts: Decodable {
 
     @Test(.enabled(if: TestPaths.hasSharedFixtures, "needs ../shared/fixtures"))
     func predictorModeMatchesOfficialSamPredictor() throws {
-        try Self.checkFixture("sam_tiny", mode: .predictor)
+        try Self.checkFixture("sam_tiny", preprocessing: .samPredictor)
     }
 
     @Test(.enabled(if: TestPaths.hasSharedFixtures, "needs ../shared/fixtures"))
     func squareModeWithSAMNormalisationMatchesReference() throws {
-        try Self.checkFixture("sam_tiny_square_sam", mode: .square(.sam))
+        try Self.checkFixture("sam_tiny_square_sam", preprocessing: .square(.sam))
     }
 }

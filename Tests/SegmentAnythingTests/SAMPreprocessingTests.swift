@@ -12,9 +12,9 @@ import Testing
 @Suite struct SAMPreprocessingTests {
     static let folder = TestPaths.fixtures.appendingPathComponent("sam")
 
-    static func maxDifference(_ mode: SAMInputMode, _ reference: String) throws -> Float {
+    static func maxDifference(_ preprocessing: SAMPreprocessing, _ reference: String) throws -> Float {
         let image = try PNG.readGray(folder.appendingPathComponent("image.png"))
-        let ours = SAMInput(image: image, mode: mode, imageSize: 64).tensor
+        let ours = SAMInput(image: image, preprocessing: preprocessing, side: 64).tensor
         let expected = try NPY.read(folder.appendingPathComponent(reference))
         #expect(ours.shape == expected.shape)
         return zip(ours.scalars, expected.floats()).reduce(0) { max($0, abs($1.0 - $1.1)) }
@@ -22,7 +22,7 @@ import Testing
 
     @Test func predictorFormMatchesResizeLongestSideAndSamPreprocess() throws {
         // Pillow's uint8 resize is reproduced bit-exactly, so only float rounding may differ.
-        #expect(try Self.maxDifference(.predictor, "predictor.npy") <= 1e-6)
+        #expect(try Self.maxDifference(.samPredictor, "predictor.npy") <= 1e-6)
     }
 
     @Test func squareFormWithSAMNormalisationMatchesRecipe() throws {
@@ -30,16 +30,37 @@ import Testing
     }
 
     @Test func squareFormWithMinMaxNormalisationMatchesMedSAM() throws {
-        #expect(try Self.maxDifference(.square(.minmax), "square_minmax.npy") <= 1e-6)
+        #expect(try Self.maxDifference(.square(.minMax), "square_minmax.npy") <= 1e-6)
     }
 
     @Test func squareFormMapsPromptsAndMasksWithoutPadding() {
         let image = Raster(width: 40, height: 20, repeating: UInt8(0))
-        let input = SAMInput(image: image, mode: .square(.sam), imageSize: 64)
+        let input = SAMInput(image: image, preprocessing: .square(.sam), side: 64)
         let mapped = input.modelCoordinates(x: 10, y: 5)
         #expect(mapped.x == 16 && mapped.y == 16)
+        #expect(input.frame == .square(64))
         let low = Tensor.ones([1, 3, 16, 16])
         #expect(input.postprocess(low).shape == [1, 3, 20, 40])
+    }
+
+    @Test func longestSideFormMapsPromptsWithTheRoundedContentScales() {
+        // 420×300 in a 1024² frame: content 1024×731 (731 = int(300·1024/420 + 0.5)).
+        let input = SAMInput(image: Raster(width: 420, height: 300, repeating: UInt8(9)), preprocessing: .samPredictor, side: 1024)
+        #expect(input.frame == SAMFrame(side: 1024, content: Size2D(731, 1024)))
+        let corner = input.modelCoordinates(x: 420, y: 300)
+        #expect(corner.x == 1024 && abs(corner.y - 731) < 1e-4)
+        let back = input.imageCoordinates(x: corner.x, y: corner.y)
+        #expect(abs(back.x - 420) < 1e-9 && abs(back.y - 300) < 1e-3)
+        // Padding is zero in the normalised space, below and right of the content.
+        #expect(input.tensor[0, 0, 731, 0] == 0 && input.tensor[0, 0, 0, 1023] != 0)
+    }
+
+    @Test func promptsInOriginalPixelsMapThroughOneFunction() {
+        let input = SAMInput(image: Raster(width: 40, height: 20, repeating: UInt8(0)), preprocessing: .square(.sam), side: 64)
+        let tensors = input.promptTensors(SAMPrompt(points: [.init(x: 10, y: 5, label: .foreground)], box: [0, 0, 20, 10]))
+        #expect(tensors.points?.scalars == [16, 16] && tensors.labels == [.foreground])
+        #expect(tensors.boxes?.scalars == [0, 0, 32, 32])
+        #expect(tensors.masks == nil)
     }
 }
 

@@ -1,6 +1,7 @@
 import Durable
 import Formats
 import Foundation
+import Imaging
 import Inference
 import SegmentAnything
 import Spool
@@ -14,16 +15,15 @@ import Spool
 /// default model: they must be named.
 public struct DaemonConfig: Sendable, Equatable {
     /// How an ultrasound image is brought to the network's square input.
-    public enum Preprocessing: String, Sendable, CaseIterable { case square, longestSide = "longest-side" }
 
     /// TransUNet weights (`[model] transunet`, `--transunet`).
     public var transunet: String?
     /// SAM weights (`[model] sam`, `--sam`).
     public var sam: String?
     /// `[model] preprocessing`.
-    public var preprocessing: Preprocessing = .square
+    public var preprocessing: SAMPreprocessing.Geometry = .square
     /// `[model] sam_normalization`.
-    public var samNormalization: SquareNormalization = .sam
+    public var samNormalization: PixelNormalization = .sam
     /// `[spool] root`, `--spool`.
     public var spoolRoot: String = "./spool"
     /// `[lanes]`: how the cores are split, so training never starves mask requests.
@@ -70,11 +70,11 @@ public struct DaemonConfig: Sendable, Equatable {
         var config = DaemonConfig()
         config.transunet = try reader.string("model.transunet")
         config.sam = try reader.string("model.sam")
-        if let p = try reader.choice("model.preprocessing", Preprocessing.allCases.map(\.rawValue)) {
-            config.preprocessing = Preprocessing(rawValue: p)!
+        if let p = try reader.choice("model.preprocessing", SAMPreprocessing.Geometry.allCases.map(\.rawValue)) {
+            config.preprocessing = SAMPreprocessing.Geometry(rawValue: p)!
         }
-        if let n = try reader.choice("model.sam_normalization", SquareNormalization.allCases.map(\.rawValue)) {
-            config.samNormalization = SquareNormalization(rawValue: n)!
+        if let n = try reader.choice("model.sam_normalization", PixelNormalization.allCases.map(\.rawValue)) {
+            config.samNormalization = PixelNormalization(rawValue: n)!
         }
         config.spoolRoot = try reader.string("spool.root") ?? config.spoolRoot
         config.inferenceThreads = try reader.positiveInteger("lanes.inference_threads") ?? config.inferenceThreads
@@ -136,10 +136,18 @@ extension RefinementModels {
         guard let transunet = config.transunet, let sam = config.sam else {
             throw FormatError("config", "both [model] transunet and [model] sam weights must be set")
         }
-        let mode: SAMInputMode = switch config.preprocessing {
-        case .square: .square(config.samNormalization)
-        case .longestSide: .predictor
+        try self.init(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam),
+                      samPreprocessing: config.samPreprocessing)
+    }
+}
+
+extension DaemonConfig {
+    /// `[model] preprocessing` and `sam_normalization` as the preprocessing SAM receives: the
+    /// square form resamples bilinearly, the longest-side form as the official predictor does.
+    public var samPreprocessing: SAMPreprocessing {
+        switch preprocessing {
+        case .square: .square(samNormalization)
+        case .longestSide: SAMPreprocessing(geometry: .longestSide, resampler: .pillowBilinear, normalization: samNormalization)
         }
-        try self.init(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam), samInputMode: mode)
     }
 }

@@ -58,7 +58,13 @@ public struct ImageStage: Sendable {
             return .failed(stage: "prompts", error: "\(error)")
         }
         heartbeat()
-        let result = models.refine(image, override: sidecars, heartbeat: heartbeat)
+        let result: ImageRefinement
+        do {
+            result = try models.refine(image, override: sidecars, heartbeat: heartbeat)
+        } catch {
+            // Only an embedding cache can throw here, and its faults are the disk's, not the input's.
+            return .postponed(reason: "cannot refine: \(error)")
+        }
         let encoded: [Data]
         do {
             encoded = try encode(result, item: item, image: image, models: models, started: started,

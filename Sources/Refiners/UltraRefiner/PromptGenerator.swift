@@ -1,28 +1,5 @@
+import SegmentAnything
 import Tensor
-
-/// How the coarse grid maps into SAM's input frame.
-///
-/// The coarse network sees the image resized to its grid (224²); SAM sees it either squashed
-/// to the full square (the square preprocessing) or resized so the longest side fills 1024 and
-/// padded bottom/right (the official predictor). `contentWidth`×`contentHeight` is the region
-/// of SAM's `frameSize`² input that holds the image.
-public struct PromptFrame: Sendable, Equatable {
-    public var frameSize: Int
-    public var contentWidth: Int
-    public var contentHeight: Int
-
-    /// The square preprocessing: the image fills the whole frame.
-    public static func square(_ size: Int = 1024) -> PromptFrame {
-        PromptFrame(frameSize: size, contentWidth: size, contentHeight: size)
-    }
-
-    /// The official predictor's frame for an image of `width`×`height`.
-    public static func longestSide(width: Int, height: Int, size: Int = 1024) -> PromptFrame {
-        let scale = Double(size) / Double(max(width, height))
-        return PromptFrame(frameSize: size, contentWidth: Int(Double(width) * scale + 0.5),
-                           contentHeight: Int(Double(height) * scale + 0.5))
-    }
-}
 
 /// Which prompts to produce, for ablations, and how the box is made.
 public struct PromptOptions: Sendable, Equatable {
@@ -51,7 +28,7 @@ public struct PromptOptions: Sendable, Equatable {
     }
 }
 
-/// SAM prompts for a batch, in SAM's input frame (pixel coordinates of the 1024 frame).
+/// SAM prompts for a batch, in SAM's input frame (pixel coordinates of the S×S encoder input).
 public struct GeneratedPrompts {
     /// (B, 2, 2): the positive then the negative point, as (x, y); labels are `pointLabels`.
     public var pointCoords: Tensor?
@@ -59,7 +36,7 @@ public struct GeneratedPrompts {
     public let pointLabels: [Int] = [1, 0]
     /// (B, 4): x1, y1, x2, y2.
     public var boxes: Tensor?
-    /// (B, 1, 256, 256) mask logits in the padded frame.
+    /// (B, 1, S/4, S/4) mask logits in the padded frame (SAM's low-resolution grid).
     public var maskInput: Tensor?
     /// For each item, whether nothing exceeded 0.5 and the box fell back to the whole image.
     public var emptyPrediction: [Bool]
@@ -74,21 +51,23 @@ public struct GeneratedPrompts {
 /// - Box: the extent of `M > 0.5` (or the soft box). When nothing exceeds 0.5 the box is the
 ///   whole image: SAM then segments the most salient structure instead of an arbitrary
 ///   centred guess, and `emptyPrediction` reports it.
-/// - Mask prompt: `(2M − 1)·10`, bilinearly resized to the 256² low-resolution grid of the
-///   content region and padded with −10 (confident background) in the predictor frame.
+/// - Mask prompt: `(2M − 1)·10`, bilinearly resized to the (S/4)² low-resolution grid of the
+///   content region and padded with −10 (confident background) where the frame is padding.
 ///
 /// Grid pixel centres map to frame pixel centres: `x_frame = (x + 0.5)·s − 0.5`, with separate
 /// x and y scales `s = content / grid`, matching how SAM treats coordinates as pixel indices.
-public struct PromptGenerator {
+///
+/// The frame is an argument of each call, taken from the `SAMInput` the image embedding was
+/// made from (`input.frame`), so prompts and embedding can never disagree about it.
+public struct PromptGenerator: Sendable {
     public var options: PromptOptions
-    public var frame: PromptFrame
 
-    public init(options: PromptOptions = PromptOptions(), frame: PromptFrame = .square()) {
+    public init(options: PromptOptions = PromptOptions()) {
         self.options = options
-        self.frame = frame
     }
 
-    public func callAsFunction(_ probability: Tensor) -> GeneratedPrompts {
+    /// Prompts for a (B, H, W) probability map, in `frame`.
+    public func callAsFunction(_ probability: Tensor, frame: SAMFrame) -> GeneratedPrompts {
         precondition(probability.rank == 3, "PromptGenerator expects B×H×W probabilities, got \(probability.shape)")
         let batch = probability.shape[0], height = probability.shape[1], width = probability.shape[2]
         let xs = Tensor.arange(0, Float(width)).reshaped([1, 1, width])
@@ -138,7 +117,7 @@ public struct PromptGenerator {
                 .reshaped([batch, 4])
         }
         if options.mask {
-            prompts.maskInput = maskPrompt(probability)
+            prompts.maskInput = maskPrompt(probability, frame: frame)
         }
         return prompts
     }
@@ -189,14 +168,13 @@ public struct PromptGenerator {
         return Tensor.stack([lower, upper], axis: 1)
     }
 
-    /// `(2M − 1)·10` resized onto the content part of the 256² grid, padded with −10.
-    func maskPrompt(_ probability: Tensor) -> Tensor {
+    /// `(2M − 1)·10` resized onto the content part of the (S/4)² grid, padded with −10.
+    func maskPrompt(_ probability: Tensor, frame: SAMFrame) -> Tensor {
         let logits = ((probability * 2 - 1) * 10).unsqueezed(1)
-        precondition(frame.frameSize % 4 == 0 && frame.contentWidth <= frame.frameSize && frame.contentHeight <= frame.frameSize,
-                     "mask prompts need a frame divisible by 4 that contains the content")
-        let grid = frame.frameSize / 4
-        let contentH = Int((Double(frame.contentHeight) / 4).rounded(.up))
-        let contentW = Int((Double(frame.contentWidth) / 4).rounded(.up))
+        precondition(frame.side % 4 == 0, "mask prompts need a frame side divisible by 4, got \(frame.side)")
+        let grid = frame.side / 4
+        let contentH = Int((Double(frame.content.h) / 4).rounded(.up))
+        let contentW = Int((Double(frame.content.w) / 4).rounded(.up))
         let resized = logits.interpolated(size: Size2D(contentH, contentW), mode: .bilinear(alignCorners: false))
         guard contentH < grid || contentW < grid else { return resized }
         return resized.padded([0, grid - contentW, 0, grid - contentH], value: -10)
@@ -205,9 +183,9 @@ public struct PromptGenerator {
 
 extension Tensor {
     /// Maps (…, 2) grid coordinates (x, y) to SAM frame coordinates, pixel centre to pixel centre.
-    fileprivate func mapToFrame(gridWidth: Int, gridHeight: Int, frame: PromptFrame) -> Tensor {
-        let sx = Float(frame.contentWidth) / Float(gridWidth)
-        let sy = Float(frame.contentHeight) / Float(gridHeight)
+    fileprivate func mapToFrame(gridWidth: Int, gridHeight: Int, frame: SAMFrame) -> Tensor {
+        let sx = Float(frame.content.w) / Float(gridWidth)
+        let sy = Float(frame.content.h) / Float(gridHeight)
         let scale = Tensor([sx, sy], shape: [2])
         let shift = Tensor([0.5 * sx - 0.5, 0.5 * sy - 0.5], shape: [2])
         return self * scale + shift

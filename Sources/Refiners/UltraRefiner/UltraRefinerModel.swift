@@ -11,7 +11,7 @@ import TransUNetModel
 public final class UltraRefinerModel: Module {
     public let transunet: TransUNet
     public let sam: SAM
-    /// How the coarse probability becomes prompts (ablations, box mode, frame).
+    /// How the coarse probability becomes prompts (ablations, box mode).
     public var prompts: PromptGenerator
     /// Three candidate masks (SAM's multimask output) or the single-mask token.
     public var multimask = true
@@ -19,7 +19,7 @@ public final class UltraRefinerModel: Module {
     public init(transunet: TransUNet, sam: SAM, prompts: PromptGenerator? = nil) {
         self.transunet = transunet
         self.sam = sam
-        self.prompts = prompts ?? PromptGenerator(frame: .square(sam.config.imageSize))
+        self.prompts = prompts ?? PromptGenerator()
     }
 
     /// Everything one forward pass produces.
@@ -49,15 +49,17 @@ public final class UltraRefinerModel: Module {
 
     /// Runs the chain. `coarseInput` is (B, 1, h, w) in [0, 1] for the TransUNet; the image
     /// side of SAM is either `samInput` (B, 3, S, S), already normalised, which the image
-    /// encoder embeds, or a precomputed `imageEmbedding` (B, 256, E, E) — the frozen-encoder
-    /// path that the embedding cache serves. `override` (batch of one) replaces generated prompts.
+    /// encoder embeds, or a precomputed `imageEmbedding` (B, C, E, E) — the frozen-encoder
+    /// path that the embedding cache serves. `frame` is where the image sits in SAM's input
+    /// (`SAMInput.frame` of the image the embedding comes from). `override` (batch of one)
+    /// replaces generated prompts.
     public func callAsFunction(coarseInput: Tensor, samInput: Tensor? = nil, imageEmbedding: Tensor? = nil,
-                               override: PromptOverride? = nil) -> Output {
+                               frame: SAMFrame, override: PromptOverride? = nil) -> Output {
         precondition((samInput == nil) != (imageEmbedding == nil), "pass exactly one of samInput or imageEmbedding")
         precondition(override == nil || coarseInput.shape[0] == 1, "prompt overrides are per image: batch of one")
         let logits = transunet(coarseInput)
         let probability = logits.softmax(axis: 1).slice(axis: 1, 1, 2).squeezed(1)
-        let generated = prompts(probability)
+        let generated = prompts(probability, frame: frame)
         let embedding = imageEmbedding ?? sam.image_encoder(samInput!)
         var tensors = SAMPromptTensors()
         if let points = generated.pointCoords {

@@ -2,33 +2,81 @@ import Imaging
 import Pixels
 import Tensor
 
-/// How images enter SAM and how masks come back out.
-public enum SAMInputMode: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
-    /// The official `SamPredictor`: Pillow resize of the longest side, normalise, zero-pad.
-    case predictor
-    /// The square form (MedSAM-style): bilinear resize to S×S ignoring the aspect ratio.
-    case square(SquareNormalization)
+/// How an image becomes a SAM-family encoder input, described once as three independent
+/// choices, so a new family (LiteMedSAM: longest side 256, area resampling, min–max) is a new
+/// value rather than new code, and the embedding cache keys on exactly what was done.
+///
+/// Steps, in order: resample the image to the content size the geometry gives; stack a gray
+/// image to RGB; normalise; zero-pad bottom/right to the S×S frame (the official predictor pads
+/// after normalising, so the padding is zero in the normalised space).
+public struct SAMPreprocessing: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Where the image sits in the S×S encoder frame.
+    public enum Geometry: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Resized to S×S, ignoring the aspect ratio (MedSAM-style).
+        case square
+        /// The longest side fills S (rounded as `int(side · scale + 0.5)`), the rest is padding.
+        case longestSide = "longest-side"
+    }
 
-    public var description: String {
-        switch self {
-        case .predictor: "predictor"
-        case .square(let norm): "square-\(norm.rawValue)"
+    /// How pixels are resampled to the content size.
+    public enum Resampler: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Pillow's bilinear on uint8, bit-exact with the official `SamPredictor`.
+        case pillowBilinear = "pillow-bilinear"
+        /// `F.interpolate(mode="bilinear", align_corners=False)` on float values, no antialiasing.
+        case bilinear
+    }
+
+    public var geometry: Geometry
+    public var resampler: Resampler
+    public var normalization: PixelNormalization
+
+    /// Any combination of the three choices.
+    public init(geometry: Geometry, resampler: Resampler, normalization: PixelNormalization) {
+        self.geometry = geometry
+        self.resampler = resampler
+        self.normalization = normalization
+    }
+
+    /// The official `SamPredictor`: Pillow resize of the longest side, SAM mean/std, zero padding.
+    public static let samPredictor = SAMPreprocessing(geometry: .longestSide, resampler: .pillowBilinear, normalization: .sam)
+
+    /// The square form: bilinear resize to S×S with the given normalisation (MedSAM uses min–max).
+    public static func square(_ normalization: PixelNormalization) -> SAMPreprocessing {
+        SAMPreprocessing(geometry: .square, resampler: .bilinear, normalization: normalization)
+    }
+
+    /// `geometry-resampler-normalization`, e.g. `longest-side-pillow-bilinear-sam`: names cache entries.
+    public var description: String { "\(geometry.rawValue)-\(resampler.rawValue)-\(normalization.rawValue)" }
+
+    /// The content size (height, width) of an image of `height`×`width` in an S×S frame.
+    public func contentSize(height: Int, width: Int, side: Int) -> Size2D {
+        switch geometry {
+        case .longestSide:
+            let size = ResizeLongestSide(longSide: side).targetSize(height: height, width: width)
+            return Size2D(size.height, size.width)
+        case .square:
+            return Size2D(side, side)
         }
     }
 }
 
-/// The normalisations of the square input form.
-public enum SquareNormalization: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
-    /// UltraRefiner's: `(x − pixel_mean) / pixel_std` on 0…255 values.
-    case sam
-    /// MedSAM's: `(x − min) / max(max − min, 1e-8)`.
-    case minmax
-}
+/// The region of the S×S encoder frame that holds the image: what prompts are expressed in,
+/// and what a coarse map must be mapped onto to become prompts.
+public struct SAMFrame: Sendable, Equatable {
+    /// The encoder's input side S.
+    public var side: Int
+    /// The un-padded image inside the frame (height, width), anchored top-left.
+    public var content: Size2D
 
-/// SAM's pixel statistics (ImageNet mean/std on the 0…255 scale), RGB order.
-public enum SAMPixelStatistics {
-    public static let mean: [Float] = [123.675, 116.28, 103.53]
-    public static let std: [Float] = [58.395, 57.12, 57.375]
+    /// A frame whose content region is `content`.
+    public init(side: Int, content: Size2D) {
+        precondition(content.h <= side && content.w <= side, "content \(content) does not fit a \(side)² frame")
+        self.side = side
+        self.content = content
+    }
+
+    /// A frame the image fills entirely (the square geometry, and batches of square inputs).
+    public static func square(_ side: Int) -> SAMFrame { SAMFrame(side: side, content: Size2D(side, side)) }
 }
 
 /// An image ready for the encoder, with the geometry needed to map prompts in and masks out.
@@ -37,96 +85,84 @@ public struct SAMInput: Sendable {
     public var tensor: Tensor
     /// The original image (height, width).
     public var originalSize: Size2D
-    /// The un-padded resized image inside the S×S frame (height, width).
-    public var inputSize: Size2D
+    /// Where the image sits in the encoder frame.
+    public var frame: SAMFrame
     /// How it was prepared.
-    public var mode: SAMInputMode
-    /// The encoder's input side S.
-    public var imageSize: Int
+    public var preprocessing: SAMPreprocessing
+
+    /// Prepares a grayscale (1-channel, stacked to RGB as the reference does) or RGB image for
+    /// an encoder of input side `side`.
+    public init(image: Raster<UInt8>, preprocessing: SAMPreprocessing, side: Int) {
+        precondition(image.channels == 1 || image.channels == 3, "SAM takes grayscale or RGB images, not \(image.channels) channels")
+        self.preprocessing = preprocessing
+        originalSize = Size2D(image.height, image.width)
+        let content = preprocessing.contentSize(height: image.height, width: image.width, side: side)
+        frame = SAMFrame(side: side, content: content)
+        var x: Tensor
+        switch preprocessing.resampler {
+        case .pillowBilinear:
+            let resized = PillowResample.bilinear(image, width: content.w, height: content.h)
+            x = Tensor(resized.pixels.map(Float.init), shape: [1, image.channels, content.h, content.w])
+        case .bilinear:
+            x = Tensor(image.pixels.map(Float.init), shape: [1, image.channels, image.height, image.width])
+                .interpolated(size: content, mode: .bilinear(alignCorners: false))
+        }
+        if image.channels == 1 { x = x.repeated([1, 3, 1, 1]) }
+        x = preprocessing.normalization.apply(x)
+        if content.h < side || content.w < side { x = x.padded([0, side - content.w, 0, side - content.h]) }
+        tensor = x
+    }
 
     /// Maps a point in original pixels to the model frame: separate x and y scales, computed in
     /// double and rounded to float32 once, as the reference feeds them.
     public func modelCoordinates(x: Double, y: Double) -> (x: Float, y: Float) {
-        switch mode {
-        case .predictor:
-            return (Float(x * (Double(inputSize.w) / Double(originalSize.w))),
-                    Float(y * (Double(inputSize.h) / Double(originalSize.h))))
+        switch preprocessing.geometry {
+        case .longestSide:
+            return (Float(x * (Double(frame.content.w) / Double(originalSize.w))),
+                    Float(y * (Double(frame.content.h) / Double(originalSize.h))))
         case .square:
-            return (Float(x / Double(originalSize.w) * Double(imageSize)), Float(y / Double(originalSize.h) * Double(imageSize)))
+            return (Float(x / Double(originalSize.w) * Double(frame.side)), Float(y / Double(originalSize.h) * Double(frame.side)))
         }
     }
 
     /// The inverse of `modelCoordinates`: a point of the model frame in original pixels.
     public func imageCoordinates(x: Float, y: Float) -> (x: Double, y: Double) {
-        switch mode {
-        case .predictor:
-            return (Double(x) * Double(originalSize.w) / Double(inputSize.w),
-                    Double(y) * Double(originalSize.h) / Double(inputSize.h))
-        case .square:
-            return (Double(x) * Double(originalSize.w) / Double(imageSize),
-                    Double(y) * Double(originalSize.h) / Double(imageSize))
+        (Double(x) * Double(originalSize.w) / Double(frame.content.w), Double(y) * Double(originalSize.h) / Double(frame.content.h))
+    }
+
+    /// Prompts in original pixels as the prompt encoder takes them: the one mapping from a
+    /// user's (or a sidecar's) coordinates into the model frame. A mask prompt passes through.
+    public func promptTensors(_ prompt: SAMPrompt) -> SAMPromptTensors {
+        var tensors = SAMPromptTensors()
+        if !prompt.points.isEmpty {
+            let coords = prompt.points.flatMap { p -> [Float] in
+                let m = modelCoordinates(x: p.x, y: p.y)
+                return [m.x, m.y]
+            }
+            tensors.points = Tensor(coords, shape: [1, prompt.points.count, 2])
+            tensors.labels = prompt.points.map(\.label)
         }
+        if let box = prompt.box {
+            precondition(box.count == 4, "a box has four coordinates x1, y1, x2, y2")
+            let a = modelCoordinates(x: box[0], y: box[1]), b = modelCoordinates(x: box[2], y: box[3])
+            tensors.boxes = Tensor([a.x, a.y, b.x, b.y], shape: [1, 4])
+        }
+        tensors.masks = prompt.maskInput?.unsqueezed(0)
+        return tensors
     }
 
     /// Low-resolution logits (B, C, 4E, 4E) → logits at the original size, as the reference
-    /// does it: predictor form up to S×S, crop, down to the original size; square form in
-    /// one bilinear step. Neither antialiases.
+    /// does it: up to S×S, crop the content, down to the original size (one bilinear step when
+    /// the content is the whole frame). Neither step antialiases.
     public func postprocess(_ lowRes: Tensor) -> Tensor {
         let bilinear = InterpolationMode.bilinear(alignCorners: false)
-        switch mode {
-        case .predictor:
-            let full = lowRes.interpolated(size: Size2D(imageSize, imageSize), mode: bilinear)
-            let cropped = full.slice(axis: 2, 0, inputSize.h).slice(axis: 3, 0, inputSize.w)
+        switch preprocessing.geometry {
+        case .longestSide:
+            let full = lowRes.interpolated(size: Size2D(frame.side, frame.side), mode: bilinear)
+            let cropped = full.slice(axis: 2, 0, frame.content.h).slice(axis: 3, 0, frame.content.w)
             return cropped.interpolated(size: originalSize, mode: bilinear)
         case .square:
             return lowRes.interpolated(size: originalSize, mode: bilinear)
         }
-    }
-}
-
-extension SAMInput {
-    /// Prepares a grayscale (1-channel, stacked to RGB as the reference does) or RGB image.
-    public init(image: Raster<UInt8>, mode: SAMInputMode, imageSize: Int = 1024) {
-        precondition(image.channels == 1 || image.channels == 3, "SAM takes grayscale or RGB images, not \(image.channels) channels")
-        self.mode = mode
-        self.imageSize = imageSize
-        originalSize = Size2D(image.height, image.width)
-        switch mode {
-        case .predictor:
-            let resizer = ResizeLongestSide(longSide: imageSize)
-            let resized = resizer.apply(image)
-            inputSize = Size2D(resized.height, resized.width)
-            tensor = Self.normalisedPadded(resized, side: imageSize)
-        case .square(let normalization):
-            inputSize = Size2D(imageSize, imageSize)
-            let pixels = Tensor(image.pixels.map(Float.init), shape: [1, image.channels, image.height, image.width])
-            var x = pixels.interpolated(size: Size2D(imageSize, imageSize), mode: .bilinear(alignCorners: false))
-            if image.channels == 1 { x = x.repeated([1, 3, 1, 1]) }
-            switch normalization {
-            case .sam:
-                let mean = Tensor(SAMPixelStatistics.mean, shape: [1, 3, 1, 1])
-                let std = Tensor(SAMPixelStatistics.std, shape: [1, 3, 1, 1])
-                tensor = (x - mean) / std
-            case .minmax:
-                let low = x.min(), range = (x.max() - low).clamped(min: 1e-8)
-                tensor = (x - low) / range
-            }
-        }
-    }
-
-    /// `(x − mean) / std` per channel in float32, then zero padding to S×S (zero in the
-    /// normalised space, as the predictor pads after normalising).
-    private static func normalisedPadded(_ image: Raster<UInt8>, side: Int) -> Tensor {
-        var values = [Float](repeating: 0, count: 3 * side * side)
-        for c in 0..<3 {
-            let source = image.channels == 1 ? 0 : c
-            let mean = SAMPixelStatistics.mean[c], std = SAMPixelStatistics.std[c]
-            for y in 0..<image.height {
-                for x in 0..<image.width {
-                    values[(c * side + y) * side + x] = (Float(image[source, y, x]) - mean) / std
-                }
-            }
-        }
-        return Tensor(values, shape: [1, 3, side, side])
     }
 }
