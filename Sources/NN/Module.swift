@@ -35,9 +35,10 @@ extension Module {
         }
     }
 
-    /// Parameters that currently receive gradients (what an optimiser updates).
-    public func trainableParameters() -> [Parameter] {
-        namedParameters().map(\.parameter).filter(\.requiresGrad)
+    /// Parameters that currently receive gradients, by state-dict key: what an optimiser is
+    /// built from, its state then keyed by the same paths.
+    public func trainableParameters() -> [(key: String, parameter: Parameter)] {
+        namedParameters().filter(\.parameter.requiresGrad)
     }
 
     /// Every module below (and including) this one, with its dotted path.
