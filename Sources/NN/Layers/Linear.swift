@@ -1,7 +1,7 @@
 import Tensor
 
 /// `nn.Linear`: `y = x Wᵀ + b` with `weight` (out, in) and optional `bias` (out).
-public final class Linear: Module {
+public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter?
 
