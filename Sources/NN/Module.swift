@@ -6,8 +6,8 @@ import Tensor
 /// Property names are the PyTorch attribute names (`pos_embed`, `blocks`, `lin1`), so the
 /// dotted path of every parameter *is* its state-dict key (`blocks.0.attn.qkv.weight`) and
 /// loading an official checkpoint is a mechanical walk. Arrays of modules (PyTorch's
-/// `ModuleList`) contribute their indices, a `Sequential` its layers' indices or names, and
-/// optionals contribute when present.
+/// `ModuleList`) contribute their indices, a `Sequential` its layers' indices or names,
+/// optionals contribute when present, and a `@Replaceable` property counts under its own name.
 public protocol Module: AnyObject {}
 
 /// Something whose behaviour differs between training and evaluation (dropout, batch norm).
@@ -158,7 +158,15 @@ private func unwrapped(_ value: Any) -> Any? {
 /// (its indices).
 private func members(of value: Any) -> [(String, Any)] {
     if let sequential = value as? Sequential { return sequential.namedLayers.map { ($0.name, $0.layer as Any) } }
-    if let module = value as? any Module { return storedProperties(of: module) }
+    if let module = value as? any Module {
+        return storedProperties(of: module).map { name, member in
+            // A @Replaceable property is stored as `_name`; it counts as `name` holding its module.
+            if name.hasPrefix("_"), let slot = member as? any ReplaceableStorage {
+                return (String(name.dropFirst()), slot.storedValue)
+            }
+            return (name, member)
+        }
+    }
     if let list = value as? [Any] { return list.enumerated().map { (String($0.offset), $0.element) } }
     return []
 }
