@@ -6,7 +6,8 @@ import Tensor
 /// Property names are the PyTorch attribute names (`pos_embed`, `blocks`, `lin1`), so the
 /// dotted path of every parameter *is* its state-dict key (`blocks.0.attn.qkv.weight`) and
 /// loading an official checkpoint is a mechanical walk. Arrays of modules (PyTorch's
-/// `ModuleList`/`Sequential`) contribute their indices; optionals contribute when present.
+/// `ModuleList`) contribute their indices, a `Sequential` its layers' indices or names,
+/// optionals contribute when present, and a `@Replaceable` property counts under its own name.
 public protocol Module: AnyObject {}
 
 /// Something whose behaviour differs between training and evaluation (dropout, batch norm).
@@ -35,9 +36,10 @@ extension Module {
         }
     }
 
-    /// Parameters that currently receive gradients (what an optimiser updates).
-    public func trainableParameters() -> [Parameter] {
-        namedParameters().map(\.parameter).filter(\.requiresGrad)
+    /// Parameters that currently receive gradients, by state-dict key: what an optimiser is
+    /// built from, its state then keyed by the same paths.
+    public func trainableParameters() -> [(key: String, parameter: Parameter)] {
+        namedParameters().filter(\.parameter.requiresGrad)
     }
 
     /// Every module below (and including) this one, with its dotted path.
@@ -131,8 +133,8 @@ private func join(_ prefix: String, _ name: String) -> String {
     prefix.isEmpty ? name : prefix + "." + name
 }
 
-/// Visits the stored properties of `object` (including those of its superclasses).
-private func children(of object: AnyObject) -> [(String, Any)] {
+/// The stored properties of `object` (including those of its superclasses), by Swift name.
+func storedProperties(of object: AnyObject) -> [(String, Any)] {
     var out: [(String, Any)] = []
     var mirror: Mirror? = Mirror(reflecting: object)
     var levels: [[(String, Any)]] = []
@@ -152,10 +154,19 @@ private func unwrapped(_ value: Any) -> Any? {
     return mirror.children.first?.value
 }
 
-/// The named members of a module (its properties) or of a list (its indices).
+/// The named members of a module (its properties), a `Sequential` (its layers) or a list
+/// (its indices).
 private func members(of value: Any) -> [(String, Any)] {
-    if let named = value as? any ExplicitlyNamedChildren { return named.namedChildren.map { ($0.name, $0.value) } }
-    if let module = value as? any Module { return children(of: module) }
+    if let sequential = value as? Sequential { return sequential.namedLayers.map { ($0.name, $0.layer as Any) } }
+    if let module = value as? any Module {
+        return storedProperties(of: module).map { name, member in
+            // A @Replaceable property is stored as `_name`; it counts as `name` holding its module.
+            if name.hasPrefix("_"), let slot = member as? any ReplaceableStorage {
+                return (String(name.dropFirst()), slot.storedValue)
+            }
+            return (name, member)
+        }
+    }
     if let list = value as? [Any] { return list.enumerated().map { (String($0.offset), $0.element) } }
     return []
 }

@@ -21,7 +21,8 @@ struct FoldPosition: Codable, Equatable {
 }
 
 /// `fold{k}/checkpoint.safetensors`: the model's parameters and buffers, the SGD momentum
-/// buffers under `sgd.momentum.KEY`, and the `FoldPosition` in the metadata.
+/// buffers under `sgd.momentum.KEY` (KEY the parameter path the optimiser keys them by), and
+/// the `FoldPosition` in the metadata.
 enum FoldCheckpoint {
     static let momentumPrefix = "sgd.momentum."
     static let positionKey = "training_position"
@@ -29,11 +30,11 @@ enum FoldCheckpoint {
     static let phase = "1-transunet"
 
     /// Writes the exact training state atomically (temp file, fsync, rename).
-    static func write(model: TransUNet, optimizer: SGD, parameterKeys: [String], fold: Int,
-                      position: FoldPosition, to url: URL) throws {
+    static func write(model: TransUNet, optimizer: SGD, fold: Int, position: FoldPosition, to url: URL) throws {
         var entries = model.stateDict()
-        for (key, buffer) in zip(parameterKeys, optimizer.momentumBuffers) {
-            if let buffer { entries.append((key: momentumPrefix + key, value: buffer)) }
+        // In the optimiser's parameter order, not the dictionary's, so the file is reproducible.
+        for (key, _) in optimizer.parameters {
+            if let buffer = optimizer.state[key] { entries.append((key: momentumPrefix + key, value: buffer)) }
         }
         let metadata = [
             TransUNetCheckpoint.configMetadataKey: String(decoding: try JSONFile.encoder.encode(model.config), as: UTF8.self),
@@ -44,8 +45,7 @@ enum FoldCheckpoint {
     }
 
     /// Restores the model and the optimiser from `url` and returns where training stood.
-    static func read(_ url: URL, into model: TransUNet, optimizer: inout SGD,
-                     parameterKeys: [String]) throws -> FoldPosition {
+    static func read(_ url: URL, into model: TransUNet, optimizer: inout SGD) throws -> FoldPosition {
         let (stateDict, metadata) = try Safetensors.read(url)
         guard let json = metadata[positionKey],
               let position = try? JSONDecoder().decode(FoldPosition.self, from: Data(json.utf8)) else {
@@ -61,11 +61,11 @@ enum FoldCheckpoint {
         } catch let error as ModuleLoadError {
             throw TrainingError(url.path, "does not fit \(model.config): \(error.description)")
         }
-        let shapes = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.key, $0.parameter.shape) })
-        for (key, buffer) in momentum where shapes[key] != buffer.shape {
-            throw TrainingError(url.path, "momentum buffer '\(key)' has shape \(buffer.shape), its parameter \(shapes[key].map { "\($0)" } ?? "does not exist")")
+        do {
+            try optimizer.restore(momentum)
+        } catch {
+            throw TrainingError(url.path, "momentum buffers do not fit the model's trainable parameters: \(error)")
         }
-        optimizer.momentumBuffers = parameterKeys.map { momentum[$0] }
         return position
     }
 }

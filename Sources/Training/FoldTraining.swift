@@ -31,16 +31,14 @@ struct FoldTraining {
     func run(_ model: TransUNet, clock: inout RemainingTime,
              progress: (TrainingProgress) throws -> Void) throws -> FoldResult {
         let config = model.config
-        let trainable = model.namedParameters().filter { $0.parameter.requiresGrad }
-        let keys = trainable.map(\.key)
-        var optimizer = SGD(trainable.map(\.parameter), learningRate: options.learningRate,
+        var optimizer = SGD(model.trainableParameters(), learningRate: options.learningRate,
                             momentum: TransUNetTrainingOptions.momentum,
                             weightDecay: TransUNetTrainingOptions.weightDecay)
         let checkpoint = layout.checkpoint(fold.fold)
         try FileManager.default.createDirectory(at: layout.folder(fold.fold), withIntermediateDirectories: true)
         var position = FoldPosition.start
         if FileManager.default.fileExists(atPath: checkpoint.path) {
-            position = try FoldCheckpoint.read(checkpoint, into: model, optimizer: &optimizer, parameterKeys: keys)
+            position = try FoldCheckpoint.read(checkpoint, into: model, optimizer: &optimizer)
         } else {
             try InitialWeights.load(options.initialCheckpoint, into: model)
         }
@@ -50,8 +48,8 @@ struct FoldTraining {
                                         power: TransUNetTrainingOptions.polyPower)
         let dropouts = model.namedModules().compactMap { $0.module as? Dropout }
         func save() throws {
-            try FoldCheckpoint.write(model: model, optimizer: optimizer, parameterKeys: keys, fold: fold.fold,
-                                     position: position, to: checkpoint)
+            try FoldCheckpoint.write(model: model, optimizer: optimizer, fold: fold.fold, position: position,
+                                     to: checkpoint)
         }
 
         var validation: Validation?

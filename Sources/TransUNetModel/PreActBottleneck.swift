@@ -6,7 +6,7 @@ import Tensor
 /// weight-standardised and group-normalised, then `relu(residual + y)`.
 ///
 /// The residual is projected (`downsample` + `gn_proj`) when the stride or width changes.
-public final class PreActBottleneck: Module {
+public final class PreActBottleneck: Layer {
     /// GroupNorm after conv1 (32 groups, eps 1e-6).
     public let gn1: GroupNorm
     /// 1×1 reduction to the bottleneck width.

@@ -20,31 +20,20 @@ public final class ResNetRoot: Module {
     }
 }
 
-/// One stage of bottleneck units, named `unit1`, `unit2`, … as in the checkpoints.
-public final class ResNetStage: ExplicitlyNamedChildren {
-    /// The units in order; the first one changes stride and width.
-    public let units: [PreActBottleneck]
-
+/// One stage of bottleneck units, a PyTorch `Sequential(OrderedDict(...))` whose children are
+/// named `unit1`, `unit2`, … as in the checkpoints.
+public final class ResNetStage: Sequential {
     /// A stage of `count` units; the first maps `inChannels` to `outChannels` with `stride`.
     public init(count: Int, inChannels: Int, outChannels: Int, midChannels: Int, stride: Int,
                 generator: inout SeededGenerator) {
-        var units: [PreActBottleneck] = []
+        var units: [(name: String, layer: any Layer)] = []
         for index in 0..<count {
-            units.append(PreActBottleneck(inChannels: index == 0 ? inChannels : outChannels, outChannels: outChannels,
-                                          midChannels: midChannels, stride: index == 0 ? stride : 1,
-                                          generator: &generator))
+            units.append((name: "unit\(index + 1)",
+                          layer: PreActBottleneck(inChannels: index == 0 ? inChannels : outChannels,
+                                                  outChannels: outChannels, midChannels: midChannels,
+                                                  stride: index == 0 ? stride : 1, generator: &generator)))
         }
-        self.units = units
-    }
-
-    /// The children under their PyTorch names.
-    public var namedChildren: [(name: String, value: Any)] {
-        units.enumerated().map { (name: "unit\($0.offset + 1)", value: $0.element as Any) }
-    }
-
-    /// Applies the units in order.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        units.reduce(x) { $1($0) }
+        super.init(named: units)
     }
 }
 

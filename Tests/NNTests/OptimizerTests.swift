@@ -7,7 +7,7 @@ import Tensor
 struct OptimizerTests {
     @Test func sgdWithMomentumAndWeightDecayFollowsPyTorch() {
         let p = Parameter(Tensor([1, -2], shape: [2]))
-        var sgd = SGD([p], learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)
+        var sgd = SGD([("p", p)], learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)
         var w: [Double] = [1, -2], buf: [Double] = [0, 0]
         let grads: [[Double]] = [[0.5, 1], [-0.25, 2]]
         for (step, grad) in grads.enumerated() {
@@ -24,7 +24,7 @@ struct OptimizerTests {
 
     @Test func adamWFollowsPyTorch() {
         let p = Parameter(Tensor([0.5, -1.5, 3], shape: [3]))
-        var adam = AdamW([p], learningRate: 0.01, weightDecay: 0.1)
+        var adam = AdamW([("p", p)], learningRate: 0.01, weightDecay: 0.1)
         var w: [Double] = [0.5, -1.5, 3], m = [Double](repeating: 0, count: 3), v = m
         let grads: [[Double]] = [[1, -0.5, 0.25], [0.3, 0.2, -4], [-1, 0, 1]]
         for (t, grad) in grads.enumerated() {
@@ -43,7 +43,7 @@ struct OptimizerTests {
 
     @Test func parametersWithoutGradientsAreLeftAlone() {
         let p = Parameter(Tensor([1], shape: [1]))
-        var sgd = SGD([p], learningRate: 1)
+        var sgd = SGD([("p", p)], learningRate: 1)
         sgd.step()
         #expect(p.value.scalars == [1])
     }

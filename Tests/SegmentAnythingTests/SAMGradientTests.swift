@@ -98,17 +98,17 @@ import Testing
         let sam = Self.model(seed: 11)
         sam.attachLoRA(LoRAConfig(rank: 2, alpha: 4))
         var generator = SeededGenerator(seed: 13)
-        for projection in sam.qkvProjections {
+        for adapter in sam.loraAdapters {
             // B starts at zero; perturb it so A's gradient is not trivially zero.
-            projection.lora_B!.value = Tensor.randn(projection.lora_B!.shape, std: 0.1, generator: &generator)
+            adapter.lora_B.value = Tensor.randn(adapter.lora_B.shape, std: 0.1, generator: &generator)
         }
         let image = Tensor.randn([1, 3, 64, 64], generator: &generator)
         let weights = Tensor.randn([1, 256, 4, 4], generator: &generator)
         let loss = { (sam.image_encoder(image) * weights).sum() }
         #expect(sam.image_encoder.blocks[0].attn.qkv.weight.requiresGrad == false, "base weights are frozen")
-        for (block, projection) in sam.qkvProjections.enumerated() {
-            Self.checkGradient("blocks.\(block).attn.qkv.lora_A", of: projection.lora_A!, seed: UInt64(200 + block), loss: loss)
-            Self.checkGradient("blocks.\(block).attn.qkv.lora_B", of: projection.lora_B!, seed: UInt64(300 + block), loss: loss)
+        for (block, adapter) in sam.loraAdapters.enumerated() {
+            Self.checkGradient("blocks.\(block).attn.qkv.lora_A", of: adapter.lora_A, seed: UInt64(200 + block), loss: loss)
+            Self.checkGradient("blocks.\(block).attn.qkv.lora_B", of: adapter.lora_B, seed: UInt64(300 + block), loss: loss)
         }
     }
 }

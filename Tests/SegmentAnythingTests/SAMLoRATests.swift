@@ -22,8 +22,8 @@ import Testing
 
     static func randomiseAdapters(_ sam: SAM, seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
-        for projection in sam.qkvProjections {
-            projection.lora_B!.value = Tensor.randn(projection.lora_B!.shape, std: 0.2, generator: &generator)
+        for adapter in sam.loraAdapters {
+            adapter.lora_B.value = Tensor.randn(adapter.lora_B.shape, std: 0.2, generator: &generator)
         }
     }
 
@@ -34,6 +34,7 @@ import Testing
         let before = Self.encode(sam, image)
         sam.attachLoRA()
         #expect(sam.loraConfig == LoRAConfig(rank: 4, alpha: 4, dropout: 0))
+        #expect(sam.loraAdapters.count == Self.config.encoderDepth, "every encoder qkv is adapted")
         #expect(Self.encode(sam, image) == before, "B starts at zero, so the adapter adds exactly nothing")
         let trainable = Set(sam.image_encoder.namedParameters().filter { $0.parameter.requiresGrad }.map(\.key))
         #expect(trainable == Set((0..<Self.config.encoderDepth).flatMap { ["blocks.\($0).attn.qkv.lora_A", "blocks.\($0).attn.qkv.lora_B"] }))
@@ -74,7 +75,7 @@ import Testing
 
         // A fresh model with the same base weights and the loaded adapters gives the same output.
         // saveLoRA stores the unmerged adapters and leaves the model merged as it was.
-        #expect(sam.qkvProjections.allSatisfy { $0.isMerged })
+        #expect(sam.loraAdapters.allSatisfy { $0.isMerged })
         sam.unmergeLoRA()
         let restored = SAM(config: Self.config)
         try restored.load(Dictionary(uniqueKeysWithValues: sam.stateDict().filter { !LoRALinear.isAdapterKey($0.key) }

@@ -1,7 +1,7 @@
 import Tensor
 
 /// `nn.Conv2d` with `weight` (out, in/groups, kH, kW) and optional `bias` (out).
-public final class Conv2d: Module {
+public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     public let stride: Size2D
@@ -29,7 +29,7 @@ public final class Conv2d: Module {
 }
 
 /// `nn.ConvTranspose2d` with `weight` (in, out/groups, kH, kW) and optional `bias` (out).
-public final class ConvTranspose2d: Module {
+public final class ConvTranspose2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     public let stride: Size2D

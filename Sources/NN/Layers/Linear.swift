@@ -1,13 +1,26 @@
 import Tensor
 
 /// `nn.Linear`: `y = x Wᵀ + b` with `weight` (out, in) and optional `bias` (out).
-public final class Linear: Module {
+///
+/// Not final so that `LoRALinear` can stand in for it where a model declares a `Linear`.
+public class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter?
 
-    public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, generator: inout SeededGenerator) {
-        weight = Parameter(Initialization.defaultWeight([outFeatures, inFeatures], fanIn: inFeatures, generator: &generator))
-        self.bias = bias ? Parameter(Initialization.defaultBias(outFeatures, fanIn: inFeatures, generator: &generator)) : nil
+    /// A layer over existing parameters (shared, not copied).
+    public init(weight: Parameter, bias: Parameter?) {
+        precondition(weight.shape.count == 2, "Linear: weight must be (out, in), got \(weight.shape)")
+        precondition(bias.map { $0.shape == [weight.shape[0]] } ?? true,
+                     "Linear: bias \(bias!.shape) does not fit weight \(weight.shape)")
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// A layer with PyTorch's default initialisation.
+    public convenience init(inFeatures: Int, outFeatures: Int, bias: Bool = true, generator: inout SeededGenerator) {
+        let weight = Parameter(Initialization.defaultWeight([outFeatures, inFeatures], fanIn: inFeatures, generator: &generator))
+        let bias = bias ? Parameter(Initialization.defaultBias(outFeatures, fanIn: inFeatures, generator: &generator)) : nil
+        self.init(weight: weight, bias: bias)
     }
 
     public var inFeatures: Int { weight.shape[1] }

@@ -1,7 +1,7 @@
 import Tensor
 
 /// `nn.LayerNorm` over the last axis, with `weight` and `bias` of that size.
-public final class LayerNorm: Module {
+public final class LayerNorm: Layer {
     public let weight: Parameter
     public let bias: Parameter
     public let eps: Float
@@ -18,7 +18,7 @@ public final class LayerNorm: Module {
 }
 
 /// SAM's `LayerNorm2d`: normalises each position of an NCHW map over its channels.
-public final class LayerNorm2d: Module {
+public final class LayerNorm2d: Layer {
     public let weight: Parameter
     public let bias: Parameter
     public let eps: Float
@@ -35,7 +35,7 @@ public final class LayerNorm2d: Module {
 }
 
 /// `nn.GroupNorm` with per-channel `weight` and `bias`.
-public final class GroupNorm: Module {
+public final class GroupNorm: Layer {
     public let weight: Parameter
     public let bias: Parameter
     public let groups: Int
@@ -56,7 +56,7 @@ public final class GroupNorm: Module {
 
 /// `nn.BatchNorm2d`: batch statistics (and running-stat updates) in training, running
 /// statistics in evaluation. The buffers carry PyTorch's names, `num_batches_tracked` included.
-public final class BatchNorm2d: Module, TrainingModeSwitchable {
+public final class BatchNorm2d: Layer, TrainingModeSwitchable {
     public let weight: Parameter
     public let bias: Parameter
     public let running_mean: Buffer
@@ -90,7 +90,7 @@ public final class BatchNorm2d: Module, TrainingModeSwitchable {
 }
 
 /// `nn.Dropout`: active in training (or always, for Monte-Carlo dropout), identity otherwise.
-public final class Dropout: Module, TrainingModeSwitchable {
+public final class Dropout: Layer, TrainingModeSwitchable {
     public let p: Float
     public var isTraining = false
     /// Keeps dropout on in evaluation, for Monte-Carlo uncertainty estimates.

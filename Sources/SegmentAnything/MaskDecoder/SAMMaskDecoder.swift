@@ -29,12 +29,11 @@ public final class MaskDecoder: Module {
     public let transformer: TwoWayTransformer
     public let iou_token: Embedding
     public let mask_tokens: Embedding
-    /// `Sequential(ConvT 2×2 s2, LN2d, GELU, ConvT 2×2 s2, GELU)`; GELUs hold no keys.
-    public let output_upscaling: [(any Module)?]
+    /// `Sequential(ConvT 2×2 s2, LN2d, GELU, ConvT 2×2 s2, GELU)`: keys `.0`, `.1`, `.3`, the
+    /// GELUs holding none.
+    public let output_upscaling: Sequential
     public let output_hypernetworks_mlps: [DecoderMLP]
     public let iou_prediction_head: DecoderMLP
-    // The same upscaling layers, typed; a tuple is invisible to the state-dict walk.
-    private let upscalingLayers: (ConvTranspose2d, LayerNorm2d, ConvTranspose2d)
 
     /// The standard decoder: 256-d, 3 multimask outputs, IoU head depth 3.
     public init(generator: inout SeededGenerator) {
@@ -42,10 +41,13 @@ public final class MaskDecoder: Module {
         transformer = TwoWayTransformer(generator: &generator)
         iou_token = Embedding(count: 1, dimension: dim, generator: &generator)
         mask_tokens = Embedding(count: masks, dimension: dim, generator: &generator)
-        upscalingLayers = (ConvTranspose2d(inChannels: dim, outChannels: dim / 4, kernelSize: 2, stride: 2, generator: &generator),
-                           LayerNorm2d(dim / 4),
-                           ConvTranspose2d(inChannels: dim / 4, outChannels: dim / 8, kernelSize: 2, stride: 2, generator: &generator))
-        output_upscaling = [upscalingLayers.0, upscalingLayers.1, nil, upscalingLayers.2]
+        output_upscaling = Sequential([
+            ConvTranspose2d(inChannels: dim, outChannels: dim / 4, kernelSize: 2, stride: 2, generator: &generator),
+            LayerNorm2d(dim / 4),
+            GELU(),
+            ConvTranspose2d(inChannels: dim / 4, outChannels: dim / 8, kernelSize: 2, stride: 2, generator: &generator),
+            GELU(),
+        ])
         output_hypernetworks_mlps = (0..<masks).map { _ in
             DecoderMLP(inputDim: dim, hiddenDim: dim, outputDim: dim / 8, numLayers: 3, generator: &generator)
         }
@@ -68,8 +70,7 @@ public final class MaskDecoder: Module {
         let count = SAMConfig.multimaskOutputs + 1
         let e = imageEmbedding.shape[2]
         let grid = image.permuted(0, 2, 1).reshaped([b, dim, e, e])
-        let u = upscalingLayers
-        let upscaled = u.2(u.1(u.0(grid)).gelu()).gelu()
+        let upscaled = output_upscaling(grid)
         let hyperIn = Tensor.stack((0..<count).map { i in output_hypernetworks_mlps[i](hs.slice(axis: 1, 1 + i, 2 + i).squeezed(1)) },
                                    axis: 1)
         let side = upscaled.shape[2]

@@ -81,14 +81,13 @@ public final class PromptEncoder: Module {
     /// Embeddings added to background points, foreground points, top-left and bottom-right corners.
     public let point_embeddings: [Embedding]
     public let not_a_point_embed: Embedding
-    /// `Sequential(conv 2×2 s2, LN2d, GELU, conv 2×2 s2, LN2d, GELU, conv 1×1)`; GELUs hold no keys.
-    public let mask_downscaling: [(any Module)?]
+    /// `Sequential(conv 2×2 s2, LN2d, GELU, conv 2×2 s2, LN2d, GELU, conv 1×1)`: keys `.0`, `.1`,
+    /// `.3`, `.4`, `.6`, the GELUs holding none.
+    public let mask_downscaling: Sequential
     public let no_mask_embed: Embedding
     public let embedDim: Int
     public let embeddingSize: Int
     public let imageSize: Int
-    // The same mask layers, typed; a tuple is invisible to the state-dict walk.
-    private let maskLayers: (Conv2d, LayerNorm2d, Conv2d, LayerNorm2d, Conv2d)
 
     /// The standard 256-d prompt encoder for the config's embedding grid.
     public init(config: SAMConfig, generator: inout SeededGenerator) {
@@ -99,12 +98,15 @@ public final class PromptEncoder: Module {
         pe_layer = PositionEmbeddingRandom(numPosFeats: dim / 2, generator: &generator)
         point_embeddings = (0..<4).map { _ in Embedding(count: 1, dimension: dim, generator: &generator) }
         not_a_point_embed = Embedding(count: 1, dimension: dim, generator: &generator)
-        maskLayers = (Conv2d(inChannels: 1, outChannels: maskChannels / 4, kernelSize: 2, stride: 2, generator: &generator),
-                      LayerNorm2d(maskChannels / 4),
-                      Conv2d(inChannels: maskChannels / 4, outChannels: maskChannels, kernelSize: 2, stride: 2, generator: &generator),
-                      LayerNorm2d(maskChannels),
-                      Conv2d(inChannels: maskChannels, outChannels: dim, kernelSize: 1, generator: &generator))
-        mask_downscaling = [maskLayers.0, maskLayers.1, nil, maskLayers.2, maskLayers.3, nil, maskLayers.4]
+        mask_downscaling = Sequential([
+            Conv2d(inChannels: 1, outChannels: maskChannels / 4, kernelSize: 2, stride: 2, generator: &generator),
+            LayerNorm2d(maskChannels / 4),
+            GELU(),
+            Conv2d(inChannels: maskChannels / 4, outChannels: maskChannels, kernelSize: 2, stride: 2, generator: &generator),
+            LayerNorm2d(maskChannels),
+            GELU(),
+            Conv2d(inChannels: maskChannels, outChannels: dim, kernelSize: 1, generator: &generator),
+        ])
         no_mask_embed = Embedding(count: 1, dimension: dim, generator: &generator)
     }
 
@@ -124,8 +126,7 @@ public final class PromptEncoder: Module {
         let sparse = tokens.isEmpty ? Tensor.zeros([batch, 0, embedDim]) : Tensor.concatenate(tokens, axis: 1)
         let dense: Tensor
         if let masks = prompts.masks {
-            let l = maskLayers
-            dense = l.4(l.3(l.2(l.1(l.0(masks)).gelu())).gelu())
+            dense = mask_downscaling(masks)
         } else {
             dense = no_mask_embed.weight.value.reshaped([1, embedDim, 1, 1])
                 .expanded(to: [batch, embedDim, embeddingSize, embeddingSize])

@@ -7,7 +7,8 @@ import Tensor
 /// The bias for query (qh, qw) and key (kh, kw) is `q·Rh[qh−kh] + q·Rw[qw−kw]` with the
 /// *unscaled* query, added to the scaled scores before the softmax.
 public final class EncoderAttention: Module {
-    public let qkv: LoRALinear
+    /// Replaceable so LoRA can put a `LoRALinear` here (`SAM.attachLoRA`).
+    @Replaceable public var qkv: Linear
     public let proj: Linear
     public let rel_pos_h: Parameter
     public let rel_pos_w: Parameter
@@ -17,7 +18,7 @@ public final class EncoderAttention: Module {
     public init(dim: Int, numHeads: Int, gridSize: Int, generator: inout SeededGenerator) {
         precondition(dim % numHeads == 0, "embed dim \(dim) does not split into \(numHeads) heads")
         self.numHeads = numHeads
-        qkv = LoRALinear(inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
+        qkv = Linear(inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
         proj = Linear(inFeatures: dim, outFeatures: dim, generator: &generator)
         // SAM initialises the tables to zero (they are always loaded from checkpoints).
         rel_pos_h = Parameter(.zeros([2 * gridSize - 1, dim / numHeads]))

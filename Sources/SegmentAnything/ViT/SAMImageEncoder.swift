@@ -100,9 +100,7 @@ public final class ImageEncoderViT: Module {
     public let pos_embed: Parameter
     public let blocks: [ImageEncoderBlock]
     /// `nn.Sequential(conv1x1, LayerNorm2d, conv3x3, LayerNorm2d)`, keyed `neck.0` … `neck.3`.
-    public let neck: [any Module]
-    // The same neck layers, typed; a tuple is invisible to the state-dict walk.
-    private let neckLayers: (Conv2d, LayerNorm2d, Conv2d, LayerNorm2d)
+    public let neck: Sequential
 
     /// An encoder of the config's size (position embedding and rel-pos tables zero, as in SAM).
     public init(config: SAMConfig, generator: inout SeededGenerator) {
@@ -115,11 +113,12 @@ public final class ImageEncoderViT: Module {
                          gridSize: grid, generator: &generator)
         }
         let out = SAMConfig.promptEmbedDim
-        neckLayers = (Conv2d(inChannels: dim, outChannels: out, kernelSize: 1, bias: false, generator: &generator),
-                      LayerNorm2d(out),
-                      Conv2d(inChannels: out, outChannels: out, kernelSize: 3, padding: 1, bias: false, generator: &generator),
-                      LayerNorm2d(out))
-        neck = [neckLayers.0, neckLayers.1, neckLayers.2, neckLayers.3]
+        neck = Sequential([
+            Conv2d(inChannels: dim, outChannels: out, kernelSize: 1, bias: false, generator: &generator),
+            LayerNorm2d(out),
+            Conv2d(inChannels: out, outChannels: out, kernelSize: 3, padding: 1, bias: false, generator: &generator),
+            LayerNorm2d(out),
+        ])
     }
 
     /// (B, 3, S, S) normalised images → (B, 256, S/16, S/16) embeddings.
@@ -127,6 +126,6 @@ public final class ImageEncoderViT: Module {
         var x = patch_embed(images) + pos_embed.value
         for block in blocks { x = block(x) }
         let map = x.permuted(0, 3, 1, 2)
-        return neckLayers.3(neckLayers.2(neckLayers.1(neckLayers.0(map))))
+        return neck(map)
     }
 }
