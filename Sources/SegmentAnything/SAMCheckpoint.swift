@@ -4,77 +4,81 @@ import Foundation
 import NN
 import Tensor
 
-/// SAM weights on disk: official `.pth` files and our safetensors files, whose JSON metadata
-/// carries the config (`sam_config`) and, for adapter files, the LoRA settings (`lora_config`).
-public struct SAMCheckpointFile: Sendable {
-    /// The tensors by state-dict key.
-    public var tensors: StateDict
-    /// The config recorded in the metadata (our files only).
-    public var config: SAMConfig?
-    /// The LoRA settings recorded in the metadata (adapter files only).
-    public var loraConfig: LoRAConfig?
-    /// All metadata strings (empty for `.pth`).
-    public var metadata: [String: String]
+/// SAM as a model family: official `.pth` files (config read off the shapes) and our
+/// safetensors files, whose metadata carries the config (`sam_config`) and, for adapter files,
+/// the LoRA settings (`lora_config`, see `saveLoRA(to:metadata:)`).
+extension SAM: ModelFamily {
+    public static let configMetadataKey = "sam_config"
 
-    static let configKey = "sam_config"
-    static let loraKey = "lora_config"
+    public static let presets: [(name: String, config: SAMConfig)] = [
+        ("vit_b", .vitB), ("vit_l", .vitL), ("vit_h", .vitH), ("tiny", .tiny),
+    ]
 
-    /// Reads a `.safetensors` file (by extension) or a PyTorch `.pth` file.
-    public static func read(_ url: URL) throws -> SAMCheckpointFile {
-        guard url.pathExtension == "safetensors" else {
-            return SAMCheckpointFile(tensors: try PyTorchCheckpoint.read(url), config: nil, loraConfig: nil, metadata: [:])
-        }
-        let (tensors, metadata) = try Safetensors.read(url)
-        func decoded<T: Decodable>(_ key: String, as type: T.Type) throws -> T? {
-            guard let text = metadata[key] else { return nil }
-            do {
-                return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-            } catch {
-                throw FormatError(url, "metadata '\(key)' is not a valid \(T.self): \(error)")
-            }
-        }
-        return SAMCheckpointFile(tensors: tensors, config: try decoded(configKey, as: SAMConfig.self),
-                                 loraConfig: try decoded(loraKey, as: LoRAConfig.self), metadata: metadata)
+    /// Metadata key of the LoRA settings in adapter files.
+    static let loraMetadataKey = "lora_config"
+
+    public static func build(_ config: SAMConfig) -> SAM { SAM(config: config) }
+
+    /// The base weights (PyTorch key names; merged adapters folded in, unmerged ones left out,
+    /// since they have their own files).
+    public var savedWeights: StateDict {
+        StateDict(stateDict().filter { !LoRALinear.isAdapterKey($0.key) })
     }
 
-    static func encoded<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Encoding plain structs of numbers and arrays cannot fail.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    /// Reads the encoder size off a checkpoint's tensor shapes, so any official or custom SAM
+    /// checkpoint loads without naming its variant. Global blocks are the ones whose
+    /// relative-position tables span the whole grid rather than one window.
+    public static func inferConfig(from checkpoint: StateDict) throws -> SAMConfig {
+        func shape(_ key: String) throws -> [Int] {
+            guard let t = checkpoint[key] else {
+                throw FormatError(checkpoint.source, "not a SAM checkpoint: no \(key)")
+            }
+            return t.shape
+        }
+        let posEmbed = try shape("image_encoder.pos_embed")
+        let patch = try shape("image_encoder.patch_embed.proj.weight")
+        guard posEmbed.count == 4, patch.count == 4, posEmbed[1] == posEmbed[2] else {
+            throw FormatError(checkpoint.source, "unexpected SAM encoder shapes: pos_embed \(posEmbed), patch_embed \(patch)")
+        }
+        let embedDim = patch[0], patchSize = patch[2], grid = posEmbed[1]
+        var depth = 0
+        while checkpoint["image_encoder.blocks.\(depth).attn.qkv.weight"] != nil { depth += 1 }
+        guard depth > 0 else { throw FormatError(checkpoint.source, "SAM checkpoint has no encoder blocks") }
+        var globals: [Int] = [], windowTable: Int?
+        for block in 0..<depth {
+            let table = try shape("image_encoder.blocks.\(block).attn.rel_pos_h")
+            if table[0] == 2 * grid - 1 { globals.append(block) } else { windowTable = table[0] }
+        }
+        let headDim = try shape("image_encoder.blocks.0.attn.rel_pos_h")[1]
+        guard headDim > 0, embedDim % headDim == 0 else {
+            throw FormatError(checkpoint.source, "head size \(headDim) does not divide embed dim \(embedDim)")
+        }
+        let window = windowTable.map { ($0 + 1) / 2 } ?? 14
+        return SAMConfig(encoderEmbedDim: embedDim, encoderDepth: depth, encoderNumHeads: embedDim / headDim,
+                         encoderGlobalAttnIndexes: globals, windowSize: window, imageSize: grid * patchSize,
+                         patchSize: patchSize)
+    }
+
+    /// Weights trained at another input size get resampled position embeddings (see `SAMResolution`).
+    public static func fitted(_ checkpoint: ModelCheckpoint<SAM>, to config: SAMConfig) throws -> StateDict {
+        let trained = try checkpoint.config()
+        guard trained.imageSize != config.imageSize else { return checkpoint.tensors }
+        return try SAMResolution.resampled(checkpoint.tensors, from: trained, to: config)
     }
 }
 
 extension SAM {
-    /// Loads a checkpoint: an official `.pth` or one of our safetensors files. The config is
-    /// `config` when given, else the safetensors metadata's, else inferred from the shapes.
-    /// `imageSize` overrides the input size (e.g. 512 for a CPU preset); a model whose size
-    /// differs from the checkpoint's gets resampled position embeddings (see `SAMResolution`).
-    public static func load(contentsOf url: URL, config: SAMConfig? = nil, imageSize: Int? = nil) throws -> SAM {
-        let file = try SAMCheckpointFile.read(url)
-        let trained = try file.config ?? SAMConfig.inferred(from: file.tensors)
-        var target = config ?? trained
+    /// Loads a checkpoint as `load(contentsOf:config:)` does, at input size `imageSize` (e.g.
+    /// 512 for a CPU preset) instead of the config's when given.
+    public static func load(contentsOf url: URL, config: SAMConfig? = nil, imageSize: Int?) throws -> SAM {
+        let checkpoint = try ModelCheckpoint<SAM>(contentsOf: url)
+        var target = try config ?? checkpoint.config()
         if let imageSize {
             guard imageSize > 0, imageSize % target.patchSize == 0 else {
                 throw FormatError(url, "image size \(imageSize) is not a positive multiple of the patch size \(target.patchSize)")
             }
             target.imageSize = imageSize
         }
-        var tensors = file.tensors
-        if target.imageSize != trained.imageSize {
-            tensors = try SAMResolution.resampled(tensors, from: trained, to: target)
-        }
-        let model = SAM(config: target)
-        try model.load(tensors, strict: true)
-        return model
-    }
-
-    /// Writes the base weights (PyTorch key names; merged adapters folded in, unmerged ones left
-    /// out) as safetensors with the config in the metadata.
-    public func save(to url: URL, metadata: [String: String] = [:]) throws {
-        let entries = stateDict().filter { !LoRALinear.isAdapterKey($0.key) }
-        var meta = metadata
-        meta[SAMCheckpointFile.configKey] = SAMCheckpointFile.encoded(config)
-        try Safetensors.write(StateDict(entries), metadata: meta, to: url)
+        return try load(checkpoint, config: target)
     }
 }

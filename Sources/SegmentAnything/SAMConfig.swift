@@ -1,11 +1,9 @@
-import Durable
-import Formats
-
 /// The shape of a Segment Anything model: the image encoder's size (the only part that
 /// differs between the official ViT-B/L/H checkpoints) and the input resolution.
 ///
 /// The prompt encoder and mask decoder are the same for every official model (256-d prompts,
-/// a two-layer two-way transformer, 3 multimask outputs), so they are fixed here.
+/// a two-layer two-way transformer, 3 multimask outputs), so they are fixed here. The presets
+/// below are listed by name in `SAM.presets`.
 public struct SAMConfig: Sendable, Equatable, Codable {
     /// Channels of the ViT tokens (768 for ViT-B).
     public var encoderEmbedDim: Int
@@ -55,49 +53,4 @@ public struct SAMConfig: Sendable, Equatable, Codable {
     public var lowResSize: Int { 4 * embeddingSize }
     /// Side of the image embedding grid, in patches.
     public var embeddingSize: Int { imageSize / patchSize }
-
-    /// A named preset: `vit_b`, `vit_l`, `vit_h` or `tiny`.
-    public static func preset(_ name: String) -> SAMConfig? {
-        switch name {
-        case "vit_b": vitB
-        case "vit_l": vitL
-        case "vit_h": vitH
-        case "tiny": tiny
-        default: nil
-        }
-    }
-
-    /// Reads the encoder size off a checkpoint's tensor shapes, so any official or custom SAM
-    /// checkpoint loads without naming its variant. Global blocks are the ones whose
-    /// relative-position tables span the whole grid rather than one window.
-    public static func inferred(from checkpoint: StateDict) throws -> SAMConfig {
-        func shape(_ key: String) throws -> [Int] {
-            guard let t = checkpoint[key] else {
-                throw FormatError(checkpoint.source, "not a SAM checkpoint: no \(key)")
-            }
-            return t.shape
-        }
-        let posEmbed = try shape("image_encoder.pos_embed")
-        let patch = try shape("image_encoder.patch_embed.proj.weight")
-        guard posEmbed.count == 4, patch.count == 4, posEmbed[1] == posEmbed[2] else {
-            throw FormatError(checkpoint.source, "unexpected SAM encoder shapes: pos_embed \(posEmbed), patch_embed \(patch)")
-        }
-        let embedDim = patch[0], patchSize = patch[2], grid = posEmbed[1]
-        var depth = 0
-        while checkpoint["image_encoder.blocks.\(depth).attn.qkv.weight"] != nil { depth += 1 }
-        guard depth > 0 else { throw FormatError(checkpoint.source, "SAM checkpoint has no encoder blocks") }
-        var globals: [Int] = [], windowTable: Int?
-        for block in 0..<depth {
-            let table = try shape("image_encoder.blocks.\(block).attn.rel_pos_h")
-            if table[0] == 2 * grid - 1 { globals.append(block) } else { windowTable = table[0] }
-        }
-        let headDim = try shape("image_encoder.blocks.0.attn.rel_pos_h")[1]
-        guard headDim > 0, embedDim % headDim == 0 else {
-            throw FormatError(checkpoint.source, "head size \(headDim) does not divide embed dim \(embedDim)")
-        }
-        let window = windowTable.map { ($0 + 1) / 2 } ?? 14
-        return SAMConfig(encoderEmbedDim: embedDim, encoderDepth: depth, encoderNumHeads: embedDim / headDim,
-                         encoderGlobalAttnIndexes: globals, windowSize: window, imageSize: grid * patchSize,
-                         patchSize: patchSize)
-    }
 }

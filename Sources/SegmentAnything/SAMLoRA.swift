@@ -43,18 +43,20 @@ extension SAM {
         let wasMerged = loraAdapters.contains(where: \.isMerged)
         if wasMerged { unmergeLoRA() }
         defer { if wasMerged { mergeLoRA() } }
-        var meta = metadata
-        meta[SAMCheckpointFile.configKey] = SAMCheckpointFile.encoded(config)
-        meta[SAMCheckpointFile.loraKey] = SAMCheckpointFile.encoded(lora)
-        try Safetensors.write(StateDict(stateDict().filter { LoRALinear.isAdapterKey($0.key) }), metadata: meta, to: url)
+        var file = ModelCheckpoint<SAM>(tensors: StateDict(stateDict().filter { LoRALinear.isAdapterKey($0.key) }),
+                                        storedConfig: config, metadata: metadata)
+        try file.encode(lora, as: SAM.loraMetadataKey)
+        try file.write(to: url)
     }
 
     /// Reads an adapter file written by `saveLoRA`, attaching adapters with its settings if
     /// none are attached; every adapter key must be present with the right shape.
     public func loadLoRA(contentsOf url: URL) throws {
-        let file = try SAMCheckpointFile.read(url)
-        guard let lora = file.loraConfig else { throw FormatError(url, "no '\(SAMCheckpointFile.loraKey)' metadata: not a LoRA file") }
-        if let saved = file.config, saved != config {
+        let file = try ModelCheckpoint<SAM>(contentsOf: url)
+        guard let lora = try file.decoded(SAM.loraMetadataKey, as: LoRAConfig.self) else {
+            throw FormatError(url, "no '\(SAM.loraMetadataKey)' metadata: not a LoRA file")
+        }
+        if let saved = file.storedConfig, saved != config {
             throw FormatError(url, "adapters were trained for \(saved), this model is \(config)")
         }
         if loraConfig == nil { attachLoRA(lora) }

@@ -36,31 +36,24 @@ enum FoldCheckpoint {
         for (key, _) in optimizer.parameters {
             if let buffer = optimizer.state[key] { entries.append((key: momentumPrefix + key, value: buffer)) }
         }
-        let metadata = [
-            TransUNetCheckpoint.configMetadataKey: String(decoding: try JSONFile.encoder.encode(model.config), as: UTF8.self),
-            positionKey: String(decoding: try JSONFile.encoder.encode(position), as: UTF8.self),
-            "phase": phase, "fold": String(fold),
-        ]
-        try Safetensors.write(StateDict(entries, source: url.path), metadata: metadata, to: url)
+        var checkpoint = ModelCheckpoint<TransUNet>(tensors: StateDict(entries), storedConfig: model.config,
+                                                    metadata: ["phase": phase, "fold": String(fold)])
+        try checkpoint.encode(position, as: positionKey)
+        try checkpoint.write(to: url)
     }
 
     /// Restores the model and the optimiser from `url` and returns where training stood.
     static func read(_ url: URL, into model: TransUNet, optimizer: inout SGD) throws -> FoldPosition {
-        let (stateDict, metadata) = try Safetensors.read(url)
-        guard let json = metadata[positionKey],
-              let position = try? JSONDecoder().decode(FoldPosition.self, from: Data(json.utf8)) else {
+        let checkpoint = try ModelCheckpoint<TransUNet>(contentsOf: url)
+        guard let position = try? checkpoint.decoded(positionKey, as: FoldPosition.self) else {
             throw TrainingError(url.path, "metadata '\(positionKey)' is missing or unreadable: not a training checkpoint")
         }
-        var values = stateDict.tensorsByKey()
+        var values = checkpoint.tensors.tensorsByKey()
         var momentum: [String: Tensor] = [:]
         for key in values.keys where key.hasPrefix(momentumPrefix) {
             momentum[String(key.dropFirst(momentumPrefix.count))] = values.removeValue(forKey: key)
         }
-        do {
-            try model.load(values, strict: true)
-        } catch let error as ModuleLoadError {
-            throw TrainingError(url.path, "does not fit \(model.config): \(error.description)")
-        }
+        try model.load(values, source: url.path, modelDescription: model.config.description)
         do {
             try optimizer.restore(momentum)
         } catch {

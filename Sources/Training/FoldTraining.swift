@@ -114,7 +114,7 @@ struct FoldTraining {
         for (name, values) in validation.probabilities {
             try NPY.write(NPYArray(float32: values, shape: [side, side]), to: layout.oof(name))
         }
-        try TransUNetCheckpoint.write(model, to: layout.model(fold.fold), metadata: [
+        try model.save(to: layout.model(fold.fold), metadata: [
             "phase": FoldCheckpoint.phase, "fold": String(fold.fold), "preset": options.preset,
             "epochs": String(options.epochs), "val_dice": String(validation.meanDice),
         ])

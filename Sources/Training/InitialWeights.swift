@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import TransUNetModel
 
 /// The weights a job starts every fold from.
@@ -11,7 +12,7 @@ enum InitialWeights {
         case "npz":
             try GoogleCheckpoint.load(url, into: model)
         case "pth", "pt", "safetensors":
-            try TransUNetCheckpoint.load(TransUNetCheckpoint.read(url).stateDict, into: model)
+            try model.load(ModelCheckpoint(contentsOf: url))
         default:
             throw TrainingError(url.path, "initial checkpoint must be .safetensors, .pth or a Google .npz encoder")
         }

@@ -52,9 +52,8 @@ public enum TransUNetTraining {
     /// The preset's configuration at the requested input size, with options checked first so a
     /// bad job fails before anything is written.
     static func modelConfig(_ options: TransUNetTrainingOptions) throws -> TransUNetConfig {
-        guard var config = TransUNetConfig.named(options.preset) else {
-            let known = TransUNetConfig.presets.map(\.name).joined(separator: ", ")
-            throw TrainingError("preset '\(options.preset)'", "unknown model preset (known: \(known))")
+        guard var config = TransUNet.preset(named: options.preset) else {
+            throw TrainingError("preset '\(options.preset)'", "unknown model preset (known: \(TransUNet.presetList))")
         }
         if let size = options.imageSize {
             config = config.withImageSize(size)

@@ -8,7 +8,7 @@ public struct TransUNetTrainingOptions: Sendable {
     public var dataset: URL
     /// Folds of `splits.json` to train, each on its train cases and validated on its val cases.
     public var folds: [Int]
-    /// A `TransUNetConfig.named(_:)` preset: `cpu-tiny`, `cpu-small`, `R50-ViT-B_16`, ...
+    /// A `TransUNet.presets` name: `cpu-tiny`, `cpu-small`, `R50-ViT-B_16`, ...
     public var preset: String
     /// Passes over each fold's training cases.
     public var epochs: Int

@@ -21,11 +21,7 @@ public enum GoogleCheckpoint {
     /// Loads the encoder of `model` from npz arrays read from `source` (named in errors).
     public static func load(_ arrays: [String: NPYArray], source: String, into model: TransUNet) throws {
         let values = try encoderTensors(arrays, source: source, config: model.config)
-        do {
-            try model.transformer.load(values, strict: true)
-        } catch let error as ModuleLoadError {
-            throw FormatError(source, "does not fit \(model.config.description): " + error.description)
-        }
+        try model.transformer.load(values, source: source, modelDescription: model.config.description)
     }
 
     /// The `transformer.` state dict (without that prefix) converted from Google's arrays.

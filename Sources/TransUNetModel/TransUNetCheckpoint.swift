@@ -4,65 +4,39 @@ import Foundation
 import NN
 import Tensor
 
-/// PyTorch state dicts of the original implementation (`.pth`) and our safetensors, read into
-/// or written from a `TransUNet`; key names are the original `VisionTransformer`'s.
-public enum TransUNetCheckpoint {
-    /// Safetensors metadata key holding the JSON-encoded configuration.
+/// TransUNet as a model family: state dicts of the original implementation (`.pth`, key names
+/// of its `VisionTransformer`) and our safetensors with the config in the metadata. Google's
+/// ImageNet `.npz` encoders are read by `GoogleCheckpoint`.
+extension TransUNet: ModelFamily {
     public static let configMetadataKey = "transunet_config"
 
-    /// Reads a `.pth` or `.safetensors` file (by extension) as a state dict, with the
-    /// configuration stored in our safetensors metadata when present.
-    public static func read(_ url: URL) throws -> (stateDict: StateDict, storedConfig: TransUNetConfig?) {
-        if url.pathExtension.lowercased() == "safetensors" {
-            let (tensors, metadata) = try Safetensors.read(url)
-            let config = try metadata[configMetadataKey].map { json in
-                do {
-                    return try JSONDecoder().decode(TransUNetConfig.self, from: Data(json.utf8))
-                } catch {
-                    throw FormatError(url, "metadata '\(configMetadataKey)' is not a TransUNet configuration: \(error)")
-                }
-            }
-            return (tensors, config)
-        }
-        return (try PyTorchCheckpoint.read(url), nil)
-    }
+    public static let presets: [(name: String, config: TransUNetConfig)] = [
+        ("R50-ViT-B_16", .r50ViTB16), ("R50-ViT-L_16", .r50ViTL16), ("ViT-B_16", .viTB16),
+        ("cpu-small", .cpuSmall), ("cpu-tiny", .cpuTiny),
+    ]
 
-    /// Loads every parameter and buffer of `model` from `stateDict` (strict: missing,
-    /// unexpected and mis-shaped keys are all reported). Position embeddings made for another
-    /// grid are fitted to the model's, as the original's loader does for Google weights.
-    public static func load(_ stateDict: StateDict, into model: TransUNet) throws {
-        var values = stateDict.tensorsByKey()
+    public static func build(_ config: TransUNetConfig) throws -> TransUNet { try TransUNet(config) }
+
+    /// Position embeddings made for another grid are fitted to the model's, as the original's
+    /// loader does for Google weights.
+    public static func fitted(_ checkpoint: ModelCheckpoint<TransUNet>, to config: TransUNetConfig) throws -> StateDict {
+        var tensors = checkpoint.tensors
         let key = "transformer.embeddings.position_embeddings"
-        if let positions = values[key] {
+        if let positions = tensors[key] {
             do {
-                values[key] = try PositionEmbeddingResize.fitted(positions, grid: model.config.gridSize)
+                tensors[key] = StoredTensor(try PositionEmbeddingResize.fitted(positions.tensor, grid: config.gridSize))
             } catch let error as TransUNetConfigError {
-                throw FormatError(stateDict.source, "\(key): \(error.description)")
+                throw FormatError(tensors.source, "\(key): \(error.description)")
             }
         }
-        do {
-            try model.load(values, strict: true)
-        } catch let error as ModuleLoadError {
-            throw FormatError(stateDict.source, "does not fit \(model.config): " + error.description)
-        }
-    }
-
-    /// Writes `model` as safetensors with its configuration in the metadata.
-    public static func write(_ model: TransUNet, to url: URL, metadata: [String: String] = [:]) throws {
-        var metadata = metadata
-        // Sorted keys: the same model always gives the same bytes (resumed training is compared byte for byte).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let json = try encoder.encode(model.config)
-        metadata[configMetadataKey] = String(decoding: json, as: UTF8.self)
-        try Safetensors.write(model.checkpoint(), metadata: metadata, to: url)
+        return tensors
     }
 
     /// The configuration a state dict was made with, from its tensor shapes.
     ///
     /// Shapes fix everything except the number of attention heads: a named preset with the
     /// same shapes supplies it, otherwise ViT's usual head width of 64 is assumed.
-    public static func inferConfig(_ stateDict: StateDict) throws -> TransUNetConfig {
+    public static func inferConfig(from stateDict: StateDict) throws -> TransUNetConfig {
         func shape(_ key: String) throws -> [Int] {
             guard let t = stateDict[key] else { throw FormatError(stateDict.source, "missing key '\(key)', cannot infer the TransUNet configuration") }
             return t.shape
@@ -99,7 +73,7 @@ public enum TransUNetCheckpoint {
         var config = TransUNetConfig(imageSize: grid * 16, hiddenSize: hidden, numLayers: layers, numHeads: max(1, hidden / 64),
                                      mlpDim: mlp, resnet: resnet, decoderChannels: decoder, skipChannels: skips,
                                      nSkip: nSkip, nClasses: classes)
-        if let preset = TransUNetConfig.presets.first(where: { var p = $0.config; p.numHeads = config.numHeads; p.imageSize = config.imageSize; return p == config }) {
+        if let preset = presets.first(where: { var p = $0.config; p.numHeads = config.numHeads; p.imageSize = config.imageSize; return p == config }) {
             config.numHeads = preset.config.numHeads
         }
         return config

@@ -20,7 +20,8 @@ public struct ResNetConfig: Sendable, Equatable, Codable {
 ///
 /// `skipChannels` holds the channels of the skip features actually fed to the decoder blocks:
 /// the original's `DecoderCup` zeroes the entries beyond `n_skip` in place, and that zeroed
-/// list is what is stored here.
+/// list is what is stored here. The presets (`r50ViTB16`, `cpuTiny`, ...) are listed by name in
+/// `TransUNet.presets`.
 public struct TransUNetConfig: Sendable, Equatable, Codable {
     /// Side of the square input in pixels; a multiple of 16.
     public var imageSize: Int
@@ -132,17 +133,6 @@ extension TransUNetConfig {
     public static var cpuTiny: TransUNetConfig {
         TransUNetConfig(hiddenSize: 64, numLayers: 2, numHeads: 2, mlpDim: 128,
                         resnet: ResNetConfig(unitsPerStage: [1, 1, 1], widthFactor: 0.5))
-    }
-
-    /// Named configurations, as the CLI spells them.
-    public static let presets: [(name: String, config: TransUNetConfig)] = [
-        ("R50-ViT-B_16", .r50ViTB16), ("R50-ViT-L_16", .r50ViTL16), ("ViT-B_16", .viTB16),
-        ("cpu-small", .cpuSmall), ("cpu-tiny", .cpuTiny),
-    ]
-
-    /// The configuration called `name`, or nil.
-    public static func named(_ name: String) -> TransUNetConfig? {
-        presets.first { $0.name == name }?.config
     }
 
     /// The same configuration at another input size.

@@ -31,20 +31,15 @@ public struct TransUNetPredictor {
             let hint = ext == "npz" ? " (a Google .npz holds only the pretrained encoder, not a trained decoder)" : ""
             throw FormatError(url, "expected a .pth or .safetensors TransUNet checkpoint\(hint)")
         }
-        let (stateDict, stored) = try TransUNetCheckpoint.read(url)
-        let config: TransUNetConfig
+        let checkpoint = try ModelCheckpoint<TransUNet>(contentsOf: url)
+        var config: TransUNetConfig?
         if let configName, configName != "auto" {
-            guard let named = TransUNetConfig.named(configName) else {
-                let known = TransUNetConfig.presets.map(\.name).joined(separator: ", ")
-                throw TransUNetConfigError("unknown model '\(configName)' (known: \(known), auto)")
+            guard let named = TransUNet.preset(named: configName) else {
+                throw TransUNetConfigError("unknown model '\(configName)' (known: \(TransUNet.presetList), auto)")
             }
             config = named
-        } else {
-            config = try stored ?? TransUNetCheckpoint.inferConfig(stateDict)
         }
-        let model = try TransUNet(config)
-        try TransUNetCheckpoint.load(stateDict, into: model)
-        self.init(model: model)
+        self.init(model: try TransUNet.load(checkpoint, config: config))
     }
 
     /// The model input (1, 1, S, S) in [0, 1] for an 8-bit grayscale image of any size.

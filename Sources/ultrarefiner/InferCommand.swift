@@ -23,7 +23,7 @@ struct Infer: ParsableCommand {
             help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
     var transunet: String
 
-    @Option(help: "TransUNet configuration: R50-ViT-B_16, R50-ViT-L_16, ViT-B_16, cpu-small, cpu-tiny, or auto.")
+    @Option(help: "TransUNet configuration: \(TransUNet.presetList), or auto.")
     var model = "auto"
 
     @Option(help: "SAM checkpoint (official or MedSAM .pth, or our .safetensors); required without --coarse-only.")

@@ -17,7 +17,7 @@ struct SAMCommand: ParsableCommand {
     @Option(help: "Checkpoint: official .pth or .safetensors.")
     var checkpoint: String
 
-    @Option(help: "vit_b, vit_l, vit_h, tiny, or auto (read the size off the checkpoint).")
+    @Option(help: "\(SAM.presetList), or auto (read the size off the checkpoint).")
     var model = "auto"
 
     @Option(name: .customLong("image-size"), help: "Encoder input side (default: the checkpoint's); e.g. 512 on CPU, with resampled position embeddings.")
@@ -55,8 +55,8 @@ struct SAMCommand: ParsableCommand {
         let checkpointURL = URL(fileURLWithPath: checkpoint)
         var config: SAMConfig?
         if model != "auto" {
-            guard let preset = SAMConfig.preset(model) else {
-                throw ValidationError("--model must be vit_b, vit_l, vit_h, tiny or auto, not '\(model)'")
+            guard let preset = SAM.preset(named: model) else {
+                throw ValidationError("--model must be \(SAM.presetList) or auto, not '\(model)'")
             }
             config = preset
         }

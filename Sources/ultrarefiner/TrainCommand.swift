@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A prepared dataset folder (with splits.json).")
     var dataset: String
 
-    @Option(help: "Model preset: cpu-tiny, cpu-small, R50-ViT-B_16, R50-ViT-L_16, ViT-B_16.")
+    @Option(help: "Model preset: \(TransUNet.presetList).")
     var preset: String
 
     @Option(help: "Epochs per fold.")

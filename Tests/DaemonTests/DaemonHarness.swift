@@ -27,7 +27,7 @@ enum TestWeights {
         let folder = try! TestPaths.temporaryDirectory("weights")
         let transunet = folder.appendingPathComponent("transunet.safetensors")
         let sam = folder.appendingPathComponent("sam.safetensors")
-        try! TransUNetCheckpoint.write(try! TransUNet(.cpuTiny, seed: 7), to: transunet)
+        try! TransUNet(.cpuTiny, seed: 7).save(to: transunet)
         var config = SAMConfig.tiny
         config.imageSize = 256
         try! SAM(config: config, seed: 11).save(to: sam)

@@ -28,9 +28,41 @@ import Testing
         #expect(try Safetensors.read(file).metadata["phase"] == "test")
     }
 
+    @Test func configMetadataKeepsItsKeyAndJSONShape() throws {
+        let folder = try TestPaths.temporaryDirectory("sam-meta")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("sam.safetensors")
+        try SAM(config: Self.config).save(to: file)
+        // Files written before the shared checkpoint code hold exactly this; they must keep loading.
+        #expect(try Safetensors.read(file).metadata == ["sam_config": #"{"encoderDepth":3,"encoderEmbedDim":32,"encoderGlobalAttnIndexes":[2],"encoderNumHeads":4,"imageSize":128,"patchSize":16,"windowSize":3}"#])
+        #expect(SAM.presetList == "vit_b, vit_l, vit_h, tiny" && SAM.preset(named: "vit_l") == .vitL)
+    }
+
+    @Test func safetensorsWithoutConfigInfersItFromKeys() throws {
+        let folder = try TestPaths.temporaryDirectory("sam-bare")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sam = SAMGradientTests.model(seed: 22)
+        let file = folder.appendingPathComponent("bare.safetensors")
+        try Safetensors.write(sam.checkpoint(), to: file)
+        let loaded = try SAM.load(contentsOf: file)
+        #expect(loaded.config == sam.config)
+        #expect(loaded.stateDict().map(\.value.scalars) == sam.stateDict().map(\.value.scalars))
+    }
+
+    @Test func truncatedFileIsNamed() throws {
+        let folder = try TestPaths.temporaryDirectory("sam-cut")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("cut.safetensors")
+        try SAM(config: Self.config).save(to: file)
+        let bytes = try Data(contentsOf: file)
+        try bytes.prefix(bytes.count / 2).write(to: file)
+        let error = try #require(throws: FormatError.self) { try SAM.load(contentsOf: file) }
+        #expect(error.path == file.path && error.problem.contains("truncated"))
+    }
+
     @Test func configIsInferredFromKeyShapes() throws {
         for config in [Self.config, SAMGradientTests.config] {
-            #expect(try SAMConfig.inferred(from: SAM(config: config).checkpoint()) == config)
+            #expect(try SAM.inferConfig(from: SAM(config: config).checkpoint()) == config)
         }
     }
 

@@ -1,6 +1,7 @@
 import Durable
 import Formats
 import Foundation
+import NN
 import Tensor
 import TestSupport
 import Testing
@@ -18,7 +19,7 @@ struct TransUNetCheckpointErrorTests {
         stateDict["decoder.conv_more.1.running_var"] = nil
         stateDict["decoder.extra.weight"] = StoredTensor(shape: [1], values: [0])
         let model = try TransUNet(TransUNetConfig.cpuTiny.withImageSize(32))
-        let error = try #require(throws: FormatError.self) { try TransUNetCheckpoint.load(stateDict, into: model) }
+        let error = try #require(throws: FormatError.self) { try model.load(ModelCheckpoint(tensors: stateDict)) }
         #expect(error.path == "tiny.pth")
         #expect(error.problem.contains("missing keys: decoder.conv_more.1.running_var"))
         #expect(error.problem.contains("unexpected keys: decoder.extra.weight"))
@@ -29,7 +30,7 @@ struct TransUNetCheckpointErrorTests {
         var config = TransUNetConfig.cpuTiny.withImageSize(32)
         config.mlpDim = 96
         let model = try TransUNet(config)
-        let error = try #require(throws: FormatError.self) { try TransUNetCheckpoint.load(stateDict, into: model) }
+        let error = try #require(throws: FormatError.self) { try model.load(ModelCheckpoint(tensors: stateDict)) }
         #expect(error.problem.contains("transformer.encoder.layer.0.ffn.fc1.weight: checkpoint [128, 64], model [96, 64]"))
     }
 
@@ -37,7 +38,7 @@ struct TransUNetCheckpointErrorTests {
         var stateDict = try tinyStateDict()
         stateDict["transformer.embeddings.position_embeddings"] = StoredTensor(shape: [1, 7, 64], values: Array(repeating: 0, count: 448))
         let model = try TransUNet(TransUNetConfig.cpuTiny.withImageSize(32))
-        let error = try #require(throws: FormatError.self) { try TransUNetCheckpoint.load(stateDict, into: model) }
+        let error = try #require(throws: FormatError.self) { try model.load(ModelCheckpoint(tensors: stateDict)) }
         #expect(error.problem.contains("position_embeddings") && error.problem.contains("square grid"))
     }
 

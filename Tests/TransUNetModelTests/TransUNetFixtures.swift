@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import NN
 import Tensor
 import TestSupport
 import TransUNetModel
@@ -18,7 +19,7 @@ enum TransUNetFixtures {
     /// The mini model with every tensor from `transunet.pth`.
     static func modelFromPyTorch() throws -> TransUNet {
         let model = try TransUNet(.cpuTiny)
-        try TransUNetCheckpoint.load(PyTorchCheckpoint.read(mini.appendingPathComponent("transunet.pth")), into: model)
+        try model.load(ModelCheckpoint(contentsOf: mini.appendingPathComponent("transunet.pth")))
         return model
     }
 }

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import NN
 import Tensor
 import TestSupport
 import Testing
@@ -20,8 +21,7 @@ struct TransUNetInputSizeTests {
 
     @Test func positionEmbeddingsAreZoomedLikeScipy() throws {
         let model = try TransUNet(TransUNetConfig.cpuTiny.withImageSize(160))
-        try TransUNetCheckpoint.load(PyTorchCheckpoint.read(TransUNetFixtures.mini.appendingPathComponent("transunet.pth")),
-                                     into: model)
+        try model.load(ModelCheckpoint(contentsOf: TransUNetFixtures.mini.appendingPathComponent("transunet.pth")))
         let fitted = model.transformer.embeddings.position_embeddings.value
         // scipy works in double; our float32 weights differ by rounding only.
         #expect(maxAbsDifference(fitted, try referenceArray("position_embeddings")) <= 1e-6)
@@ -36,8 +36,7 @@ struct TransUNetInputSizeTests {
 
     @Test func forwardAt160MatchesTheReference() throws {
         let model = try TransUNet(TransUNetConfig.cpuTiny.withImageSize(160))
-        try TransUNetCheckpoint.load(PyTorchCheckpoint.read(TransUNetFixtures.mini.appendingPathComponent("transunet.pth")),
-                                     into: model)
+        try model.load(ModelCheckpoint(contentsOf: TransUNetFixtures.mini.appendingPathComponent("transunet.pth")))
         let input = try TransUNetFixtures.array("input.npy").slice(axis: 2, 0, 160).slice(axis: 3, 0, 160)
         let (logits, encoded, _) = noGrad { model.logitsAndIntermediates(input) }
         let probability = noGrad { logits.softmax(axis: 1).slice(axis: 1, 1, 2).squeezed(1) }

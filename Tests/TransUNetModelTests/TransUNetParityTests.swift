@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import NN
 import Tensor
 import TestSupport
 import Testing
@@ -56,11 +57,11 @@ struct TransUNetParityTests {
         let folder = try TestPaths.temporaryDirectory("transunet")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("mini.safetensors")
-        try TransUNetCheckpoint.write(model, to: url)
-        let (stateDict, config) = try TransUNetCheckpoint.read(url)
-        #expect(config == .cpuTiny)
-        let reloaded = try TransUNet(try #require(config), seed: 5)
-        try TransUNetCheckpoint.load(stateDict, into: reloaded)
+        try model.save(to: url)
+        let checkpoint = try ModelCheckpoint<TransUNet>(contentsOf: url)
+        #expect(checkpoint.storedConfig == .cpuTiny)
+        let reloaded = try TransUNet(try #require(checkpoint.storedConfig), seed: 5)
+        try reloaded.load(checkpoint)
         let original = model.stateDict(), copy = reloaded.stateDict()
         #expect(copy.map(\.key) == original.map(\.key))
         for (a, b) in zip(original, copy) {
@@ -70,7 +71,7 @@ struct TransUNetParityTests {
 
     @Test func configIsInferredFromTheCheckpointShapes() throws {
         let pth = try PyTorchCheckpoint.read(TransUNetFixtures.mini.appendingPathComponent("transunet.pth"))
-        #expect(try TransUNetCheckpoint.inferConfig(pth) == .cpuTiny)
+        #expect(try TransUNet.inferConfig(from: pth) == .cpuTiny)
         #expect(TransUNetConfig.cpuTiny.skipChannels == [256, 128, 32, 0])
     }
 }

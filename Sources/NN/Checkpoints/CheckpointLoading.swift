@@ -1,15 +1,22 @@
 import Durable
 import Formats
-import NN
+import Tensor
 
 extension Module {
     /// Loads a checkpoint's tensors by state-dict key (see `Module.load(_:strict:)`), reporting
-    /// problems against the checkpoint file.
-    public func load(_ checkpoint: StateDict, strict: Bool = true) throws {
+    /// problems against the checkpoint file and, when given, the model they were meant for.
+    public func load(_ checkpoint: StateDict, strict: Bool = true, modelDescription: String? = nil) throws {
+        try load(checkpoint.tensorsByKey(), strict: strict, source: checkpoint.source, modelDescription: modelDescription)
+    }
+
+    /// Loads `values` read from `source`. This is where a `ModuleLoadError` becomes a
+    /// `FormatError`, so every checkpoint that does not fit is reported against its file.
+    public func load(_ values: [String: Tensor], strict: Bool = true, source: String,
+                     modelDescription: String? = nil) throws {
         do {
-            try load(checkpoint.tensorsByKey(), strict: strict)
+            try load(values, strict: strict)
         } catch let error as ModuleLoadError {
-            throw FormatError(checkpoint.source, error.description)
+            throw FormatError(source, (modelDescription.map { "does not fit \($0): " } ?? "") + error.description)
         }
     }
 

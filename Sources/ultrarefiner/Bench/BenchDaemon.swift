@@ -24,12 +24,12 @@ struct BenchDaemon: ParsableCommand {
 
     @Option(help: "TransUNet weights; without it, random weights of --transunet-preset are generated.")
     var transunet: String?
-    @Option(help: "TransUNet preset for generated weights.")
+    @Option(help: "TransUNet preset for generated weights: \(TransUNet.presetList).")
     var transunetPreset = "cpu-tiny"
 
     @Option(help: "SAM weights; without it, random weights of --sam-preset are generated.")
     var sam: String?
-    @Option(help: "SAM preset for generated weights (tiny, vit_b, ...).")
+    @Option(help: "SAM preset for generated weights: \(SAM.presetList).")
     var samPreset = "tiny"
 
     func run() throws {
@@ -113,13 +113,13 @@ struct BenchDaemon: ParsableCommand {
     private func weights(in folder: URL) throws -> (URL, URL) {
         let transunetFile: URL
         if let transunet { transunetFile = URL(fileURLWithPath: transunet) } else {
-            guard let config = TransUNetConfig.named(transunetPreset) else { throw ValidationError("unknown TransUNet preset \(transunetPreset)") }
+            guard let config = TransUNet.preset(named: transunetPreset) else { throw ValidationError("unknown TransUNet preset \(transunetPreset)") }
             transunetFile = folder.appendingPathComponent("transunet.safetensors")
-            try TransUNetCheckpoint.write(try TransUNet(config, seed: 1), to: transunetFile)
+            try TransUNet(config, seed: 1).save(to: transunetFile)
         }
         let samFile: URL
         if let sam { samFile = URL(fileURLWithPath: sam) } else {
-            guard let config = SAMConfig.preset(samPreset) else { throw ValidationError("unknown SAM preset \(samPreset)") }
+            guard let config = SAM.preset(named: samPreset) else { throw ValidationError("unknown SAM preset \(samPreset)") }
             samFile = folder.appendingPathComponent("sam.safetensors")
             try SAM(config: config, seed: 2).save(to: samFile)
         }

@@ -12,7 +12,7 @@ struct BenchSAM: ParsableCommand {
         commandName: "sam",
         abstract: "SAM encoder s/image, decoder ms/prompt, peak RSS, encoder GFLOP/s vs raw sgemm (random weights).")
 
-    @Option(help: "Model size: vit_b, vit_l, vit_h or tiny.")
+    @Option(help: "Model size: \(SAM.presetList).")
     var model = "vit_b"
 
     @Option(help: "Timed encoder runs (the median is reported; one untimed warm-up precedes them).")
@@ -26,7 +26,7 @@ struct BenchSAM: ParsableCommand {
     static let pytorchDecoderSeconds = 0.080
 
     func run() throws {
-        guard let config = SAMConfig.preset(model) else { throw ValidationError("unknown model '\(model)'") }
+        guard let config = SAM.preset(named: model) else { throw ValidationError("unknown model '\(model)'") }
         let sam = SAM(config: config, seed: 1)
         var generator = SeededGenerator(seed: 2)
         // A BUSI-sized grayscale image; its content does not affect the timings.

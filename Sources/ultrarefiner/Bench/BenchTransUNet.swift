@@ -15,7 +15,7 @@ struct BenchTransUNet: ParsableCommand {
         commandName: "transunet",
         abstract: "TransUNet forward / forward+backward time per 224² image and GFLOP/s vs raw sgemm.")
 
-    @Option(help: "Comma-separated configurations (R50-ViT-B_16, R50-ViT-L_16, ViT-B_16, cpu-small, cpu-tiny).")
+    @Option(help: "Comma-separated configurations (\(TransUNet.presetList)).")
     var models = "R50-ViT-B_16,cpu-small,cpu-tiny"
 
     @Option(help: "Comma-separated batch sizes.")
@@ -34,8 +34,8 @@ struct BenchTransUNet: ParsableCommand {
         let sgemm = SgemmProbe()
         print("threads \(Parallelism.threadCount); sgemm 1024³ is re-timed beside every measurement (the machine is shared)")
         for name in models.split(separator: ",").map(String.init) {
-            guard let config = TransUNetConfig.named(name) else {
-                throw ValidationError("unknown model '\(name)' (known: \(TransUNetConfig.presets.map(\.name).joined(separator: ", ")))")
+            guard let config = TransUNet.preset(named: name) else {
+                throw ValidationError("unknown model '\(name)' (known: \(TransUNet.presetList))")
             }
             let model = try TransUNet(config)
             let flops = Self.forwardFLOPs(config)
