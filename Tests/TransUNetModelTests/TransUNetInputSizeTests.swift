@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import NN
 import Tensor
 import TestSupport
 import Testing
@@ -40,7 +41,7 @@ struct TransUNetInputSizeTests {
                                      into: model)
         let input = try TransUNetFixtures.array("input.npy").slice(axis: 2, 0, 160).slice(axis: 3, 0, 160)
         let (logits, encoded, _) = noGrad { model.logitsAndIntermediates(input) }
-        let probability = noGrad { logits.softmax(axis: 1).slice(axis: 1, 1, 2).squeezed(1) }
+        let probability = noGrad { logits.foregroundProbability() }
         #expect(maxAbsDifference(probability, try referenceArray("prob_fg")) <= 2e-5)
         #expect(maxAbsDifference(encoded, try referenceArray("encoded")) <= 1e-3)
     }
