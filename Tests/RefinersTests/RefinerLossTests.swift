@@ -2,6 +2,7 @@ import Foundation
 import NN
 @testable import Refiners
 import Tensor
+import TestSupport
 import Testing
 
 /// The joint objective: its composition, the quality weighting, and its gradients.
@@ -65,25 +66,21 @@ struct RefinerLossTests {
             #expect((tensor.grad?.abs().sum().item ?? 0) > 0, "\(name) received no gradient")
         }
         // Finite differences on a few candidate logits and coarse probabilities.
-        let h: Float = 1e-2
-        for (i, which) in [(3, 0), (40, 0), (100, 1), (7, 1)] {
-            var plus = x, minus = x
-            if which == 0 {
-                var p = x.candidates.scalars, m = p
-                p[i] += h; m[i] -= h
-                plus.candidates = Tensor(p, shape: x.candidates.shape); minus.candidates = Tensor(m, shape: x.candidates.shape)
-            } else {
-                var p = x.coarseProbability.scalars, m = p
-                p[i] += h; m[i] -= h
-                plus.coarseProbability = Tensor(p, shape: x.coarseProbability.shape)
-                minus.coarseProbability = Tensor(m, shape: x.coarseProbability.shape)
-            }
-            let numeric = (terms(plus).joint.item - terms(minus).joint.item) / (2 * h)
-            let analytic = (which == 0 ? candidates.grad! : probability.grad!).scalars[i]
+        let checked: [(Int, WritableKeyPath<Inputs, Tensor>, Tensor)] = [
+            (3, \.candidates, candidates), (40, \.candidates, candidates),
+            (100, \.coarseProbability, probability), (7, \.coarseProbability, probability),
+        ]
+        for (i, field, leaf) in checked {
+            let numeric = FiniteDifference.partials(of: { values in
+                var probe = x
+                probe[keyPath: field] = Tensor(values, shape: x[keyPath: field].shape)
+                return Double(terms(probe).joint.item)
+            }, at: x[keyPath: field].scalars, step: 1e-2, coordinates: [i])[0]
+            let analytic = Double(leaf.grad!.scalars[i])
             // The hard IoU targets and quality weights are constants of the objective; a step of
             // 1e-2 on one logit never flips them here, so central differences apply (tolerance:
             // float32 rounding of O(1) losses over 2h ≈ 1e-5, curvature ≈ 1e-4).
-            #expect(abs(numeric - analytic) < 5e-4 + 1e-2 * abs(numeric), "\(which) \(i): \(numeric) vs \(analytic)")
+            #expect(abs(numeric - analytic) < 5e-4 + 1e-2 * abs(numeric), "\(field) \(i): \(numeric) vs \(analytic)")
         }
     }
 }
