@@ -1,14 +1,6 @@
 import Pixels
 import Tensor
 
-/// How a resize computes output pixels, with PyTorch's `F.interpolate` semantics.
-public enum ResizeMode: Sendable, Equatable {
-    /// `mode="bilinear"` with the given `align_corners`.
-    case bilinear(alignCorners: Bool)
-    /// `mode="nearest"` (PyTorch's legacy nearest, not `nearest-exact`).
-    case nearest
-}
-
 extension Raster {
     /// Every channel resized to `width`×`height` by nearest neighbour, as PyTorch's `nearest`.
     /// Works for any pixel type, so masks keep exactly their original labels.
@@ -29,7 +21,7 @@ extension Raster {
 
 extension Raster where Element == Float {
     /// Every channel resized to `width`×`height`, equal to PyTorch's `F.interpolate`.
-    public func resized(width outW: Int, height outH: Int, mode: ResizeMode) -> Raster<Float> {
+    public func resized(width outW: Int, height outH: Int, mode: InterpolationMode) -> Raster<Float> {
         switch mode {
         case .nearest:
             return resizedNearest(width: outW, height: outH)

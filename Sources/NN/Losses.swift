@@ -36,6 +36,15 @@ public enum Losses {
         return (1 - (intersect * 2 + smooth) / denominator).mean()
     }
 
+    /// TransUNet's own objective, `0.5·CE + 0.5·Dice` (`crossEntropy` and `softmaxDice`), with
+    /// both terms returned so logs can show them apart.
+    public static func transUNet(logits: Tensor, oneHotTargets: Tensor)
+        -> (crossEntropy: Tensor, dice: Tensor, total: Tensor) {
+        let ce = crossEntropy(logits: logits, oneHotTargets: oneHotTargets)
+        let dice = softmaxDice(logits: logits, oneHotTargets: oneHotTargets)
+        return (ce, dice, ce * 0.5 + dice * 0.5)
+    }
+
     /// Binary soft Dice loss of probabilities against {0,1} targets, per item then averaged:
     /// `1 − (2Σ pt + s)/(Σ p + Σ t + s)` over every axis but the first.
     public static func binaryDice(probabilities: Tensor, targets: Tensor, smooth: Float = 1) -> Tensor {

@@ -42,9 +42,9 @@ public struct SAMPrediction: Sendable {
     /// (1, N, 256) sparse prompt embeddings.
     public var sparseEmbeddings: Tensor
 
-    /// The mask with the highest predicted IoU (SAM 1.0 has no stability-based choice).
+    /// The mask SAM would return (``SAMCandidates``).
     public var bestIndex: Int {
-        iou.indices.max { iou[$0] < iou[$1] } ?? 0
+        SAMCandidates.best(iou)
     }
 }
 

@@ -97,7 +97,7 @@ struct FoldTraining {
     /// One SGD step on `batch`; returns its loss.
     private func train(_ model: TransUNet, _ optimizer: inout SGD, on batch: SegmentationBatch) -> Double {
         model.zeroGrad()
-        let loss = SegmentationBatch.loss(logits: model(batch.images), targets: batch.targets)
+        let loss = Losses.transUNet(logits: model(batch.images), oneHotTargets: batch.targets).total
         loss.backward()
         optimizer.step()
         return Double(loss.scalars[0])

@@ -13,10 +13,4 @@ struct SegmentationBatch {
         let labels = samples.flatMap { $0.labels.map(Int.init) }
         targets = Losses.oneHot(labels, batch: samples.count, classes: 2, height: side, width: side)
     }
-
-    /// The original TransUNet objective: 0.5 · cross-entropy + 0.5 · softmax Dice over both classes.
-    static func loss(logits: Tensor, targets: Tensor) -> Tensor {
-        Losses.crossEntropy(logits: logits, oneHotTargets: targets) * 0.5
-            + Losses.softmaxDice(logits: logits, oneHotTargets: targets) * 0.5
-    }
 }

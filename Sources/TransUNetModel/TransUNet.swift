@@ -45,7 +45,6 @@ public final class TransUNet: Module {
 
     /// Foreground probability (B, H, W): softmax over classes, class 1.
     public func foregroundProbability(_ images: Tensor) -> Tensor {
-        let probabilities = self(images).softmax(axis: 1)
-        return probabilities.slice(axis: 1, 1, 2).squeezed(1)
+        self(images).foregroundProbability()
     }
 }

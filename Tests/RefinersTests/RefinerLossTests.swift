@@ -2,6 +2,7 @@ import Foundation
 import NN
 @testable import Refiners
 import Tensor
+import TestSupport
 import Testing
 
 /// The joint objective: its composition, the quality weighting, and its gradients.
@@ -30,11 +31,93 @@ struct RefinerLossTests {
                       iouPredictions: x.iou, refinedTargets: x.refinedTargets, coarseInRefinedFrame: x.coarseProbability)
     }
 
+    /// Every term on hand-made 2×2 tensors against the same term recomputed here in Double from
+    /// its definition (the struct's doc), then the published mix of those independent terms.
     @Test func jointIsThePublishedMixOfCoarseAndRefined() {
-        let t = terms(inputs())
-        #expect(abs(t.coarse.item - (0.5 * t.coarseCrossEntropy.item + 0.5 * t.coarseDice.item)) < 1e-6)
-        #expect(abs(t.refined.item - (t.maskBCE.item + t.maskDice.item + t.iouMSE.item + t.changePenalty.item)) < 1e-5)
-        #expect(abs(t.joint.item - (0.3 * t.coarse.item + 0.7 * t.refined.item)) < 1e-6)
+        // (B, C, H, W) = (2, 2, 2, 2): item 0's class-0 then class-1 logits, then item 1's.
+        let coarseLogits: [Float] = [1, -0.5, 0.3, 2, -1, 1.5, 0.2, -0.7,
+                                     0.4, 0.9, -1.2, 0.1, 0.6, -0.3, 1.1, 0.8]
+        let labels = [0, 1, 1, 0, 1, 0, 1, 1]
+        let oneHot: [Float] = [1, 0, 0, 1, 0, 1, 1, 0,
+                               0, 1, 0, 0, 1, 0, 1, 1]
+        // (B, K, H, W) = (2, 2, 2, 2) candidate logits, none at the 0 threshold.
+        let candidates: [Float] = [2, -1, 0.5, -2.5, -0.5, 1.5, 3, -1,
+                                   1.2, -0.8, 2.2, 0.4, -1.5, -0.2, 0.9, 2.5]
+        // SAM picks candidate 1 of item 0 and candidate 0 of item 1.
+        let predicted: [Float] = [0.2, 0.9, 0.7, 0.4]
+        let chosen = [1, 0]
+        let truth: [Float] = [0, 1, 1, 0, 1, 0, 1, 0]
+        // Item 0 thresholds to the truth: Dice 1, weight 1. Item 1 adds one false positive:
+        // Dice 2·2/(3 + 2) = 0.8, s = (0.8 − 0.6)/0.4 = 0.5, weight s²(3 − 2s) = 0.5.
+        let coarse: [Float] = [0.1, 0.8, 0.9, 0.3, 0.7, 0.6, 0.9, 0.2]
+        let weights = [1.0, 0.5]
+        let t = terms(Inputs(coarseLogits: Tensor(coarseLogits, shape: [2, 2, 2, 2]),
+                             coarseTargets: Tensor(oneHot, shape: [2, 2, 2, 2]),
+                             candidates: Tensor(candidates, shape: [2, 2, 2, 2]), iou: Tensor(predicted, shape: [2, 2]),
+                             refinedTargets: Tensor(truth, shape: [2, 1, 2, 2]),
+                             coarseProbability: Tensor(coarse, shape: [2, 1, 2, 2])))
+
+        // Coarse: mean −log softmax at the label over the 8 pixels; Dice per class over the batch.
+        var crossEntropy = 0.0
+        var overlap = [0.0, 0.0], squares = [0.0, 0.0], targetSquares = [0.0, 0.0]
+        for b in 0..<2 {
+            for i in 0..<4 {
+                let z = [Double(coarseLogits[b * 8 + i]), Double(coarseLogits[b * 8 + 4 + i])]
+                let logSumExp = log(exp(z[0]) + exp(z[1]))
+                let label = labels[b * 4 + i]
+                crossEntropy += (logSumExp - z[label]) / 8
+                for c in 0..<2 {
+                    let p = exp(z[c] - logSumExp), target = c == label ? 1.0 : 0
+                    overlap[c] += p * target
+                    squares[c] += p * p
+                    targetSquares[c] += target * target
+                }
+            }
+        }
+        var coarseDice = 0.0
+        for c in 0..<2 {
+            coarseDice += (1 - (2 * overlap[c] + 1e-5) / (squares[c] + targetSquares[c] + 1e-5)) / 2
+        }
+
+        // Refined: plane (b, k) is candidates[(2b + k)·4 ..< +4] against truth[4b ..< +4].
+        var bce = 0.0, maskDice = 0.0, iouMSE = 0.0
+        for b in 0..<2 {
+            for k in 0..<2 {
+                var intersection = 0.0, total = 0.0, both = 0, either = 0
+                for i in 0..<4 {
+                    let x = Double(candidates[(2 * b + k) * 4 + i]), y = Double(truth[b * 4 + i])
+                    let p = 1 / (1 + exp(-x))
+                    bce -= (y * log(p) + (1 - y) * log(1 - p)) / 16
+                    intersection += p * y
+                    total += p + y
+                    if x > 0 && y > 0.5 { both += 1 }
+                    if x > 0 || y > 0.5 { either += 1 }
+                }
+                maskDice += (1 - (2 * intersection + 1) / (total + 1)) / 4
+                let actualIoU = Double(both) / Double(either)  // every truth plane has foreground
+                iouMSE += (Double(predicted[2 * b + k]) - actualIoU) * (Double(predicted[2 * b + k]) - actualIoU) / 4
+            }
+        }
+        var change = 0.0
+        for b in 0..<2 {
+            var squaredChange = 0.0
+            for i in 0..<4 {
+                let refined = 1 / (1 + exp(-Double(candidates[(2 * b + chosen[b]) * 4 + i])))
+                squaredChange += (refined - Double(coarse[b * 4 + i])) * (refined - Double(coarse[b * 4 + i]))
+            }
+            change += weights[b] * squaredChange / 4 / 2
+        }
+        let coarseLoss = 0.5 * crossEntropy + 0.5 * coarseDice
+        let refinedLoss = bce + maskDice + iouMSE + change
+        let expected: [(String, Tensor, Double)] = [
+            ("coarse CE", t.coarseCrossEntropy, crossEntropy), ("coarse Dice", t.coarseDice, coarseDice),
+            ("mask BCE", t.maskBCE, bce), ("mask Dice", t.maskDice, maskDice), ("IoU MSE", t.iouMSE, iouMSE),
+            ("change penalty", t.changePenalty, change), ("coarse", t.coarse, coarseLoss),
+            ("refined", t.refined, refinedLoss), ("joint", t.joint, 0.3 * coarseLoss + 0.7 * refinedLoss),
+        ]
+        for (name, term, value) in expected {
+            #expect(abs(Double(term.item) - value) < 1e-5, "\(name): \(term.item), by definition \(value)")
+        }
     }
 
     @Test func changePenaltyVanishesForPoorCoarseMasksAndCountsForGoodOnes() {
@@ -65,25 +148,21 @@ struct RefinerLossTests {
             #expect((tensor.grad?.abs().sum().item ?? 0) > 0, "\(name) received no gradient")
         }
         // Finite differences on a few candidate logits and coarse probabilities.
-        let h: Float = 1e-2
-        for (i, which) in [(3, 0), (40, 0), (100, 1), (7, 1)] {
-            var plus = x, minus = x
-            if which == 0 {
-                var p = x.candidates.scalars, m = p
-                p[i] += h; m[i] -= h
-                plus.candidates = Tensor(p, shape: x.candidates.shape); minus.candidates = Tensor(m, shape: x.candidates.shape)
-            } else {
-                var p = x.coarseProbability.scalars, m = p
-                p[i] += h; m[i] -= h
-                plus.coarseProbability = Tensor(p, shape: x.coarseProbability.shape)
-                minus.coarseProbability = Tensor(m, shape: x.coarseProbability.shape)
-            }
-            let numeric = (terms(plus).joint.item - terms(minus).joint.item) / (2 * h)
-            let analytic = (which == 0 ? candidates.grad! : probability.grad!).scalars[i]
+        let checked: [(Int, WritableKeyPath<Inputs, Tensor>, Tensor)] = [
+            (3, \.candidates, candidates), (40, \.candidates, candidates),
+            (100, \.coarseProbability, probability), (7, \.coarseProbability, probability),
+        ]
+        for (i, field, leaf) in checked {
+            let numeric = FiniteDifference.partials(of: { values in
+                var probe = x
+                probe[keyPath: field] = Tensor(values, shape: x[keyPath: field].shape)
+                return Double(terms(probe).joint.item)
+            }, at: x[keyPath: field].scalars, step: 1e-2, coordinates: [i])[0]
+            let analytic = Double(leaf.grad!.scalars[i])
             // The hard IoU targets and quality weights are constants of the objective; a step of
             // 1e-2 on one logit never flips them here, so central differences apply (tolerance:
             // float32 rounding of O(1) losses over 2h ≈ 1e-5, curvature ≈ 1e-4).
-            #expect(abs(numeric - analytic) < 5e-4 + 1e-2 * abs(numeric), "\(which) \(i): \(numeric) vs \(analytic)")
+            #expect(abs(numeric - analytic) < 5e-4 + 1e-2 * abs(numeric), "\(field) \(i): \(numeric) vs \(analytic)")
         }
     }
 }

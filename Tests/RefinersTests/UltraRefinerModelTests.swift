@@ -3,6 +3,7 @@ import NN
 @testable import Refiners
 @testable import SegmentAnything
 import Tensor
+import TestSupport
 import Testing
 @testable import TransUNetModel
 
@@ -74,18 +75,16 @@ struct UltraRefinerModelTests {
         let norm = grads.reduce(Float(0)) { $0 + $1.squared().sum().item }.squareRoot()
         #expect(norm > 1e-4, "gradient norm \(norm) too small to check")
         let bases = parameters.map { $0.parameter.value.detached() }
-        func loss(at step: Float) -> Float {
+        let numeric = FiniteDifference.derivative(step: 0.01) { step in
             for ((_, p), (base, g)) in zip(parameters, zip(bases, grads)) { p.value = base + g * (step / norm) }
             defer { for ((_, p), base) in zip(parameters, bases) { p.value = base } }
-            return noGrad { smoothRefined().item }
+            return Double(noGrad { smoothRefined().item })
         }
-        let h: Float = 0.01
-        let numeric = (loss(at: h) - loss(at: -h)) / (2 * h)
         // Loose on purpose: the loss (~1.7) is large against the derivative (~3e-3), so float32
         // rounding alone is ~1e-5/2h ≈ 4 % here, and the randomly initialised ReLU decoders put
         // many activations within a step of a kink (measured: 7–13 % at h = 1e-3…1e-2). A missing
         // or wrong path shows as a gross error; each prompt path is checked tightly below.
-        #expect(abs(numeric - norm) < 0.2 * norm, "directional derivative \(numeric) vs |g| \(norm)")
+        #expect(abs(numeric - Double(norm)) < 0.2 * Double(norm), "directional derivative \(numeric) vs |g| \(norm)")
     }
 
     @Test(arguments: ["points", "box", "mask"])
@@ -109,10 +108,9 @@ struct UltraRefinerModelTests {
         let gradient = try #require(m.grad)
         let norm = gradient.squared().sum().item.squareRoot()
         #expect(norm > 1e-5)
-        let h: Float = 0.01
-        let numeric = noGrad { (loss(m0 + gradient * (h / norm)).item - loss(m0 - gradient * (h / norm)).item) / (2 * h) }
+        let numeric = FiniteDifference.derivative(step: 0.01) { step in Double(noGrad { loss(m0 + gradient * (step / norm)).item }) }
         // Measured agreement 0.1–0.3 %; the bar leaves room for float32 rounding (~1e-5/2h).
-        #expect(abs(numeric - norm) < 0.02 * norm + 1e-6, "\(prompt): directional derivative \(numeric) vs |g| \(norm)")
+        #expect(abs(numeric - Double(norm)) < 0.02 * Double(norm) + 1e-6, "\(prompt): directional derivative \(numeric) vs |g| \(norm)")
     }
 
     @Test func jointTrainingLowersTheLossOnPhantoms() throws {

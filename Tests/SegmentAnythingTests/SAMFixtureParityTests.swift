@@ -19,9 +19,23 @@ private struct FixturePrompts: Decodable {
 
 /// Reproduces the official `segment_anything` outputs stored in `../shared/fixtures`: the tiny
 /// checkpoint is read from its `.pth`, the image from its PNG, and every stage is compared.
-/// Bars (README "Noise floor"): embedding and low-res logits 1e-4, IoU 1e-4, full-size 1e-3.
+/// Bars (README "Noise floor"): embedding, sparse embeddings, low-res logits and IoU 1e-4,
+/// full-size 1e-3.
 @Suite struct SAMFixtureParityTests {
     static let cases = ["a_box", "b_box_points", "c_box_mask", "d_box_single"]
+
+    /// The per-case arrays compared (README "Files written"): with the image embedding, 1 + 4 × 4
+    /// = 17 entries of each folder's `meta.json` manifest.
+    static let caseArrays = ["sparse_embeddings", "low_res_masks", "iou_predictions", "masks"]
+
+    /// Manifest entries the shared copy does not hold: the square folder has no `b_box_points`
+    /// case and no sparse embeddings, although its `meta.json` lists them.
+    static let sharedCopyLacks: [String: Set<String>] = [
+        "sam_tiny_square_sam": ["b_box_points/sparse_embeddings.npy", "b_box_points/low_res_masks.npy",
+                                "b_box_points/iou_predictions.npy", "b_box_points/masks.npy",
+                                "a_box/sparse_embeddings.npy", "c_box_mask/sparse_embeddings.npy",
+                                "d_box_single/sparse_embeddings.npy"],
+    ]
 
     static func array(_ url: URL) throws -> (shape: [Int], values: [Float]) {
         let a = try NPY.read(url)
@@ -33,9 +47,29 @@ private struct FixturePrompts: Decodable {
         return zip(a.scalars, reference.values).reduce(0) { max($0, abs($1.0 - $1.1)) }
     }
 
-    /// Runs every case of one fixture folder and checks each output against its bar.
+    /// The arrays of `caseArrays` and the image embedding that `meta.json` in `root` lists.
+    static func manifestArrays(_ root: URL) throws -> Set<String> {
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("meta.json")))
+        let files = try #require((meta as? [String: Any])?["files"] as? [String: Any], "meta.json lists no files")
+        let compared = ["image_embedding.npy"] + cases.flatMap { c in caseArrays.map { "\(c)/\($0).npy" } }
+        return Set(files.keys).intersection(compared)
+    }
+
+    /// Runs every case of one fixture folder and checks each output against its bar. Every array
+    /// the manifest lists, less the shared copy's known gaps, must be compared: a missing file
+    /// fails instead of shrinking the check.
     static func checkFixture(_ folder: String, preprocessing: SAMPreprocessing) throws {
         let root = TestPaths.sharedFixtures.appendingPathComponent(folder)
+        let manifest = try manifestArrays(root)
+        #expect(manifest.count == 1 + cases.count * caseArrays.count, "\(folder)/meta.json lists \(manifest.sorted())")
+        let lacking = sharedCopyLacks[folder] ?? []
+        for name in lacking.sorted() {
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path),
+                    "\(folder)/\(name) is present now: drop it from sharedCopyLacks so it is compared")
+        }
+        let expected = manifest.subtracting(lacking)
+        var compared: Set<String> = []
+
         // Both folders use the same weights; only sam_tiny/ holds the checkpoint.
         let model = try SAM.load(contentsOf: TestPaths.sharedFixtures.appendingPathComponent("sam_tiny/sam.pth"))
         #expect(model.config == SAMConfig.tiny, "config inferred from the checkpoint shapes")
@@ -44,10 +78,10 @@ private struct FixturePrompts: Decodable {
         let embeddingDelta = maxAbsDifference(predictor.embedding, try array(root.appendingPathComponent("image_embedding.npy")))
         print("\(folder): image_embedding max|Δ| = \(embeddingDelta)")
         #expect(embeddingDelta <= 1e-4)
+        compared.insert("image_embedding.npy")
 
-        for name in cases {
+        for name in cases where expected.contains(where: { $0.hasPrefix("\(name)/") }) {
             let folderURL = root.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: folderURL.path) else { continue }
             let json = try JSONDecoder().decode(FixturePrompts.self, from: Data(contentsOf: folderURL.appendingPathComponent("prompts.json")))
             var prompt = SAMPrompt()
             if let coords = json.point_coords, let labels = json.point_labels {
@@ -66,30 +100,29 @@ private struct FixturePrompts: Decodable {
             }
 
             let prediction = predictor.predict(prompt, multimask: json.multimask_output)
-            let lowRes = maxAbsDifference(prediction.lowRes, try array(folderURL.appendingPathComponent("low_res_masks.npy")))
-            let iou = maxAbsDifference(Tensor(prediction.iou), try array(folderURL.appendingPathComponent("iou_predictions.npy")))
-            let masks = maxAbsDifference(prediction.masks, try array(folderURL.appendingPathComponent("masks.npy")))
-            var line = "\(folder)/\(name): low_res \(lowRes), iou \(iou), masks \(masks)"
-            let sparseURL = folderURL.appendingPathComponent("sparse_embeddings.npy")
-            if FileManager.default.fileExists(atPath: sparseURL.path) {
-                let sparse = maxAbsDifference(prediction.sparseEmbeddings, try array(sparseURL))
-                line += ", sparse \(sparse)"
-                #expect(sparse <= 1e-4, "\(folder)/\(name) sparse embeddings")
+            let outputs: [(array: String, value: Tensor, bar: Float)] = [
+                ("sparse_embeddings", prediction.sparseEmbeddings, 1e-4), ("low_res_masks", prediction.lowRes, 1e-4),
+                ("iou_predictions", Tensor(prediction.iou), 1e-4), ("masks", prediction.masks, 1e-3),
+            ]
+            var line = "\(folder)/\(name):"
+            for output in outputs where expected.contains("\(name)/\(output.array).npy") {
+                let delta = maxAbsDifference(output.value, try array(folderURL.appendingPathComponent("\(output.array).npy")))
+                line += " \(output.array) \(delta)"
+                #expect(delta <= output.bar, "\(folder)/\(name) \(output.array)")
+                compared.insert("\(name)/\(output.array).npy")
             }
             print(line)
-            #expect(lowRes <= 1e-4, "\(folder)/\(name) low-res logits")
-            #expect(iou <= 1e-4, "\(folder)/\(name) IoU predictions")
-            #expect(masks <= 1e-3, "\(folder)/\(name) full-size logits")
             #expect(prediction.masks.shape == [json.multimask_output ? 3 : 1, image.height, image.width])
         }
+        #expect(compared == expected, "\(folder): compared \(compared.sorted()), expected \(expected.sorted())")
     }
 
-    @Test(.enabled(if: TestPaths.hasSharedFixtures, "needs ../shared/fixtures"))
+    @Test(.enabled(if: TestPaths.hasShared, "needs ../shared (or ULTRAREFINER_SHARED)"))
     func predictorModeMatchesOfficialSamPredictor() throws {
         try Self.checkFixture("sam_tiny", preprocessing: .samPredictor)
     }
 
-    @Test(.enabled(if: TestPaths.hasSharedFixtures, "needs ../shared/fixtures"))
+    @Test(.enabled(if: TestPaths.hasShared, "needs ../shared (or ULTRAREFINER_SHARED)"))
     func squareModeWithSAMNormalisationMatchesReference() throws {
         try Self.checkFixture("sam_tiny_square_sam", preprocessing: .square(.sam))
     }

@@ -1,6 +1,7 @@
 import NN
 import SegmentAnything
 import Tensor
+import TestSupport
 import Testing
 
 /// Finite-difference checks of the gradients that training uses: through the prompt encoder
@@ -35,20 +36,17 @@ import Testing
             Issue.record("\(label): no gradient reached the parameter")
             return
         }
-        let scale = analytic.map(abs).max() ?? 0
+        let scale = Double(analytic.map(abs).max() ?? 0)
         var generator = SeededGenerator(seed: seed)
-        let original = parameter.value.scalars
-        for _ in 0..<entries {
-            let i = Int(generator.next() % UInt64(original.count))
-            func evaluate(_ delta: Float) -> Float {
-                var shifted = original
-                shifted[i] += delta
-                parameter.value = Tensor(shifted, shape: parameter.shape)
-                return noGrad { loss().item }
-            }
-            let numeric = (evaluate(eps) - evaluate(-eps)) / (2 * eps)
-            parameter.value = Tensor(original, shape: parameter.shape)
-            #expect(abs(analytic[i] - numeric) <= 1e-3 + 0.05 * scale,
+        let original = parameter.value
+        let indices = (0..<entries).map { _ in Int(generator.next() % UInt64(original.count)) }
+        let numerics = FiniteDifference.partials(of: { values in
+            parameter.value = Tensor(values, shape: parameter.shape)
+            return Double(noGrad { loss().item })
+        }, at: original.scalars, step: eps, coordinates: indices)
+        parameter.value = original
+        for (i, numeric) in zip(indices, numerics) {
+            #expect(abs(Double(analytic[i]) - numeric) <= 1e-3 + 0.05 * scale,
                     "\(label)[\(i)]: analytic \(analytic[i]), finite difference \(numeric), largest entry \(scale)")
         }
     }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tensor
+import TestSupport
 
 /// Compares the gradients autograd computes for `function` at `inputs` with central finite
 /// differences of the same function.
@@ -24,20 +25,19 @@ func expectGradientsMatch(_ inputs: [Tensor], step h: Float = 1e-2,
     guard output.requiresGrad else { return }
     output.backward(projection)
 
-    func projected(_ values: [Tensor]) -> Double {
-        noGrad {
-            let y = function(values)
-            return zip(y.scalars, projection.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-        }
-    }
     for (i, input) in inputs.enumerated() {
+        // L as a function of input i's elements, the other inputs held fixed.
+        func projected(_ values: [Float]) -> Double {
+            var probe = inputs
+            probe[i] = Tensor(values, shape: input.shape)
+            return noGrad {
+                zip(function(probe).scalars, projection.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+            }
+        }
         let analytic = leaves[i].grad?.scalars ?? [Float](repeating: 0, count: input.count)
         #expect(analytic.count == input.count, "gradient of input \(i) has the wrong size", sourceLocation: sourceLocation)
-        for j in 0..<input.count {
-            var plus = inputs, minus = inputs
-            plus[i].withUnsafeMutableBufferPointer { $0[j] += h }
-            minus[i].withUnsafeMutableBufferPointer { $0[j] -= h }
-            let numeric = (projected(plus) - projected(minus)) / Double(2 * h)
+        let numerics = FiniteDifference.gradient(of: projected, at: input.scalars, step: h)
+        for (j, numeric) in numerics.enumerated() {
             let error = Swift.abs(Double(analytic[j]) - numeric)
             #expect(error <= absoluteTolerance + relativeTolerance * Swift.abs(numeric),
                     "input \(i) element \(j): analytic \(analytic[j]) vs numeric \(numeric)",

@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 /// Geometries covering each lowering path: general im2col, strided/padded/dilated taps, groups
 /// (sequential and concurrent per-group GEMMs), depthwise, and the 1×1 identity shortcut.

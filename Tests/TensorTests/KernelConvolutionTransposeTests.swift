@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 /// Geometries covering stride, padding, output padding (by stride and by dilation), groups,
 /// the 2×2 stride-2 upsampling of decoders, and the 1×1 identity shortcut.

@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 /// A resize problem: planes and sizes, bilinear corner alignment, and an optional scale factor.
 struct ResizeCase: Sendable, CustomStringConvertible {

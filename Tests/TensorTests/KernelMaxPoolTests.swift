@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 let maxPoolGeometries: [MaxPool2DGeometry] = [
     MaxPool2DGeometry(batch: 2, channels: 3, inHeight: 6, inWidth: 7, kernelHeight: 2, kernelWidth: 2),

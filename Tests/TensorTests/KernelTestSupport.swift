@@ -108,31 +108,3 @@ enum KernelCalls {
         if let array { array.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
     }
 }
-
-/// Central finite differences of a scalar function of one array, one coordinate at a time.
-enum FiniteDifference {
-    /// `(f(x + h eᵢ) - f(x - h eᵢ)) / 2h` for every coordinate `i`.
-    static func gradient(of f: ([Float]) -> Double, at x: [Float], step h: Float) -> [Double] {
-        var probe = x
-        return x.indices.map { i in
-            probe[i] = x[i] + h
-            let plus = f(probe)
-            probe[i] = x[i] - h
-            let minus = f(probe)
-            probe[i] = x[i]
-            // The actual step after rounding x ± h to Float, not the nominal one.
-            return (plus - minus) / (Double(x[i] + h) - Double(x[i] - h))
-        }
-    }
-
-    /// Largest |analytic - numeric| relative to the largest |numeric| (at least 1).
-    static func maxScaledError(_ analytic: [Float], _ numeric: [Double]) -> Double {
-        guard analytic.count == numeric.count else { return .infinity }
-        var scale = 1.0, error = 0.0
-        for i in numeric.indices {
-            scale = max(scale, abs(numeric[i]))
-            error = max(error, abs(Double(analytic[i]) - numeric[i]))
-        }
-        return error / scale
-    }
-}

@@ -31,6 +31,12 @@ public enum TestPaths {
         FileManager.default.fileExists(atPath: busi.appendingPathComponent("benign").path)
     }
 
+    /// True when the shared folder exists at all. Tests that must not silently shrink skip only
+    /// then, and fail when the folder is there but a fixture in it is missing.
+    public static var hasShared: Bool {
+        FileManager.default.fileExists(atPath: shared.path)
+    }
+
     /// True when the shared PyTorch fixtures are present.
     public static var hasSharedFixtures: Bool {
         FileManager.default.fileExists(atPath: sharedFixtures.appendingPathComponent("README.md").path)

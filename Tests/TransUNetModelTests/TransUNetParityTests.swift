@@ -17,7 +17,7 @@ struct TransUNetParityTests {
         let input = try TransUNetFixtures.array("input.npy")
         let (logits, encoded, features) = noGrad { model.logitsAndIntermediates(input) }
         #expect(maxAbsDifference(logits, try TransUNetFixtures.array("logits.npy")) <= 2e-5)
-        let probability = noGrad { logits.softmax(axis: 1).slice(axis: 1, 1, 2).squeezed(1) }
+        let probability = noGrad { logits.foregroundProbability() }
         #expect(maxAbsDifference(probability, try TransUNetFixtures.array("prob_fg.npy")) <= 2e-5)
         #expect(maxAbsDifference(encoded, try TransUNetFixtures.array("intermediates/encoded.npy")) <= 1e-3)
         #expect(features.count == 3)

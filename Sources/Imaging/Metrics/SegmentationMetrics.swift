@@ -36,18 +36,11 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
                 spacing: Double = 1, nsdTolerance: Double = 2) {
         precondition(prediction.width == groundTruth.width && prediction.height == groundTruth.height,
                      "metrics: prediction \(prediction.width)x\(prediction.height) and ground truth \(groundTruth.width)x\(groundTruth.height) differ in size")
-        var tp = 0, fp = 0, fn = 0
-        for (p, g) in zip(prediction.plane(0).pixels, groundTruth.plane(0).pixels) {
-            switch (p != 0, g != 0) {
-            case (true, true): tp += 1
-            case (true, false): fp += 1
-            case (false, true): fn += 1
-            case (false, false): break
-            }
-        }
+        let counts = OverlapCounts(prediction.plane(0), groundTruth.plane(0))
+        let tp = counts.truePositives, fp = counts.falsePositives, fn = counts.falseNegatives
         let n = prediction.planeSize
-        dice = Overlap.dice(intersection: tp, areaA: tp + fp, areaB: tp + fn)
-        iou = tp + fp + fn == 0 ? 1 : Double(tp) / Double(tp + fp + fn)
+        dice = counts.dice
+        iou = counts.iou
         precision = tp + fp == 0 ? 1 : Double(tp) / Double(tp + fp)
         recall = tp + fn == 0 ? 1 : Double(tp) / Double(tp + fn)
         accuracy = n == 0 ? 1 : Double(n - fp - fn) / Double(n)

@@ -1,5 +1,6 @@
 import Imaging
 import NN
+import SegmentAnything
 import Tensor
 
 /// The training objective of the joint model (phase 3) and of its parts:
@@ -45,8 +46,7 @@ public struct RefinerLoss {
         precondition(iouPredictions.shape == [batch, candidates], "iouPredictions must be (B, K)")
         precondition(refinedTargets.shape == [batch, 1] + Array(candidateLogits.shape[2...]),
                      "refinedTargets must be (B, 1, H, W) on the candidates' grid")
-        let ce = Losses.crossEntropy(logits: coarseLogits, oneHotTargets: coarseTargets)
-        let coarseDice = Losses.softmaxDice(logits: coarseLogits, oneHotTargets: coarseTargets)
+        let coarse = Losses.transUNet(logits: coarseLogits, oneHotTargets: coarseTargets)
 
         let targets = refinedTargets.expanded(to: candidateLogits.shape)
         let bce = Losses.binaryCrossEntropyWithLogits(candidateLogits, targets: targets)
@@ -56,22 +56,15 @@ public struct RefinerLoss {
         let iouMSE = Losses.meanSquaredError(iouPredictions, actualIoU)
 
         // The candidate SAM would return, and how good the coarse mask already was.
-        let predicted = iouPredictions.scalars
-        let chosen = (0..<batch).map { b in
-            (0..<candidates).max { predicted[b * candidates + $0] < predicted[b * candidates + $1] }!
-        }
-        let refined = Tensor.concatenate((0..<batch).map { b in
-            candidateLogits.slice(axis: 0, b, b + 1).slice(axis: 1, chosen[b], chosen[b] + 1)
-        }, axis: 0).sigmoid()
+        let refined = SAMCandidates.select(candidateLogits, SAMCandidates.best(iouPredictions: iouPredictions)).sigmoid()
         let weights = Self.qualityWeights(coarse: coarseInRefinedFrame.detached(), targets: refinedTargets.detached())
         let perItem = (refined - coarseInRefinedFrame).squared().mean(axes: [1, 2, 3])
         let change = (perItem * Tensor(weights, shape: [batch])).mean() * changePenaltyWeight
 
-        let coarse = ce * 0.5 + coarseDice * 0.5
         let refinedLoss = bce + maskDice + iouMSE + change
-        return Terms(coarseCrossEntropy: ce, coarseDice: coarseDice, maskBCE: bce, maskDice: maskDice, iouMSE: iouMSE,
-                     changePenalty: change, coarse: coarse, refined: refinedLoss,
-                     joint: coarse * coarseWeight + refinedLoss * refinedWeight)
+        return Terms(coarseCrossEntropy: coarse.crossEntropy, coarseDice: coarse.dice, maskBCE: bce, maskDice: maskDice,
+                     iouMSE: iouMSE, changePenalty: change, coarse: coarse.total, refined: refinedLoss,
+                     joint: coarse.total * coarseWeight + refinedLoss * refinedWeight)
     }
 
     /// IoU of `logits > 0` against `targets > 0.5` for every (item, candidate) plane.
@@ -80,13 +73,9 @@ public struct RefinerLoss {
         let size = logits.count / planes
         let l = logits.scalars, t = targets.scalars
         return (0..<planes).map { p in
-            var intersection = 0, union = 0
-            for i in (p * size)..<((p + 1) * size) {
-                let a = l[i] > 0, b = t[i] > 0.5
-                if a && b { intersection += 1 }
-                if a || b { union += 1 }
-            }
-            return union == 0 ? 1 : Float(intersection) / Float(union)
+            // Float of the Double ratio equals the Float ratio: counts are exact in Float and
+            // double rounding of a quotient is harmless when 53 ≥ 2·24 + 2 bits.
+            Float(OverlapCounts(count: size) { (l[p * size + $0] > 0, t[p * size + $0] > 0.5) }.iou)
         }
     }
 
@@ -95,14 +84,7 @@ public struct RefinerLoss {
         let batch = coarse.shape[0], size = coarse.count / batch
         let c = coarse.scalars, t = targets.scalars
         return (0..<batch).map { b in
-            var intersection = 0, a = 0, g = 0
-            for i in (b * size)..<((b + 1) * size) {
-                let x = c[i] > 0.5, y = t[i] > 0.5
-                if x { a += 1 }
-                if y { g += 1 }
-                if x && y { intersection += 1 }
-            }
-            let dice = Overlap.dice(intersection: intersection, areaA: a, areaB: g)
+            let dice = OverlapCounts(count: size) { (c[b * size + $0] > 0.5, t[b * size + $0] > 0.5) }.dice
             return Float(QualityWeight.forDice(dice))
         }
     }

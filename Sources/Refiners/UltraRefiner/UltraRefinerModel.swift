@@ -36,14 +36,12 @@ public final class UltraRefinerModel: Module {
         public var candidateLogits: Tensor
         /// (B, C) predicted IoU of each candidate.
         public var iouPredictions: Tensor
-        /// For each item, the candidate with the highest predicted IoU.
+        /// For each item, the candidate SAM would return (``SAMCandidates``).
         public var best: [Int]
 
         /// (B, 1, 4E, 4E) the chosen candidate's logits.
         public var bestLogits: Tensor {
-            Tensor.concatenate(best.enumerated().map { b, k in
-                candidateLogits.slice(axis: 0, b, b + 1).slice(axis: 1, k, k + 1)
-            }, axis: 0)
+            SAMCandidates.select(candidateLogits, best)
         }
     }
 
@@ -58,7 +56,7 @@ public final class UltraRefinerModel: Module {
         precondition((samInput == nil) != (imageEmbedding == nil), "pass exactly one of samInput or imageEmbedding")
         precondition(override == nil || coarseInput.shape[0] == 1, "prompt overrides are per image: batch of one")
         let logits = transunet(coarseInput)
-        let probability = logits.softmax(axis: 1).slice(axis: 1, 1, 2).squeezed(1)
+        let probability = logits.foregroundProbability()
         let generated = prompts(probability, frame: frame)
         let embedding = imageEmbedding ?? sam.image_encoder(samInput!)
         var tensors = SAMPromptTensors()
@@ -70,11 +68,7 @@ public final class UltraRefinerModel: Module {
         tensors.masks = generated.maskInput
         if let override { tensors = override.applied(to: tensors) }
         let decoded = sam.decode(imageEmbedding: embedding, prompts: tensors, multimask: multimask)
-        let iou = decoded.iou.detached().scalars
-        let count = decoded.iou.shape[1]
-        let best = (0..<decoded.iou.shape[0]).map { b in
-            (0..<count).max { iou[b * count + $0] < iou[b * count + $1] }!
-        }
+        let best = SAMCandidates.best(iouPredictions: decoded.iou)
         return Output(coarseLogits: logits, coarseProbability: probability, prompts: generated, samPrompts: tensors,
                       candidateLogits: decoded.lowRes, iouPredictions: decoded.iou, best: best)
     }

@@ -1,8 +1,9 @@
-/// Resampling modes of ``Tensor/interpolated(size:mode:)`` (PyTorch's `F.interpolate` modes).
+/// Resampling modes of ``Tensor/interpolated(size:mode:)`` and of Imaging's raster resize
+/// (PyTorch's `F.interpolate` modes), one enum so both resize the same way.
 public enum InterpolationMode: Sendable, Equatable {
     /// Bilinear; `alignCorners` as PyTorch's `align_corners`.
     case bilinear(alignCorners: Bool)
-    /// PyTorch's legacy `nearest`.
+    /// PyTorch's legacy `nearest`, not `nearest-exact`.
     case nearest
 }
 
