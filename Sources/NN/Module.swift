@@ -10,6 +10,12 @@ import Tensor
 /// optionals contribute when present, and a `@Replaceable` property counts under its own name.
 public protocol Module: AnyObject {}
 
+/// A part that is its own module in our code but not in the reference's state dict: its
+/// parameters and sub-modules are keyed as if they were its parent's own (no path segment
+/// for the part itself). SAM's mask head is one: a replaceable part of the mask decoder whose
+/// official keys are `mask_decoder.output_upscaling.*`, not `mask_decoder.head.output_upscaling.*`.
+public protocol KeysAtParentLevel: Module {}
+
 /// Something whose behaviour differs between training and evaluation (dropout, batch norm).
 public protocol TrainingModeSwitchable: AnyObject {
     var isTraining: Bool { get set }
@@ -159,12 +165,15 @@ private func unwrapped(_ value: Any) -> Any? {
 private func members(of value: Any) -> [(String, Any)] {
     if let sequential = value as? Sequential { return sequential.namedLayers.map { ($0.name, $0.layer as Any) } }
     if let module = value as? any Module {
-        return storedProperties(of: module).map { name, member in
+        return storedProperties(of: module).flatMap { name, member -> [(String, Any)] in
+            var (name, member) = (name, member)
             // A @Replaceable property is stored as `_name`; it counts as `name` holding its module.
             if name.hasPrefix("_"), let slot = member as? any ReplaceableStorage {
-                return (String(name.dropFirst()), slot.storedValue)
+                name = String(name.dropFirst())
+                member = slot.storedValue
             }
-            return (name, member)
+            if let inlined = unwrapped(member) as? any KeysAtParentLevel { return members(of: inlined) }
+            return [(name, member)]
         }
     }
     if let list = value as? [Any] { return list.enumerated().map { (String($0.offset), $0.element) } }

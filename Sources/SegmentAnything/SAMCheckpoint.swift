@@ -25,45 +25,18 @@ extension SAM: ModelFamily {
         StateDict(stateDict().filter { !LoRALinear.isAdapterKey($0.key) })
     }
 
-    /// Reads the encoder size off a checkpoint's tensor shapes, so any official or custom SAM
-    /// checkpoint loads without naming its variant. Global blocks are the ones whose
-    /// relative-position tables span the whole grid rather than one window.
+    /// Reads the encoder family and sizes off a checkpoint's tensor shapes, so any official or
+    /// custom SAM checkpoint loads without naming its variant.
     public static func inferConfig(from checkpoint: StateDict) throws -> SAMConfig {
-        func shape(_ key: String) throws -> [Int] {
-            guard let t = checkpoint[key] else {
-                throw FormatError(checkpoint.source, "not a SAM checkpoint: no \(key)")
-            }
-            return t.shape
-        }
-        let posEmbed = try shape("image_encoder.pos_embed")
-        let patch = try shape("image_encoder.patch_embed.proj.weight")
-        guard posEmbed.count == 4, patch.count == 4, posEmbed[1] == posEmbed[2] else {
-            throw FormatError(checkpoint.source, "unexpected SAM encoder shapes: pos_embed \(posEmbed), patch_embed \(patch)")
-        }
-        let embedDim = patch[0], patchSize = patch[2], grid = posEmbed[1]
-        var depth = 0
-        while checkpoint["image_encoder.blocks.\(depth).attn.qkv.weight"] != nil { depth += 1 }
-        guard depth > 0 else { throw FormatError(checkpoint.source, "SAM checkpoint has no encoder blocks") }
-        var globals: [Int] = [], windowTable: Int?
-        for block in 0..<depth {
-            let table = try shape("image_encoder.blocks.\(block).attn.rel_pos_h")
-            if table[0] == 2 * grid - 1 { globals.append(block) } else { windowTable = table[0] }
-        }
-        let headDim = try shape("image_encoder.blocks.0.attn.rel_pos_h")[1]
-        guard headDim > 0, embedDim % headDim == 0 else {
-            throw FormatError(checkpoint.source, "head size \(headDim) does not divide embed dim \(embedDim)")
-        }
-        let window = windowTable.map { ($0 + 1) / 2 } ?? 14
-        return SAMConfig(encoderEmbedDim: embedDim, encoderDepth: depth, encoderNumHeads: embedDim / headDim,
-                         encoderGlobalAttnIndexes: globals, windowSize: window, imageSize: grid * patchSize,
-                         patchSize: patchSize)
+        try SAMConfig.inferred(from: checkpoint)
     }
 
-    /// Weights trained at another input size get resampled position embeddings (see `SAMResolution`).
+    /// Weights trained at another input size are adapted by their encoder family (ViT:
+    /// resampled position tables, `ImageEncoderViT.resampled`).
     public static func fitted(_ checkpoint: ModelCheckpoint<SAM>, to config: SAMConfig) throws -> StateDict {
         let trained = try checkpoint.config()
         guard trained.imageSize != config.imageSize else { return checkpoint.tensors }
-        return try SAMResolution.resampled(checkpoint.tensors, from: trained, to: config)
+        return try trained.resampled(checkpoint.tensors, to: config)
     }
 }
 
@@ -74,8 +47,8 @@ extension SAM {
         let checkpoint = try ModelCheckpoint<SAM>(contentsOf: url)
         var target = try config ?? checkpoint.config()
         if let imageSize {
-            guard imageSize > 0, imageSize % target.patchSize == 0 else {
-                throw FormatError(url, "image size \(imageSize) is not a positive multiple of the patch size \(target.patchSize)")
+            guard target.accepts(imageSize: imageSize) else {
+                throw FormatError(url, "image size \(imageSize) does not fit the encoder \(target.encoder)")
             }
             target.imageSize = imageSize
         }

@@ -1,35 +1,39 @@
-/// The shape of a Segment Anything model: the image encoder's size (the only part that
-/// differs between the official ViT-B/L/H checkpoints) and the input resolution.
+import Durable
+import Formats
+import NN
+import Tensor
+
+/// The shape of a Segment Anything model: which image encoder, of what size, at which input
+/// resolution. The presets are listed by name in `SAM.presets`.
 ///
-/// The prompt encoder and mask decoder are the same for every official model (256-d prompts,
-/// a two-layer two-way transformer, 3 multimask outputs), so they are fixed here. The presets
-/// below are listed by name in `SAM.presets`.
-public struct SAMConfig: Sendable, Equatable, Codable {
-    /// Channels of the ViT tokens (768 for ViT-B).
-    public var encoderEmbedDim: Int
-    /// Number of transformer blocks in the image encoder.
-    public var encoderDepth: Int
-    /// Attention heads per encoder block.
-    public var encoderNumHeads: Int
-    /// Blocks that attend globally; all others use windowed attention.
-    public var encoderGlobalAttnIndexes: [Int]
-    /// Side of the square attention windows, in patches.
-    public var windowSize: Int
+/// The prompt encoder and mask decoder are the same for every model we load (256-d prompts, a
+/// two-layer two-way transformer, 3 multimask outputs), so they are fixed here; only their
+/// grid follows the encoder's embedding size.
+public struct SAMConfig: Sendable, Equatable {
+    /// The image encoder families, the registry a new family joins with one case.
+    public enum Encoder: Sendable, Equatable {
+        /// SAM's ViTDet encoder (official SAM ViT-B/L/H, MedSAM).
+        case vit(ViTEncoderConfig)
+    }
+
+    /// The image encoder and its sizes.
+    public var encoder: Encoder
     /// Side of the square encoder input, in pixels.
     public var imageSize: Int
-    /// Side of a patch, in pixels.
-    public var patchSize: Int
 
-    /// A config with the standard prompt encoder and mask decoder.
+    /// A config of any encoder family.
+    public init(encoder: Encoder, imageSize: Int) {
+        self.encoder = encoder
+        self.imageSize = imageSize
+    }
+
+    /// A ViT-encoder config (the official models' shape), with the standard prompt encoder and mask decoder.
     public init(encoderEmbedDim: Int, encoderDepth: Int, encoderNumHeads: Int, encoderGlobalAttnIndexes: [Int],
                 windowSize: Int = 14, imageSize: Int = 1024, patchSize: Int = 16) {
-        self.encoderEmbedDim = encoderEmbedDim
-        self.encoderDepth = encoderDepth
-        self.encoderNumHeads = encoderNumHeads
-        self.encoderGlobalAttnIndexes = encoderGlobalAttnIndexes
-        self.windowSize = windowSize
-        self.imageSize = imageSize
-        self.patchSize = patchSize
+        self.init(encoder: .vit(ViTEncoderConfig(embedDim: encoderEmbedDim, depth: encoderDepth, numHeads: encoderNumHeads,
+                                                 globalAttnIndexes: encoderGlobalAttnIndexes, windowSize: windowSize,
+                                                 patchSize: patchSize)),
+                  imageSize: imageSize)
     }
 
     /// The official ViT-B model (`sam_vit_b_01ec64.pth`).
@@ -51,6 +55,100 @@ public struct SAMConfig: Sendable, Equatable, Codable {
     public static let multimaskOutputs = 3
     /// Side of the low-resolution mask logits (4× the embedding side).
     public var lowResSize: Int { 4 * embeddingSize }
-    /// Side of the image embedding grid, in patches.
-    public var embeddingSize: Int { imageSize / patchSize }
+
+    /// The ViT sizes, when the encoder is a ViT.
+    public var vit: ViTEncoderConfig? {
+        switch encoder {
+        case .vit(let c): c
+        }
+    }
+
+    /// Side of the image embedding grid.
+    public var embeddingSize: Int {
+        switch encoder {
+        case .vit(let c): ImageEncoderViT.embeddingSize(config: c, imageSize: imageSize)
+        }
+    }
+
+    /// Whether an encoder of this family and size can take `imageSize`² inputs.
+    public func accepts(imageSize: Int) -> Bool {
+        switch encoder {
+        case .vit(let c): ImageEncoderViT.accepts(imageSize: imageSize, config: c)
+        }
+    }
+
+    /// A fresh encoder of this config.
+    func makeEncoder(generator: inout SeededGenerator) -> any SAMImageEncoder {
+        switch encoder {
+        case .vit(let c): ImageEncoderViT(config: c, imageSize: imageSize, generator: &generator)
+        }
+    }
+
+    /// Module-path patterns (from the model's root) of the linear layers LoRA adapts.
+    public var loraTargets: [String] {
+        let relative: [String] = switch encoder {
+        case .vit: ImageEncoderViT.loraTargets
+        }
+        return relative.map { "image_encoder." + $0 }
+    }
+
+    /// The config a SAM checkpoint was made with, read off its encoder's key shapes (each
+    /// family recognises its own keys).
+    static func inferred(from checkpoint: StateDict) throws -> SAMConfig {
+        if let (vit, side) = try ImageEncoderViT.inferConfig(from: checkpoint) {
+            return SAMConfig(encoder: .vit(vit), imageSize: side)
+        }
+        throw FormatError(checkpoint.source, "not a SAM checkpoint: no image encoder keys of a known family (image_encoder.pos_embed for ViT)")
+    }
+
+    /// `tensors` trained with `self` adapted to `target`, which may differ in input size only.
+    public func resampled(_ tensors: StateDict, to target: SAMConfig) throws -> StateDict {
+        guard encoder == target.encoder else {
+            throw FormatError(tensors.source, "only the image size may differ when resampling SAM weights: checkpoint \(self), model \(target)")
+        }
+        switch encoder {
+        case .vit(let c): return try ImageEncoderViT.resampled(tensors, config: c, from: imageSize, to: target.imageSize)
+        }
+    }
+}
+
+/// The stored form (safetensors metadata `sam_config`). ViT configs keep the flat fields our
+/// files have always carried (`encoderEmbedDim`, …, `imageSize`, `patchSize`), so every file
+/// written before the encoder became a choice still loads and equal models still give equal
+/// bytes; other families name themselves in `encoder`.
+extension SAMConfig: Codable {
+    private enum Keys: String, CodingKey {
+        case encoder, encoderEmbedDim, encoderDepth, encoderNumHeads, encoderGlobalAttnIndexes, windowSize, imageSize, patchSize
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let family = try c.decodeIfPresent(String.self, forKey: .encoder) ?? "vit"
+        switch family {
+        case "vit":
+            self.init(encoderEmbedDim: try c.decode(Int.self, forKey: .encoderEmbedDim),
+                      encoderDepth: try c.decode(Int.self, forKey: .encoderDepth),
+                      encoderNumHeads: try c.decode(Int.self, forKey: .encoderNumHeads),
+                      encoderGlobalAttnIndexes: try c.decode([Int].self, forKey: .encoderGlobalAttnIndexes),
+                      windowSize: try c.decode(Int.self, forKey: .windowSize),
+                      imageSize: try c.decode(Int.self, forKey: .imageSize),
+                      patchSize: try c.decode(Int.self, forKey: .patchSize))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .encoder, in: c, debugDescription: "unknown SAM encoder family \"\(family)\"")
+        }
+    }
+
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(imageSize, forKey: .imageSize)
+        switch self.encoder {
+        case .vit(let v):
+            try c.encode(v.embedDim, forKey: .encoderEmbedDim)
+            try c.encode(v.depth, forKey: .encoderDepth)
+            try c.encode(v.numHeads, forKey: .encoderNumHeads)
+            try c.encode(v.globalAttnIndexes, forKey: .encoderGlobalAttnIndexes)
+            try c.encode(v.windowSize, forKey: .windowSize)
+            try c.encode(v.patchSize, forKey: .patchSize)
+        }
+    }
 }

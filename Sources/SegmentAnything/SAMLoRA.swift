@@ -5,25 +5,20 @@ import NN
 import Tensor
 
 extension SAM {
-    /// The module paths SAM's LoRA adapters replace: every image-encoder `qkv` projection.
-    public static let loraTargets = ["image_encoder.blocks.*.attn.qkv"]
-
-    /// Every encoder `qkv` projection (a `LoRALinear` where adapters are attached).
-    public var qkvProjections: [Linear] { image_encoder.blocks.map(\.attn.qkv) }
-
     /// The attached adapters, in block order (empty before `attachLoRA`).
-    public var loraAdapters: [LoRALinear] { qkvProjections.compactMap { $0 as? LoRALinear } }
+    public var loraAdapters: [LoRALinear] { image_encoder.namedModules().compactMap { $0.module as? LoRALinear } }
 
-    /// Replaces every encoder `qkv` by a `LoRALinear` over it and freezes the whole image
-    /// encoder except the adapters; the prompt encoder and mask decoder keep their
-    /// trainability. Attaching again replaces the adapters.
+    /// Replaces each of the encoder's LoRA targets (`config.loraTargets`: every attention
+    /// block's `qkv`) by a `LoRALinear` over it and freezes the whole image encoder except the
+    /// adapters; the prompt encoder and mask decoder keep their trainability. Attaching again
+    /// replaces the adapters.
     public func attachLoRA(_ lora: LoRAConfig = LoRAConfig(), seed: UInt64 = 0) {
         freeze(matching: ["image_encoder.*"])
         var generator = SeededGenerator(seed: seed)
         do {
-            try applyLoRA(lora, matching: Self.loraTargets, generator: &generator)
+            try applyLoRA(lora, matching: config.loraTargets, generator: &generator)
         } catch {
-            preconditionFailure("SAM's qkv projections are replaceable Linears: \(error)")
+            preconditionFailure("every encoder family's LoRA targets are replaceable Linears: \(error)")
         }
     }
 

@@ -4,9 +4,11 @@ import NN
 import Tensor
 
 /// Segment Anything: image encoder, prompt encoder and mask decoder, with the official
-/// state-dict layout (`image_encoder.*`, `prompt_encoder.*`, `mask_decoder.*`).
+/// state-dict layout (`image_encoder.*`, `prompt_encoder.*`, `mask_decoder.*`). The image
+/// encoder is whichever family the config names (`SAMImageEncoder`), as segment-anything's
+/// `Sam` takes its encoder as an argument.
 public final class SAM: Module {
-    public let image_encoder: ImageEncoderViT
+    public let image_encoder: any SAMImageEncoder
     public let prompt_encoder: PromptEncoder
     public let mask_decoder: MaskDecoder
     /// The model's shape.
@@ -16,13 +18,13 @@ public final class SAM: Module {
     public init(config: SAMConfig, seed: UInt64 = 0) {
         var generator = SeededGenerator(seed: seed)
         self.config = config
-        image_encoder = ImageEncoderViT(config: config, generator: &generator)
+        image_encoder = config.makeEncoder(generator: &generator)
         prompt_encoder = PromptEncoder(config: config, generator: &generator)
         mask_decoder = MaskDecoder(generator: &generator)
     }
 
     /// Low-resolution mask logits (B, C, 4E, 4E) and IoU predictions (B, C) for prompts on
-    /// an image embedding (1, 256, E, E). `imagePE` is `prompt_encoder.denseEncoding()`, which
+    /// an image embedding (1 or B, 256, E, E). `imagePE` is `prompt_encoder.denseEncoding()`, which
     /// callers decoding many prompts compute once (it is a fixed function of a buffer).
     public func decode(imageEmbedding: Tensor, prompts: SAMPromptTensors, multimask: Bool, imagePE: Tensor? = nil)
         -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {

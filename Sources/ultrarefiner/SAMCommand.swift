@@ -82,7 +82,7 @@ struct SAMCommand: ParsableCommand {
         let logits = prediction.masks[index: best].scalars
         let mask = Raster(width: picture.width, height: picture.height, pixels: logits.map { $0 > 0 ? UInt8(255) : 0 })
         try PNG.write(mask, to: folder.appendingPathComponent("mask.png"))
-        print("model \(sam.config.encoderEmbedDim)-d × \(sam.config.encoderDepth) blocks at \(sam.config.imageSize)², \(preprocessing) preprocessing")
+        print("model \(sam.config.encoder) at \(sam.config.imageSize)², \(preprocessing) preprocessing")
         print("iou " + prediction.iou.map { String(format: "%.4f", $0) }.joined(separator: " ") + ", best mask \(best)")
         print("wrote \(folder.path)/{masks.npy, iou.npy, low_res.npy, mask.png}")
     }

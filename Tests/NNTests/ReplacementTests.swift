@@ -155,3 +155,16 @@ struct LoRAReplacementTests {
         #expect(!(encoder.blocks[0].qkv is LoRALinear), "nothing was replaced before the refusal")
     }
 }
+
+/// A part whose keys belong to its parent: `head.scale` is stored as the parent's `scale`.
+@Test func keysAtParentLevelAddNoPathSegment() {
+    final class Head: KeysAtParentLevel {
+        let scale = Parameter(Tensor([2], shape: [1]))
+    }
+    final class Owner: Module {
+        let before = Parameter(Tensor([1], shape: [1]))
+        let head = Head()
+        let after = Parameter(Tensor([3], shape: [1]))
+    }
+    #expect(Owner().namedParameters().map(\.key) == ["before", "scale", "after"])
+}

@@ -70,8 +70,8 @@ import Testing
         // segment_anything's vit_b state dict has 314 keys (fixture README); depth 12 gives
         // 146 keys outside the blocks and 14 per block (12 blocks); the tiny fixture has 174.
         let keys = SAM(config: SAMGradientTests.config).stateDict().map(\.key)
-        #expect(keys.count == 146 + 14 * SAMGradientTests.config.encoderDepth)
-        #expect(146 + 14 * SAMConfig.vitB.encoderDepth == 314)
+        #expect(keys.count == 146 + 14 * SAMGradientTests.config.vit!.depth)
+        #expect(146 + 14 * SAMConfig.vitB.vit!.depth == 314)
         #expect(keys.contains("image_encoder.blocks.0.attn.rel_pos_h"))
         #expect(keys.contains("prompt_encoder.mask_downscaling.6.weight"))
         #expect(keys.contains("mask_decoder.output_upscaling.3.bias"))
@@ -93,8 +93,9 @@ import Testing
         let text = error?.description ?? ""
         #expect(text.contains(file.path) && text.contains("mask_decoder.iou_token.weight") && text.contains("image_encoder.extra.weight"),
                 "\(text)")
-        var bigger = SAMGradientTests.config
-        bigger.encoderEmbedDim = 32
+        var wider = SAMGradientTests.config.vit!
+        wider.embedDim = 32
+        let bigger = SAMConfig(encoder: .vit(wider), imageSize: SAMGradientTests.config.imageSize)
         let mismatch = #expect(throws: FormatError.self) { try SAM.load(contentsOf: file, config: bigger) }
         #expect(mismatch?.description.contains("image_encoder.pos_embed") == true)
     }

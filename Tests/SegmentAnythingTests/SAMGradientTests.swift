@@ -82,8 +82,8 @@ import Testing
             ("self_attn.q_proj.weight", sam.mask_decoder.transformer.layers[0].self_attn.q_proj.weight),
             ("cross_attn_image_to_token.v_proj.weight", sam.mask_decoder.transformer.layers[1].cross_attn_image_to_token.v_proj.weight),
             ("mlp.lin1.bias", sam.mask_decoder.transformer.layers[0].mlp.lin1.bias!),
-            ("output_upscaling.0.weight", (sam.mask_decoder.output_upscaling[0] as! ConvTranspose2d).weight),
-            ("output_hypernetworks_mlps.1.layers.0.weight", sam.mask_decoder.output_hypernetworks_mlps[1].layers[0].weight),
+            ("output_upscaling.0.weight", ((sam.mask_decoder.mask_head as! HypernetworkMaskHead).output_upscaling[0] as! ConvTranspose2d).weight),
+            ("output_hypernetworks_mlps.1.layers.0.weight", (sam.mask_decoder.mask_head as! HypernetworkMaskHead).output_hypernetworks_mlps[1].layers[0].weight),
             ("iou_prediction_head.layers.2.weight", sam.mask_decoder.iou_prediction_head.layers[2].weight),
             ("mask_tokens", sam.mask_decoder.mask_tokens.weight),
         ]
@@ -103,7 +103,7 @@ import Testing
         let image = Tensor.randn([1, 3, 64, 64], generator: &generator)
         let weights = Tensor.randn([1, 256, 4, 4], generator: &generator)
         let loss = { (sam.image_encoder(image) * weights).sum() }
-        #expect(sam.image_encoder.blocks[0].attn.qkv.weight.requiresGrad == false, "base weights are frozen")
+        #expect((sam.image_encoder as! ImageEncoderViT).blocks[0].attn.qkv.weight.requiresGrad == false, "base weights are frozen")
         for (block, adapter) in sam.loraAdapters.enumerated() {
             Self.checkGradient("blocks.\(block).attn.qkv.lora_A", of: adapter.lora_A, seed: UInt64(200 + block), loss: loss)
             Self.checkGradient("blocks.\(block).attn.qkv.lora_B", of: adapter.lora_B, seed: UInt64(300 + block), loss: loss)

@@ -34,10 +34,10 @@ import Testing
         let before = Self.encode(sam, image)
         sam.attachLoRA()
         #expect(sam.loraConfig == LoRAConfig(rank: 4, alpha: 4, dropout: 0))
-        #expect(sam.loraAdapters.count == Self.config.encoderDepth, "every encoder qkv is adapted")
+        #expect(sam.loraAdapters.count == Self.config.vit!.depth, "every encoder qkv is adapted")
         #expect(Self.encode(sam, image) == before, "B starts at zero, so the adapter adds exactly nothing")
         let trainable = Set(sam.image_encoder.namedParameters().filter { $0.parameter.requiresGrad }.map(\.key))
-        #expect(trainable == Set((0..<Self.config.encoderDepth).flatMap { ["blocks.\($0).attn.qkv.lora_A", "blocks.\($0).attn.qkv.lora_B"] }))
+        #expect(trainable == Set((0..<Self.config.vit!.depth).flatMap { ["blocks.\($0).attn.qkv.lora_A", "blocks.\($0).attn.qkv.lora_B"] }))
         #expect(sam.mask_decoder.iou_token.weight.requiresGrad, "the decoder stays trainable")
     }
 
@@ -51,12 +51,12 @@ import Testing
         try! plain.load(Dictionary(uniqueKeysWithValues: sam.stateDict().filter { !LoRALinear.isAdapterKey($0.key) }.map { ($0.key, $0.value) }))
         let adapted = Self.encode(sam, image)
         #expect(Self.maxAbsDifference(adapted, Self.encode(plain, image)) > 1e-3, "the adapters change the output")
-        let baseWeight = sam.qkvProjections[0].weight.value.scalars
+        let baseWeight = sam.loraAdapters[0].weight.value.scalars
         sam.mergeLoRA()
         #expect(Self.maxAbsDifference(Self.encode(sam, image), adapted) <= 1e-4)
         sam.unmergeLoRA()
         #expect(Self.maxAbsDifference(Self.encode(sam, image), adapted) <= 1e-4)
-        #expect(Self.maxAbsDifference(sam.qkvProjections[0].weight.value.scalars, baseWeight) <= 1e-6)
+        #expect(Self.maxAbsDifference(sam.loraAdapters[0].weight.value.scalars, baseWeight) <= 1e-6)
     }
 
     @Test func adapterFilesHoldOnlyAdaptersAndRestoreThem() throws {
@@ -70,7 +70,7 @@ import Testing
         try sam.saveLoRA(to: file)
         let (tensors, metadata) = try Safetensors.read(file)
         #expect(tensors.keys.allSatisfy(LoRALinear.isAdapterKey), "only adapter weights are saved: \(tensors.keys)")
-        #expect(tensors.count == 2 * Self.config.encoderDepth)
+        #expect(tensors.count == 2 * Self.config.vit!.depth)
         #expect(metadata["lora_config"] != nil && metadata["sam_config"] != nil)
 
         // A fresh model with the same base weights and the loaded adapters gives the same output.

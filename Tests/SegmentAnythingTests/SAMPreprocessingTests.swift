@@ -78,7 +78,7 @@ import Testing
         let pos = arrays["pos_embed"]!, rel = arrays["rel_pos"]!
         tensors["image_encoder.pos_embed"] = StoredTensor(shape: pos.shape, values: pos.floats())
         tensors["image_encoder.blocks.0.attn.rel_pos_h"] = StoredTensor(shape: rel.shape, values: rel.floats())
-        let resampled = try SAMResolution.resampled(tensors, from: source, to: target)
+        let resampled = try source.resampled(tensors, to: target)
         func difference(_ key: String, _ reference: String) -> Float {
             let ours = resampled[key]!, expected = arrays[reference]!
             #expect(ours.shape == expected.shape, "\(key)")
@@ -92,9 +92,9 @@ import Testing
     }
 
     @Test func resamplingRefusesOtherShapeChanges() {
-        var target = SAMConfig.tiny
-        target.imageSize = 512
-        target.encoderDepth = 3
-        #expect(throws: FormatError.self) { try SAMResolution.resampled(SAM(config: .tiny).checkpoint(), from: .tiny, to: target) }
+        var deeper = SAMConfig.tiny.vit!
+        deeper.depth = 3
+        let target = SAMConfig(encoder: .vit(deeper), imageSize: 512)
+        #expect(throws: FormatError.self) { try SAMConfig.tiny.resampled(SAM(config: .tiny).checkpoint(), to: target) }
     }
 }

@@ -22,35 +22,28 @@ public final class DecoderMLP: Module {
     }
 }
 
-/// SAM's `MaskDecoder`: output tokens (IoU + 4 masks) and prompt tokens run through the
-/// two-way transformer; the image side is upscaled 4× and dotted with per-token
-/// hypernetwork outputs to give mask logits; the IoU token predicts each mask's quality.
+/// SAM's `MaskDecoder`, in two parts: the token side (output tokens — IoU + 4 masks — and the
+/// prompt tokens run through the two-way transformer with the image; the IoU token predicts
+/// each mask's quality) and a replaceable mask head that turns the mask tokens and the image
+/// into logits (SAM's hypernetwork head; I-MedSAM's implicit decoder can take its place).
+///
+/// The head's keys sit at the decoder's level (`mask_decoder.output_upscaling.*`), as in the
+/// official checkpoints.
 public final class MaskDecoder: Module {
     public let transformer: TwoWayTransformer
     public let iou_token: Embedding
     public let mask_tokens: Embedding
-    /// `Sequential(ConvT 2×2 s2, LN2d, GELU, ConvT 2×2 s2, GELU)`: keys `.0`, `.1`, `.3`, the
-    /// GELUs holding none.
-    public let output_upscaling: Sequential
-    public let output_hypernetworks_mlps: [DecoderMLP]
+    /// Mask tokens and image → mask logits.
+    @Replaceable public var mask_head: any SAMMaskHead
     public let iou_prediction_head: DecoderMLP
 
-    /// The standard decoder: 256-d, 3 multimask outputs, IoU head depth 3.
+    /// The standard decoder: 256-d, 3 multimask outputs, IoU head depth 3, hypernetwork head.
     public init(generator: inout SeededGenerator) {
         let dim = SAMConfig.promptEmbedDim, masks = SAMConfig.multimaskOutputs + 1
         transformer = TwoWayTransformer(generator: &generator)
         iou_token = Embedding(count: 1, dimension: dim, generator: &generator)
         mask_tokens = Embedding(count: masks, dimension: dim, generator: &generator)
-        output_upscaling = Sequential([
-            ConvTranspose2d(inChannels: dim, outChannels: dim / 4, kernelSize: 2, stride: 2, generator: &generator),
-            LayerNorm2d(dim / 4),
-            GELU(),
-            ConvTranspose2d(inChannels: dim / 4, outChannels: dim / 8, kernelSize: 2, stride: 2, generator: &generator),
-            GELU(),
-        ])
-        output_hypernetworks_mlps = (0..<masks).map { _ in
-            DecoderMLP(inputDim: dim, hiddenDim: dim, outputDim: dim / 8, numLayers: 3, generator: &generator)
-        }
+        mask_head = HypernetworkMaskHead(dim: dim, masks: masks, generator: &generator)
         iou_prediction_head = DecoderMLP(inputDim: dim, hiddenDim: 256, outputDim: masks, numLayers: 3, generator: &generator)
     }
 
@@ -70,11 +63,7 @@ public final class MaskDecoder: Module {
         let count = SAMConfig.multimaskOutputs + 1
         let e = imageEmbedding.shape[2]
         let grid = image.permuted(0, 2, 1).reshaped([b, dim, e, e])
-        let upscaled = output_upscaling(grid)
-        let hyperIn = Tensor.stack((0..<count).map { i in output_hypernetworks_mlps[i](hs.slice(axis: 1, 1 + i, 2 + i).squeezed(1)) },
-                                   axis: 1)
-        let side = upscaled.shape[2]
-        let masks = hyperIn.matmul(upscaled.reshaped([b, upscaled.shape[1], side * side])).reshaped([b, count, side, side])
+        let masks = mask_head(maskTokens: hs.slice(axis: 1, 1, 1 + count), image: grid)
         let iou = iou_prediction_head(hs.slice(axis: 1, 0, 1).squeezed(1))
         let range = multimask ? 1..<count : 0..<1
         return (masks.slice(axis: 1, range.lowerBound, range.upperBound), iou.slice(axis: 1, range.lowerBound, range.upperBound))

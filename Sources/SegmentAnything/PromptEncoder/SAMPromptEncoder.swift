@@ -12,7 +12,7 @@ public enum PointLabel: Int, Sendable, Codable {
     case foreground = 1
 }
 
-/// Prompts in the model's input frame (after the resize to 1024), ready for the prompt encoder.
+/// Prompts in the model's S×S input frame (after preprocessing), ready for the prompt encoder.
 ///
 /// Coordinates are tensors so that callers (the UltraRefiner prompt generator) can
 /// differentiate through them.

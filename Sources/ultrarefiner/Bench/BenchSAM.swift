@@ -27,6 +27,7 @@ struct BenchSAM: ParsableCommand {
 
     func run() throws {
         guard let config = SAM.preset(named: model) else { throw ValidationError("unknown model '\(model)'") }
+        guard let vit = config.vit else { throw ValidationError("bench sam times ViT encoders; \(model) is not one") }
         let sam = SAM(config: config, seed: 1)
         var generator = SeededGenerator(seed: 2)
         // A BUSI-sized grayscale image; its content does not affect the timings.
@@ -43,7 +44,7 @@ struct BenchSAM: ParsableCommand {
         let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns) {
             embedding = noGrad { sam.image_encoder(input.tensor) }
         }
-        let flops = Self.encoderFLOPs(config)
+        let flops = Self.encoderFLOPs(vit, imageSize: config.imageSize)
         let rate = flops / encoderSeconds / 1e9
         print(String(format: "encoder                              %8.2f s/image (PyTorch %.2f s for vit_b)  %.3f TFLOP",
                      encoderSeconds, Self.pytorchEncoderSeconds, flops / 1e12))
@@ -70,18 +71,19 @@ struct BenchSAM: ParsableCommand {
         return 2 * 4096 * 768 * 3072 / seconds / 1e9
     }
 
-    /// Multiply-adds ×2 of the encoder: patch embedding, per-block projections, MLP and
+    /// Multiply-adds ×2 of a ViT encoder: patch embedding, per-block projections, MLP and
     /// attention products (windowed blocks over their padded windows, rel-pos terms included),
     /// and the neck.
-    static func encoderFLOPs(_ config: SAMConfig) -> Double {
-        let c = Double(config.encoderEmbedDim), grid = config.embeddingSize, tokens = Double(grid * grid)
-        let out = Double(SAMConfig.promptEmbedDim), patch = Double(config.patchSize * config.patchSize)
+    static func encoderFLOPs(_ vit: ViTEncoderConfig, imageSize: Int) -> Double {
+        let grid = ImageEncoderViT.embeddingSize(config: vit, imageSize: imageSize)
+        let c = Double(vit.embedDim), tokens = Double(grid * grid)
+        let out = Double(SAMConfig.promptEmbedDim), patch = Double(vit.patchSize * vit.patchSize)
         var total = 2 * tokens * 3 * patch * c
-        for block in 0..<config.encoderDepth {
+        for block in 0..<vit.depth {
             total += 2 * tokens * c * (3 * c + c + 8 * c)
-            let side = config.encoderGlobalAttnIndexes.contains(block) ? grid : config.windowSize
-            let windows = config.encoderGlobalAttnIndexes.contains(block) ? 1.0
-                : pow(Double((grid + config.windowSize - 1) / config.windowSize), 2)
+            let side = vit.globalAttnIndexes.contains(block) ? grid : vit.windowSize
+            let windows = vit.globalAttnIndexes.contains(block) ? 1.0
+                : pow(Double((grid + vit.windowSize - 1) / vit.windowSize), 2)
             let n = Double(side * side)
             // q·kᵀ and attn·v, plus the two rel-pos products (n × side per query row).
             total += windows * (2 * 2 * n * n * c + 2 * 2 * n * Double(side) * c)

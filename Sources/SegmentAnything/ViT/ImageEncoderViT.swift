@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// `PatchEmbed`: a stride-16 16×16 convolution, returned channels-last (B, H, W, C).
+/// `PatchEmbed`: a p×p convolution of stride p (16 in SAM), returned channels-last (B, H, W, C).
 public final class PatchEmbed: Module {
     public let proj: Conv2d
 
@@ -102,15 +102,16 @@ public final class ImageEncoderViT: Module {
     /// `nn.Sequential(conv1x1, LayerNorm2d, conv3x3, LayerNorm2d)`, keyed `neck.0` … `neck.3`.
     public let neck: Sequential
 
-    /// An encoder of the config's size (position embedding and rel-pos tables zero, as in SAM).
-    public init(config: SAMConfig, generator: inout SeededGenerator) {
-        let dim = config.encoderEmbedDim, grid = config.embeddingSize
+    /// An encoder of the config's size for `imageSize`² inputs (position embedding and rel-pos
+    /// tables zero, as in SAM; checkpoints overwrite them).
+    public init(config: ViTEncoderConfig, imageSize: Int, generator: inout SeededGenerator) {
+        let dim = config.embedDim, grid = Self.embeddingSize(config: config, imageSize: imageSize)
         patch_embed = PatchEmbed(patchSize: config.patchSize, inChannels: 3, embedDim: dim, generator: &generator)
         pos_embed = Parameter(.zeros([1, grid, grid, dim]))
-        blocks = (0..<config.encoderDepth).map { i in
-            ImageEncoderBlock(dim: dim, numHeads: config.encoderNumHeads, mlpRatio: 4,
-                         windowSize: config.encoderGlobalAttnIndexes.contains(i) ? 0 : config.windowSize,
-                         gridSize: grid, generator: &generator)
+        blocks = (0..<config.depth).map { i in
+            ImageEncoderBlock(dim: dim, numHeads: config.numHeads, mlpRatio: 4,
+                              windowSize: config.globalAttnIndexes.contains(i) ? 0 : config.windowSize,
+                              gridSize: grid, generator: &generator)
         }
         let out = SAMConfig.promptEmbedDim
         neck = Sequential([
@@ -121,7 +122,7 @@ public final class ImageEncoderViT: Module {
         ])
     }
 
-    /// (B, 3, S, S) normalised images → (B, 256, S/16, S/16) embeddings.
+    /// (B, 3, S, S) normalised images → (B, 256, S/p, S/p) embeddings.
     public func callAsFunction(_ images: Tensor) -> Tensor {
         var x = patch_embed(images) + pos_embed.value
         for block in blocks { x = block(x) }
