@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SegmentAnythingTests", dependencies: ["SegmentAnything", "TestSupport"]),
         .testTarget(name: "TransUNetModelTests", dependencies: ["TransUNetModel", "TestSupport"]),
         .testTarget(name: "RefinersTests", dependencies: ["Refiners", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "SegmentAnything", "TransUNetModel", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport", "Datasets"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Durable", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
