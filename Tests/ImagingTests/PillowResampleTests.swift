@@ -7,14 +7,8 @@ import Testing
 
 /// `PillowResample` must equal Pillow's BILINEAR resize exactly (tools/make_pillow_fixtures.py).
 struct PillowResampleTests {
-    /// Reads a (H,W) or (H,W,C) uint8 fixture into a planar raster.
     func raster(_ name: String) throws -> Raster<UInt8> {
-        let array = try NPY.read(TestPaths.fixtures.appendingPathComponent("pillow/\(name).npy"))
-        let h = array.shape[0], w = array.shape[1], c = array.shape.count == 3 ? array.shape[2] : 1
-        let interleaved = try array.uint8s()
-        var planar = [UInt8](repeating: 0, count: interleaved.count)
-        for i in 0..<(h * w) { for k in 0..<c { planar[k * h * w + i] = interleaved[i * c + k] } }
-        return Raster(width: w, height: h, channels: c, pixels: planar)
+        try ImagingFixtures.interleavedByteRaster(TestPaths.fixtures.appendingPathComponent("pillow/\(name).npy"))
     }
 
     @Test(arguments: ["gray_up", "gray_down", "gray_mixed", "gray_width_only", "rgb_down", "gray_tall_down"])

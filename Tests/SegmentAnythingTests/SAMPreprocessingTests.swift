@@ -98,3 +98,32 @@ import Testing
         #expect(throws: FormatError.self) { try SAMConfig.tiny.resampled(SAM(config: .tiny).checkpoint(), to: target) }
     }
 }
+
+/// LiteMedSAM's recipe (`SAMPreprocessing.liteMedSAM`) against the encoder input of the shared
+/// LiteMedSAM fixture, made with OpenCV's `INTER_AREA` from a real BUSI image.
+@Suite struct LiteMedSAMPreprocessingTests {
+    static let fixture = TestPaths.sharedFixtures.appendingPathComponent("litemedsam_busi")
+    static let image = TestPaths.busi.appendingPathComponent("malignant/malignant (1).png")
+
+    @Test(.enabled(if: TestPaths.hasShared, "needs ../shared (or ULTRAREFINER_SHARED)"))
+    func encoderInputEqualsTheReference() throws {
+        let input = SAMInput(image: try PNG.readGray(Self.image), preprocessing: .liteMedSAM, side: 256)
+        #expect(input.frame == SAMFrame(side: 256, content: Size2D(256, 192)))
+        let expected = try NPY.read(Self.fixture.appendingPathComponent("input.npy"))
+        #expect(input.tensor.shape == expected.shape)
+        let delta = zip(input.tensor.scalars, expected.floats()).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        print("litemedsam_busi input.npy max|Δ| = \(delta)")
+        #expect(delta <= 1e-6)
+    }
+
+    @Test func boxesScaleByTheLongestSideOnBothAxes() {
+        // 449×598 → content 192×256; x scales by 256/598 like y, not by 192/449.
+        let input = SAMInput(image: Raster(width: 449, height: 598, repeating: UInt8(7)), preprocessing: .liteMedSAM, side: 256)
+        let scale = 256.0 / 598.0
+        let box = input.promptTensors(SAMPrompt(box: [0, 120, 448, 415])).boxes?.scalars
+        #expect(box == [0, Float(120 * scale), Float(448 * scale), Float(415 * scale)])
+        let back = input.imageCoordinates(x: Float(448 * scale), y: 0)
+        #expect(abs(back.x - 448) < 1e-4)
+        #expect(SAMPreprocessing.liteMedSAM.description == "longest-side-area-minmax-uniform")
+    }
+}

@@ -42,6 +42,29 @@ public enum TestPaths {
         FileManager.default.fileExists(atPath: sharedFixtures.appendingPathComponent("README.md").path)
     }
 
+    /// LiteMedSAM's official checkpoint as `make models` places it (git-ignored).
+    public static let liteMedSAM: URL = repositoryRoot.appendingPathComponent("models/base/lite_medsam.pth")
+
+    /// True under CI (the `CI` variable set), where a test needing `make models`' weights fails
+    /// instead of being skipped.
+    public static var isCI: Bool {
+        !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty
+    }
+
+    /// Whether a test needing `model` runs: always in CI (where its absence fails the test),
+    /// elsewhere only when the file is there.
+    public static func runsWithModel(_ model: URL) -> Bool {
+        isCI || FileManager.default.fileExists(atPath: model.path)
+    }
+
+    /// The path of `model`, failing with the command that fetches it when it is missing.
+    public static func requireModel(_ model: URL) throws -> URL {
+        guard FileManager.default.fileExists(atPath: model.path) else {
+            throw MissingModel(path: model.path)
+        }
+        return model
+    }
+
     /// A fresh, empty temporary directory, unique per call.
     public static func temporaryDirectory(_ label: String = "test") throws -> URL {
         let url = FileManager.default.temporaryDirectory
@@ -49,4 +72,10 @@ public enum TestPaths {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+}
+
+/// A base model `make models` should have fetched is absent.
+public struct MissingModel: Error, CustomStringConvertible {
+    public var path: String
+    public var description: String { "\(path) is missing: run make models" }
 }

@@ -2,9 +2,9 @@ import Imaging
 import Pixels
 import Tensor
 
-/// How an image becomes a SAM-family encoder input, described once as three independent
-/// choices, so a new family (LiteMedSAM: longest side 256, area resampling, min–max) is a new
-/// value rather than new code, and the embedding cache keys on exactly what was done.
+/// How an image becomes a SAM-family encoder input, described once as independent choices,
+/// so a new family (LiteMedSAM: longest side 256, area resampling, min–max) is a new value
+/// rather than new code, and the embedding cache keys on exactly what was done.
 ///
 /// Steps, in order: resample the image to the content size the geometry gives; stack a gray
 /// image to RGB; normalise; zero-pad bottom/right to the S×S frame (the official predictor pads
@@ -24,29 +24,56 @@ public struct SAMPreprocessing: Sendable, Hashable, Codable, CustomStringConvert
         case pillowBilinear = "pillow-bilinear"
         /// `F.interpolate(mode="bilinear", align_corners=False)` on float values, no antialiasing.
         case bilinear
+        /// OpenCV's `INTER_AREA` on uint8, bit-exact (`AreaResample`), as LiteMedSAM resizes.
+        /// When the image is smaller than the frame it grows, and OpenCV's `INTER_AREA` then is
+        /// a bilinear-like two-tap filter; that is reproduced exactly too.
+        case area
+    }
+
+    /// How prompts in original pixels are scaled into the frame under the longest-side
+    /// geometry (the square geometry always scales each axis by S ÷ its side).
+    public enum PromptScaling: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Separate x and y factors, content side ÷ original side, with the rounded content
+        /// size (the official `SamPredictor`) or S (the square geometry).
+        case perAxis = "per-axis"
+        /// One factor S ÷ max(H, W) on both axes, as LiteMedSAM's recipe scales its boxes.
+        case uniform
     }
 
     public var geometry: Geometry
     public var resampler: Resampler
     public var normalization: PixelNormalization
+    public var promptScaling: PromptScaling
 
-    /// Any combination of the three choices.
-    public init(geometry: Geometry, resampler: Resampler, normalization: PixelNormalization) {
+    /// Any combination of the choices.
+    public init(geometry: Geometry, resampler: Resampler, normalization: PixelNormalization,
+                promptScaling: PromptScaling = .perAxis) {
         self.geometry = geometry
         self.resampler = resampler
         self.normalization = normalization
+        self.promptScaling = promptScaling
     }
 
     /// The official `SamPredictor`: Pillow resize of the longest side, SAM mean/std, zero padding.
     public static let samPredictor = SAMPreprocessing(geometry: .longestSide, resampler: .pillowBilinear, normalization: .sam)
+
+    /// LiteMedSAM's recipe: OpenCV area resize of the longest side, min–max over the resized
+    /// image, zero padding, boxes and points scaled by S ÷ max(H, W).
+    public static let liteMedSAM = SAMPreprocessing(geometry: .longestSide, resampler: .area, normalization: .minMax,
+                                                     promptScaling: .uniform)
 
     /// The square form: bilinear resize to S×S with the given normalisation (MedSAM uses min–max).
     public static func square(_ normalization: PixelNormalization) -> SAMPreprocessing {
         SAMPreprocessing(geometry: .square, resampler: .bilinear, normalization: normalization)
     }
 
-    /// `geometry-resampler-normalization`, e.g. `longest-side-pillow-bilinear-sam`: names cache entries.
-    public var description: String { "\(geometry.rawValue)-\(resampler.rawValue)-\(normalization.rawValue)" }
+    /// `geometry-resampler-normalization`, e.g. `longest-side-pillow-bilinear-sam`, with the
+    /// prompt scaling appended when it is not the default (`longest-side-area-minmax-uniform`),
+    /// so existing cache entries keep their names: names cache entries and prompt records.
+    public var description: String {
+        let base = "\(geometry.rawValue)-\(resampler.rawValue)-\(normalization.rawValue)"
+        return promptScaling == .perAxis ? base : base + "-" + promptScaling.rawValue
+    }
 
     /// The content size (height, width) of an image of `height`×`width` in an S×S frame.
     public func contentSize(height: Int, width: Int, side: Int) -> Size2D {
@@ -98,11 +125,15 @@ public struct SAMInput: Sendable {
         originalSize = Size2D(image.height, image.width)
         let content = preprocessing.contentSize(height: image.height, width: image.width, side: side)
         frame = SAMFrame(side: side, content: content)
+        func floats(_ resized: Raster<UInt8>) -> Tensor {
+            Tensor(resized.pixels.map(Float.init), shape: [1, image.channels, content.h, content.w])
+        }
         var x: Tensor
         switch preprocessing.resampler {
         case .pillowBilinear:
-            let resized = PillowResample.bilinear(image, width: content.w, height: content.h)
-            x = Tensor(resized.pixels.map(Float.init), shape: [1, image.channels, content.h, content.w])
+            x = floats(PillowResample.bilinear(image, width: content.w, height: content.h))
+        case .area:
+            x = floats(AreaResample.resized(image, width: content.w, height: content.h))
         case .bilinear:
             x = Tensor(image.pixels.map(Float.init), shape: [1, image.channels, image.height, image.width])
                 .interpolated(size: content, mode: .bilinear(alignCorners: false))
@@ -113,21 +144,28 @@ public struct SAMInput: Sendable {
         tensor = x
     }
 
-    /// Maps a point in original pixels to the model frame: separate x and y scales, computed in
-    /// double and rounded to float32 once, as the reference feeds them.
+    /// Maps a point in original pixels to the model frame: scales computed in double and the
+    /// result rounded to float32 once, as the reference feeds them.
     public func modelCoordinates(x: Double, y: Double) -> (x: Float, y: Float) {
-        switch preprocessing.geometry {
-        case .longestSide:
+        switch (preprocessing.geometry, preprocessing.promptScaling) {
+        case (.longestSide, .uniform):
+            let scale = Double(frame.side) / Double(max(originalSize.h, originalSize.w))
+            return (Float(x * scale), Float(y * scale))
+        case (.longestSide, .perAxis):
             return (Float(x * (Double(frame.content.w) / Double(originalSize.w))),
                     Float(y * (Double(frame.content.h) / Double(originalSize.h))))
-        case .square:
+        case (.square, _):
             return (Float(x / Double(originalSize.w) * Double(frame.side)), Float(y / Double(originalSize.h) * Double(frame.side)))
         }
     }
 
     /// The inverse of `modelCoordinates`: a point of the model frame in original pixels.
     public func imageCoordinates(x: Float, y: Float) -> (x: Double, y: Double) {
-        (Double(x) * Double(originalSize.w) / Double(frame.content.w), Double(y) * Double(originalSize.h) / Double(frame.content.h))
+        if preprocessing.geometry == .longestSide && preprocessing.promptScaling == .uniform {
+            let scale = Double(max(originalSize.h, originalSize.w)) / Double(frame.side)
+            return (Double(x) * scale, Double(y) * scale)
+        }
+        return (Double(x) * Double(originalSize.w) / Double(frame.content.w), Double(y) * Double(originalSize.h) / Double(frame.content.h))
     }
 
     /// Prompts in original pixels as the prompt encoder takes them: the one mapping from a

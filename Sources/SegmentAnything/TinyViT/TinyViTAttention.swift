@@ -1,0 +1,59 @@
+import NN
+import Tensor
+
+extension TinyViT {
+    /// Multi-head self-attention within one square window, with a learned bias per head and
+    /// relative offset (LeViT's `attention_biases`), and its own pre-norm.
+    ///
+    /// Unlike SAM's encoder, `qkv` packs each head's query, key and value together (its output
+    /// is `[q₀ k₀ v₀ | q₁ k₁ v₁ | …]`), and the scale multiplies the scores, not the query.
+    public final class Attention: Module {
+        /// (heads, window²): one bias per head and offset (|Δrow|, |Δcol|) within the window.
+        public let attention_biases: Parameter
+        public let norm: LayerNorm
+        /// Replaceable so LoRA can put a `LoRALinear` here.
+        @Replaceable public var qkv: Linear
+        public let proj: Linear
+        public let numHeads: Int
+        /// For each (query, key) pair of the window's tokens, row-major, its column of `attention_biases`.
+        let biasIndices: [Int]
+
+        /// Attention over `dim` channels in `windowSize`² windows (biases start at zero, as the official init).
+        public init(dim: Int, numHeads: Int, windowSize: Int, generator: inout SeededGenerator) {
+            precondition(dim % numHeads == 0, "\(dim) channels do not split into \(numHeads) heads")
+            self.numHeads = numHeads
+            attention_biases = Parameter(.zeros([numHeads, windowSize * windowSize]))
+            norm = LayerNorm(dim)
+            qkv = Linear(inFeatures: dim, outFeatures: 3 * dim, generator: &generator)
+            proj = Linear(inFeatures: dim, outFeatures: dim, generator: &generator)
+            // The official code numbers offsets in order of first appearance; the first query
+            // (0, 0) meets every offset (Δrow, Δcol) in row-major order, so the number of
+            // (|Δrow|, |Δcol|) is |Δrow|·ws + |Δcol|.
+            var indices: [Int] = []
+            indices.reserveCapacity(windowSize * windowSize * windowSize * windowSize)
+            for q in 0..<(windowSize * windowSize) {
+                for k in 0..<(windowSize * windowSize) {
+                    indices.append(abs(q / windowSize - k / windowSize) * windowSize + abs(q % windowSize - k % windowSize))
+                }
+            }
+            biasIndices = indices
+        }
+
+        /// `x` is (windows, tokens, C) with tokens = window²; the output has the same shape.
+        public func callAsFunction(_ x: Tensor) -> Tensor {
+            let windows = x.shape[0], tokens = x.shape[1], channels = x.shape[2]
+            let headDim = channels / numHeads
+            precondition(tokens * tokens == biasIndices.count, "attention built for \(biasIndices.count) token pairs got \(tokens) tokens")
+            // (W, N, heads, 3, hd) → (3, W·heads, N, hd).
+            let packed = qkv(norm(x)).reshaped([windows, tokens, numHeads, 3, headDim]).permuted(3, 0, 2, 1, 4)
+                .reshaped([3, windows * numHeads, tokens, headDim])
+            let q = packed[index: 0], k = packed[index: 1], v = packed[index: 2]
+            let bias = attention_biases.value.indexSelect(axis: 1, biasIndices).reshaped([1, numHeads, tokens, tokens])
+            let scores = (q.matmul(k.transposed(-2, -1)) * (1 / Float(headDim).squareRoot()))
+                .reshaped([windows, numHeads, tokens, tokens]) + bias
+            let attended = scores.softmax(axis: -1).reshaped([windows * numHeads, tokens, tokens]).matmul(v)
+            return proj(attended.reshaped([windows, numHeads, tokens, headDim]).permuted(0, 2, 1, 3)
+                .reshaped([windows, tokens, channels]))
+        }
+    }
+}

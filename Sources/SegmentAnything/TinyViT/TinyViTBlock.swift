@@ -1,0 +1,54 @@
+import NN
+import Tensor
+
+extension TinyViT {
+    /// The attention blocks' MLP (`Mlp`): its own pre-norm, then fc1 → exact GELU → fc2.
+    public final class MLP: Module {
+        public let norm: LayerNorm
+        public let fc1: Linear
+        public let fc2: Linear
+
+        /// An MLP `dim → hidden → dim`.
+        public init(dim: Int, hidden: Int, generator: inout SeededGenerator) {
+            norm = LayerNorm(dim)
+            fc1 = Linear(inFeatures: dim, outFeatures: hidden, generator: &generator)
+            fc2 = Linear(inFeatures: hidden, outFeatures: dim, generator: &generator)
+        }
+
+        /// Applies the MLP over the last axis.
+        public func callAsFunction(_ x: Tensor) -> Tensor {
+            fc2(fc1(norm(x)).gelu())
+        }
+    }
+
+    /// `TinyViTBlock`: windowed attention with a residual, a depthwise convolution over the
+    /// token grid (no residual), then the MLP with a residual. Tokens are (B, H, W, C).
+    public final class Block: Module {
+        public let attn: Attention
+        public let mlp: MLP
+        public let local_conv: Conv2dBN
+        public let windowSize: Int
+
+        /// A block over `dim` channels attending within `windowSize`² windows.
+        public init(dim: Int, numHeads: Int, windowSize: Int, mlpRatio: Int, localConvSize: Int,
+                    generator: inout SeededGenerator) {
+            attn = Attention(dim: dim, numHeads: numHeads, windowSize: windowSize, generator: &generator)
+            mlp = MLP(dim: dim, hidden: dim * mlpRatio, generator: &generator)
+            local_conv = Conv2dBN(dim, dim, kernel: localConvSize, groups: dim, generator: &generator)
+            self.windowSize = windowSize
+        }
+
+        /// `x` is (B, H, W, C); the output has the same shape.
+        public func callAsFunction(_ x: Tensor) -> Tensor {
+            let b = x.shape[0], h = x.shape[1], w = x.shape[2], c = x.shape[3]
+            // Zero padding to whole windows comes before the attention's own norm, so padded
+            // tokens enter as the norm's bias; they are cropped off afterwards.
+            let windows = ImageEncoderBlock.partition(x, window: windowSize)
+            let attended = attn(windows.reshaped([-1, windowSize * windowSize, c]))
+                .reshaped([-1, windowSize, windowSize, c])
+            let y = x + ImageEncoderBlock.unpartition(attended, window: windowSize, batch: b, height: h, width: w)
+            let mixed = local_conv(y.permuted(0, 3, 1, 2)).permuted(0, 2, 3, 1)
+            return mixed + mlp(mixed)
+        }
+    }
+}

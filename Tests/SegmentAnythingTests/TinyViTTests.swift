@@ -1,0 +1,93 @@
+import Durable
+import Formats
+import NN
+@testable import SegmentAnything
+import Tensor
+import TestSupport
+import Testing
+
+/// TinyViT's structure, key layout, config inference and gradients, without the checkpoint.
+@Suite struct TinyViTTests {
+    /// Three stages on a 16² input: grids 16², 8² (3² windows, padded to 9²) and 8² (one 8²
+    /// window, no padding), so every code path of the real encoder runs at a small size.
+    static let tiny = TinyViTConfig(imageSize: 16, embedDims: [4, 8, 8], depths: [1, 1, 1], numHeads: [2, 2],
+                                    windowSizes: [3, 8], mlpRatio: 2, mbconvExpandRatio: 2, localConvSize: 3,
+                                    mergeStrides: [2, 1])
+
+    @Test func liteMedSAMPresetHasTheOfficialGridsAndKeys() {
+        let config = TinyViTConfig.liteMedSAM
+        #expect(config.stageGrids == [256, 128, 64, 64] && config.embeddingSize == 64 && config.problem == nil)
+        var generator = SeededGenerator(seed: 0)
+        let keys = TinyViT(config: config, generator: &generator).namedEntries().map(\.key)
+        // lite_medsam.pth has 298 image_encoder keys; the strict load in LiteMedSAMFidelityTests checks every one.
+        #expect(keys.count == 298)
+        for key in ["patch_embed.seq.2.bn.num_batches_tracked", "layers.0.blocks.1.conv3.c.weight",
+                    "layers.0.downsample.conv2.bn.running_var", "layers.2.blocks.5.attn.attention_biases",
+                    "layers.3.blocks.1.local_conv.c.weight", "layers.3.blocks.1.mlp.fc2.bias", "neck.3.bias"] {
+            #expect(keys.contains(key), "\(key)")
+        }
+        #expect(!keys.contains { $0.hasPrefix("layers.3.downsample") })
+    }
+
+    @Test func configIsReadBackFromTheKeys() throws {
+        // Official merge strides and the 64² final grid fix the input side at 64 · 2 · 2.
+        let config = TinyViTConfig(imageSize: 256, embedDims: [8, 16, 24], depths: [2, 1, 3], numHeads: [2, 3],
+                                   windowSizes: [7, 5], mlpRatio: 3, mbconvExpandRatio: 2, localConvSize: 5,
+                                   mergeStrides: [2, 2])
+        var generator = SeededGenerator(seed: 1)
+        let weights = TinyViT(config: config, generator: &generator).checkpoint()
+        #expect(try TinyViT.inferConfig(from: weights) == config)
+        var mobileSAM = weights
+        mobileSAM["patch_embed.seq.0.c.weight"] = StoredTensor(shape: [4, 3, 3, 3], values: [Float](repeating: 0, count: 108))
+        #expect(throws: FormatError.self) { try TinyViT.inferConfig(from: mobileSAM) }
+    }
+
+    @Test func inconsistentConfigsAreNamed() {
+        var config = TinyViTConfig.liteMedSAM
+        config.numHeads = [4, 5]
+        #expect(config.problem?.contains("per-stage lists disagree") == true)
+        config = .liteMedSAM
+        config.numHeads[1] = 6
+        #expect(config.problem == "160 channels do not split into 6 heads")
+    }
+
+    /// The attention-bias numbering is the official one: offsets numbered by first appearance
+    /// over (query, key) pairs in row-major order.
+    @Test func attentionBiasIndicesFollowFirstAppearance() {
+        var generator = SeededGenerator(seed: 2)
+        let window = 4
+        let attention = TinyViT.Attention(dim: 4, numHeads: 2, windowSize: window, generator: &generator)
+        var numbering: [[Int]: Int] = [:], expected: [Int] = []
+        let points = (0..<window).flatMap { r in (0..<window).map { [r, $0] } }
+        for p in points {
+            for q in points {
+                let offset = [abs(p[0] - q[0]), abs(p[1] - q[1])]
+                if numbering[offset] == nil { numbering[offset] = numbering.count }
+                expected.append(numbering[offset]!)
+            }
+        }
+        #expect(attention.biasIndices == expected)
+    }
+
+    @Test func gradientsReachEveryPartInTrainingMode() {
+        var generator = SeededGenerator(seed: 4)
+        let encoder = TinyViT(config: Self.tiny, generator: &generator)
+        // Perturb everything (zero biases and the zero-initialised MBConv scale included) so no
+        // gradient is trivially zero; train mode makes batch norm use batch statistics.
+        for (_, p) in encoder.namedParameters() {
+            p.value = p.value + Tensor.randn(p.shape, std: 0.2, generator: &generator)
+        }
+        encoder.setTraining(true)
+        let images = Tensor.randn([2, 3, 16, 16], generator: &generator)
+        let weights = Tensor.randn([2, 256, 8, 8], generator: &generator)
+        let loss = { (encoder(images) * weights).sum() }
+        let parameters = Dictionary(uniqueKeysWithValues: encoder.namedParameters().map { ($0.key, $0.parameter) })
+        for (index, key) in ["patch_embed.seq.0.c.weight", "layers.0.blocks.0.conv2.c.weight", "layers.0.downsample.conv2.bn.weight",
+                             "layers.1.blocks.0.attn.attention_biases", "layers.1.blocks.0.attn.qkv.weight",
+                             "layers.1.blocks.0.local_conv.c.weight", "layers.1.blocks.0.mlp.fc1.weight",
+                             "layers.2.blocks.0.attn.attention_biases", "layers.2.blocks.0.attn.norm.weight",
+                             "neck.1.weight"].enumerated() {
+            SAMGradientTests.checkGradient(key, of: parameters[key]!, seed: UInt64(10 + index), loss: loss)
+        }
+    }
+}
