@@ -35,3 +35,17 @@ public protocol SAMImageEncoder: Module {
     /// whatever depends on the grid size (position tables) is resampled.
     static func resampled(_ tensors: StateDict, config: Config, from source: Int, to target: Int) throws -> StateDict
 }
+
+extension SAMImageEncoder {
+    /// The neck both official encoder families end with, `nn.Sequential(conv1x1, LayerNorm2d,
+    /// conv3x3, LayerNorm2d)` from `channels` to the 256-channel embedding (keys `neck.0` … `neck.3`).
+    static func neck(from channels: Int, generator: inout SeededGenerator) -> Sequential {
+        let out = SAMConfig.promptEmbedDim
+        return Sequential([
+            Conv2d(inChannels: channels, outChannels: out, kernelSize: 1, bias: false, generator: &generator),
+            LayerNorm2d(out),
+            Conv2d(inChannels: out, outChannels: out, kernelSize: 3, padding: 1, bias: false, generator: &generator),
+            LayerNorm2d(out),
+        ])
+    }
+}

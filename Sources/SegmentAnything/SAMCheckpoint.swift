@@ -11,7 +11,7 @@ extension SAM: ModelFamily {
     public static let configMetadataKey = "sam_config"
 
     public static let presets: [(name: String, config: SAMConfig)] = [
-        ("vit_b", .vitB), ("vit_l", .vitL), ("vit_h", .vitH), ("tiny", .tiny),
+        ("vit_b", .vitB), ("vit_l", .vitL), ("vit_h", .vitH), ("tiny", .tiny), ("litemedsam", .liteMedSAM),
     ]
 
     /// Metadata key of the LoRA settings in adapter files.

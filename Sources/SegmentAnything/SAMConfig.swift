@@ -14,6 +14,8 @@ public struct SAMConfig: Sendable, Equatable {
     public enum Encoder: Sendable, Equatable {
         /// SAM's ViTDet encoder (official SAM ViT-B/L/H, MedSAM).
         case vit(ViTEncoderConfig)
+        /// TinyViT (LiteMedSAM).
+        case tinyViT(TinyViTConfig)
     }
 
     /// The image encoder and its sizes.
@@ -48,6 +50,8 @@ public struct SAMConfig: Sendable, Equatable {
     /// The tiny encoder of the reference fixtures (`../shared/fixtures/sam_tiny`).
     public static let tiny = SAMConfig(encoderEmbedDim: 64, encoderDepth: 2, encoderNumHeads: 2,
                                        encoderGlobalAttnIndexes: [1])
+    /// LiteMedSAM (`lite_medsam.pth`): TinyViT at 256², a 64×64 embedding, 256² low-res masks.
+    public static let liteMedSAM = SAMConfig(encoder: .tinyViT(.liteMedSAM), imageSize: 256)
 
     /// Channels of the image embedding and of every prompt token.
     public static let promptEmbedDim = 256
@@ -60,6 +64,7 @@ public struct SAMConfig: Sendable, Equatable {
     public var vit: ViTEncoderConfig? {
         switch encoder {
         case .vit(let c): c
+        case .tinyViT: nil
         }
     }
 
@@ -67,6 +72,7 @@ public struct SAMConfig: Sendable, Equatable {
     public var embeddingSize: Int {
         switch encoder {
         case .vit(let c): ImageEncoderViT.embeddingSize(config: c, imageSize: imageSize)
+        case .tinyViT(let c): TinyViT.embeddingSize(config: c, imageSize: imageSize)
         }
     }
 
@@ -74,6 +80,7 @@ public struct SAMConfig: Sendable, Equatable {
     public func accepts(imageSize: Int) -> Bool {
         switch encoder {
         case .vit(let c): ImageEncoderViT.accepts(imageSize: imageSize, config: c)
+        case .tinyViT(let c): TinyViT.accepts(imageSize: imageSize, config: c)
         }
     }
 
@@ -81,6 +88,7 @@ public struct SAMConfig: Sendable, Equatable {
     func makeEncoder(generator: inout SeededGenerator) -> any SAMImageEncoder {
         switch encoder {
         case .vit(let c): ImageEncoderViT(config: c, imageSize: imageSize, generator: &generator)
+        case .tinyViT(let c): TinyViT(config: c, imageSize: imageSize, generator: &generator)
         }
     }
 
@@ -88,6 +96,7 @@ public struct SAMConfig: Sendable, Equatable {
     public var loraTargets: [String] {
         let relative: [String] = switch encoder {
         case .vit: ImageEncoderViT.loraTargets
+        case .tinyViT: TinyViT.loraTargets
         }
         return relative.map { "image_encoder." + $0 }
     }
@@ -98,7 +107,11 @@ public struct SAMConfig: Sendable, Equatable {
         if let (vit, side) = try ImageEncoderViT.inferConfig(from: checkpoint) {
             return SAMConfig(encoder: .vit(vit), imageSize: side)
         }
-        throw FormatError(checkpoint.source, "not a SAM checkpoint: no image encoder keys of a known family (image_encoder.pos_embed for ViT)")
+        if let (tinyViT, side) = try TinyViT.inferConfig(from: checkpoint) {
+            return SAMConfig(encoder: .tinyViT(tinyViT), imageSize: side)
+        }
+        throw FormatError(checkpoint.source, "not a SAM checkpoint: no image encoder keys of a known family "
+                          + "(image_encoder.pos_embed for ViT, image_encoder.patch_embed.seq.0.c.weight for TinyViT)")
     }
 
     /// `tensors` trained with `self` adapted to `target`, which may differ in input size only.
@@ -108,6 +121,7 @@ public struct SAMConfig: Sendable, Equatable {
         }
         switch encoder {
         case .vit(let c): return try ImageEncoderViT.resampled(tensors, config: c, from: imageSize, to: target.imageSize)
+        case .tinyViT(let c): return try TinyViT.resampled(tensors, config: c, from: imageSize, to: target.imageSize)
         }
     }
 }
@@ -115,11 +129,16 @@ public struct SAMConfig: Sendable, Equatable {
 /// The stored form (safetensors metadata `sam_config`). ViT configs keep the flat fields our
 /// files have always carried (`encoderEmbedDim`, …, `imageSize`, `patchSize`), so every file
 /// written before the encoder became a choice still loads and equal models still give equal
-/// bytes; other families name themselves in `encoder`.
+/// bytes; other families name themselves in `encoder` and keep their sizes under their own key
+/// (TinyViT: `"encoder": "tinyvit"`, `tinyViT`).
 extension SAMConfig: Codable {
     private enum Keys: String, CodingKey {
         case encoder, encoderEmbedDim, encoderDepth, encoderNumHeads, encoderGlobalAttnIndexes, windowSize, imageSize, patchSize
+        case tinyViT
     }
+
+    /// The `encoder` name of the TinyViT family.
+    private static let tinyViTName = "tinyvit"
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -133,6 +152,9 @@ extension SAMConfig: Codable {
                       windowSize: try c.decode(Int.self, forKey: .windowSize),
                       imageSize: try c.decode(Int.self, forKey: .imageSize),
                       patchSize: try c.decode(Int.self, forKey: .patchSize))
+        case Self.tinyViTName:
+            self.init(encoder: .tinyViT(try c.decode(TinyViTConfig.self, forKey: .tinyViT)),
+                      imageSize: try c.decode(Int.self, forKey: .imageSize))
         default:
             throw DecodingError.dataCorruptedError(forKey: .encoder, in: c, debugDescription: "unknown SAM encoder family \"\(family)\"")
         }
@@ -149,6 +171,9 @@ extension SAMConfig: Codable {
             try c.encode(v.globalAttnIndexes, forKey: .encoderGlobalAttnIndexes)
             try c.encode(v.windowSize, forKey: .windowSize)
             try c.encode(v.patchSize, forKey: .patchSize)
+        case .tinyViT(let t):
+            try c.encode(Self.tinyViTName, forKey: .encoder)
+            try c.encode(t, forKey: .tinyViT)
         }
     }
 }

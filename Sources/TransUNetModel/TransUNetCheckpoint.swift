@@ -37,10 +37,7 @@ extension TransUNet: ModelFamily {
     /// Shapes fix everything except the number of attention heads: a named preset with the
     /// same shapes supplies it, otherwise ViT's usual head width of 64 is assumed.
     public static func inferConfig(from stateDict: StateDict) throws -> TransUNetConfig {
-        func shape(_ key: String) throws -> [Int] {
-            guard let t = stateDict[key] else { throw FormatError(stateDict.source, "missing key '\(key)', cannot infer the TransUNet configuration") }
-            return t.shape
-        }
+        func shape(_ key: String) throws -> [Int] { try stateDict.shape(of: key, reading: "cannot infer the TransUNet configuration") }
         let positions = try shape("transformer.embeddings.position_embeddings")
         let hidden = positions[positions.count - 1]
         let grid = Int(Double(positions[1]).squareRoot())

@@ -29,7 +29,7 @@ struct PresetHelpTests {
 
     @Test(arguments: [["sam"], ["bench", "sam"], ["bench", "daemon"]])
     func samPresetsAreListed(_ command: [String]) throws {
-        #expect(SAM.presetList == "vit_b, vit_l, vit_h, tiny")
+        #expect(SAM.presetList == "vit_b, vit_l, vit_h, tiny, litemedsam")
         let help = try Self.help(command)
         #expect(help.contains(SAM.presetList), "\(help)")
     }

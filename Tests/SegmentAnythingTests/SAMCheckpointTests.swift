@@ -35,7 +35,7 @@ import Testing
         try SAM(config: Self.config).save(to: file)
         // Files written before the shared checkpoint code hold exactly this; they must keep loading.
         #expect(try Safetensors.read(file).metadata == ["sam_config": #"{"encoderDepth":3,"encoderEmbedDim":32,"encoderGlobalAttnIndexes":[2],"encoderNumHeads":4,"imageSize":128,"patchSize":16,"windowSize":3}"#])
-        #expect(SAM.presetList == "vit_b, vit_l, vit_h, tiny" && SAM.preset(named: "vit_l") == .vitL)
+        #expect(SAM.presetList == "vit_b, vit_l, vit_h, tiny, litemedsam" && SAM.preset(named: "vit_l") == .vitL)
     }
 
     @Test func safetensorsWithoutConfigInfersItFromKeys() throws {

@@ -1,45 +1,60 @@
 import Durable
 import Formats
+import Foundation
 import NN
 @testable import SegmentAnything
 import Tensor
 import TestSupport
 import Testing
 
-/// TinyViT's structure, key layout, config inference and gradients, without the checkpoint.
+/// TinyViT's structure, key layout, config inference and stored form, LoRA and gradients,
+/// without the real checkpoint (`LiteMedSAMFidelityTests` has that).
 @Suite struct TinyViTTests {
-    /// Three stages on a 16² input: grids 16², 8² (3² windows, padded to 9²) and 8² (one 8²
-    /// window, no padding), so every code path of the real encoder runs at a small size.
-    static let tiny = TinyViTConfig(imageSize: 16, embedDims: [4, 8, 8], depths: [1, 1, 1], numHeads: [2, 2],
-                                    windowSizes: [3, 8], mlpRatio: 2, mbconvExpandRatio: 2, localConvSize: 3,
-                                    mergeStrides: [2, 1])
+    /// Three stages: grids 16², 8² (3² windows, padded to 9²) and 8² (one 8² window, no
+    /// padding), so every code path of the real encoder runs at a small size.
+    static let tiny = TinyViTConfig(embedDims: [4, 8, 8], depths: [1, 1, 1], numHeads: [2, 2], windowSizes: [3, 8],
+                                    mlpRatio: 2, mbconvExpandRatio: 2, localConvSize: 3, mergeStrides: [2, 1])
+    static let tinySAM = SAMConfig(encoder: .tinyViT(tiny), imageSize: 16)
 
     @Test func liteMedSAMPresetHasTheOfficialGridsAndKeys() {
-        let config = TinyViTConfig.liteMedSAM
-        #expect(config.stageGrids == [256, 128, 64, 64] && config.embeddingSize == 64 && config.problem == nil)
-        var generator = SeededGenerator(seed: 0)
-        let keys = TinyViT(config: config, generator: &generator).namedEntries().map(\.key)
-        // lite_medsam.pth has 298 image_encoder keys; the strict load in LiteMedSAMFidelityTests checks every one.
-        #expect(keys.count == 298)
+        let config = SAMConfig.liteMedSAM
+        #expect(TinyViTConfig.liteMedSAM.stageGrids(imageSize: 256) == [256, 128, 64, 64])
+        #expect(config.embeddingSize == 64 && config.lowResSize == 256 && SAM.preset(named: "litemedsam") == config)
+        let keys = SAM(config: config).namedEntries().map(\.key)
+        // lite_medsam.pth has 435 keys, 298 of them the encoder's; the strict load in
+        // LiteMedSAMFidelityTests checks every one.
+        #expect(keys.count == 435 && keys.filter { $0.hasPrefix("image_encoder.") }.count == 298)
         for key in ["patch_embed.seq.2.bn.num_batches_tracked", "layers.0.blocks.1.conv3.c.weight",
                     "layers.0.downsample.conv2.bn.running_var", "layers.2.blocks.5.attn.attention_biases",
                     "layers.3.blocks.1.local_conv.c.weight", "layers.3.blocks.1.mlp.fc2.bias", "neck.3.bias"] {
-            #expect(keys.contains(key), "\(key)")
+            #expect(keys.contains("image_encoder." + key), "\(key)")
         }
-        #expect(!keys.contains { $0.hasPrefix("layers.3.downsample") })
+        #expect(!keys.contains { $0.hasPrefix("image_encoder.layers.3.downsample") })
     }
 
     @Test func configIsReadBackFromTheKeys() throws {
         // Official merge strides and the 64² final grid fix the input side at 64 · 2 · 2.
-        let config = TinyViTConfig(imageSize: 256, embedDims: [8, 16, 24], depths: [2, 1, 3], numHeads: [2, 3],
-                                   windowSizes: [7, 5], mlpRatio: 3, mbconvExpandRatio: 2, localConvSize: 5,
-                                   mergeStrides: [2, 2])
-        var generator = SeededGenerator(seed: 1)
-        let weights = TinyViT(config: config, generator: &generator).checkpoint()
-        #expect(try TinyViT.inferConfig(from: weights) == config)
+        let encoder = TinyViTConfig(embedDims: [8, 16, 24], depths: [2, 1, 3], numHeads: [2, 3], windowSizes: [7, 5],
+                                    mlpRatio: 3, mbconvExpandRatio: 2, localConvSize: 5, mergeStrides: [2, 2])
+        let config = SAMConfig(encoder: .tinyViT(encoder), imageSize: 256)
+        let weights = SAM(config: config).checkpoint()
+        #expect(try SAM.inferConfig(from: weights) == config)
         var mobileSAM = weights
-        mobileSAM["patch_embed.seq.0.c.weight"] = StoredTensor(shape: [4, 3, 3, 3], values: [Float](repeating: 0, count: 108))
-        #expect(throws: FormatError.self) { try TinyViT.inferConfig(from: mobileSAM) }
+        mobileSAM["image_encoder.patch_embed.seq.0.c.weight"] = StoredTensor(shape: [4, 3, 3, 3], values: [Float](repeating: 0, count: 108))
+        #expect(throws: FormatError.self) { try SAM.inferConfig(from: mobileSAM) }
+    }
+
+    @Test func storedConfigNamesTheFamilyAndRoundTrips() throws {
+        let folder = try TestPaths.temporaryDirectory("tinyvit-ckpt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sam = SAM(config: Self.tinySAM, seed: 5)
+        let file = folder.appendingPathComponent("tiny.safetensors")
+        try sam.save(to: file)
+        let json = try #require(try Safetensors.read(file).metadata[SAM.configMetadataKey])
+        #expect(json.hasPrefix(#"{"encoder":"tinyvit","imageSize":16,"tinyViT":{"#))
+        let loaded = try SAM.load(contentsOf: file)
+        #expect(loaded.config == Self.tinySAM && loaded.image_encoder is TinyViT)
+        #expect(loaded.stateDict().map(\.value.scalars) == sam.stateDict().map(\.value.scalars))
     }
 
     @Test func inconsistentConfigsAreNamed() {
@@ -69,9 +84,22 @@ import Testing
         #expect(attention.biasIndices == expected)
     }
 
+    @Test func loraAdaptsEveryAttentionBlockAndStartsNeutral() {
+        let sam = SAM(config: Self.tinySAM, seed: 6)
+        var generator = SeededGenerator(seed: 7)
+        let image = Tensor.randn([1, 3, 16, 16], generator: &generator)
+        let before = noGrad { sam.image_encoder(image).scalars }
+        sam.attachLoRA()
+        #expect(sam.config.loraTargets == ["image_encoder.layers.*.blocks.*.attn.qkv"])
+        let trainable = Set(sam.image_encoder.namedParameters().filter { $0.parameter.requiresGrad }.map(\.key))
+        #expect(trainable == ["layers.1.blocks.0.attn.qkv.lora_A", "layers.1.blocks.0.attn.qkv.lora_B",
+                              "layers.2.blocks.0.attn.qkv.lora_A", "layers.2.blocks.0.attn.qkv.lora_B"])
+        #expect(noGrad { sam.image_encoder(image).scalars } == before)
+    }
+
     @Test func gradientsReachEveryPartInTrainingMode() {
         var generator = SeededGenerator(seed: 4)
-        let encoder = TinyViT(config: Self.tiny, generator: &generator)
+        let encoder = TinyViT(config: Self.tiny, imageSize: 16, generator: &generator)
         // Perturb everything (zero biases and the zero-initialised MBConv scale included) so no
         // gradient is trivially zero; train mode makes batch norm use batch statistics.
         for (_, p) in encoder.namedParameters() {

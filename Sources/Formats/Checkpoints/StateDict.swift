@@ -101,6 +101,13 @@ public struct StateDict: Sendable, Equatable {
         return t
     }
 
+    /// The shape stored under `key`; when there is none, an error naming the file, the key and
+    /// what the caller read it for (`what` as "not a SAM ViT checkpoint").
+    public func shape(of key: String, reading what: String) throws -> [Int] {
+        guard let t = tensors[key] else { throw FormatError(source, "\(what): no '\(key)'") }
+        return t.shape
+    }
+
     /// The entries under `prefix.` with the prefix removed (e.g. `image_encoder`).
     public func subtree(_ prefix: String) -> StateDict {
         var out = StateDict(source: source)

@@ -7,7 +7,7 @@ extension TinyViT {
         public let blocks: [MBConv]
         public let downsample: PatchMerging?
 
-        /// `depth` blocks over `channels`, merged to `outChannels` with `mergeStride` when given.
+        /// `depth` blocks over `channels`, then a merge to `merge.outChannels` with `merge.stride` when given.
         public init(channels: Int, depth: Int, expandRatio: Int, merge: (outChannels: Int, stride: Int)?,
                     generator: inout SeededGenerator) {
             blocks = (0..<depth).map { _ in MBConv(channels: channels, expandRatio: expandRatio, generator: &generator) }

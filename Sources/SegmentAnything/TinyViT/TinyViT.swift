@@ -3,7 +3,8 @@ import Tensor
 
 /// TinyViT as LiteMedSAM's image encoder (`tiny_vit_sam.TinyViT`): a patch embedding that keeps
 /// the input grid, a convolutional stage, attention stages with merges between them, and SAM's
-/// neck to a 256-channel embedding. (B, 3, S, S) normalised images → (B, 256, E, E).
+/// neck to a 256-channel embedding. (B, 3, S, S) normalised images → (B, 256, E, E); for
+/// LiteMedSAM S = 256 and E = 64 (`SAMConfig.liteMedSAM`).
 ///
 /// Property names are the official ones, so the `image_encoder.*` keys of `lite_medsam.pth`
 /// (prefix removed) load strictly. Built from differentiable tensor ops throughout, and its batch
@@ -16,12 +17,17 @@ public final class TinyViT: Module {
     public let neck: Sequential
     /// The encoder's shape.
     public let config: TinyViTConfig
+    /// Side of the square input it takes.
+    public let imageSize: Int
 
-    /// An encoder of `config`'s shape with fresh weights: PyTorch's layer defaults, batch norms
-    /// at identity statistics, attention biases zero. Load a checkpoint to use it.
-    public init(config: TinyViTConfig, generator: inout SeededGenerator) {
+    /// An encoder of `config`'s shape for `imageSize`² inputs with fresh weights: PyTorch's
+    /// layer defaults, batch norms at identity statistics, attention biases zero. Load a
+    /// checkpoint to use it.
+    public init(config: TinyViTConfig, imageSize: Int, generator: inout SeededGenerator) {
         if let problem = config.problem { preconditionFailure("TinyViT config: \(problem)") }
+        precondition(imageSize > 0, "TinyViT needs a positive input side, not \(imageSize)")
         self.config = config
+        self.imageSize = imageSize
         let dims = config.embedDims
         patch_embed = PatchEmbed(inChannels: 3, embedDim: dims[0], generator: &generator)
         var stages: [any Layer] = []
@@ -37,20 +43,13 @@ public final class TinyViT: Module {
             }
         }
         layers = Sequential(stages)
-        let out = SAMConfig.promptEmbedDim
-        neck = Sequential([
-            Conv2d(inChannels: dims.last!, outChannels: out, kernelSize: 1, bias: false, generator: &generator),
-            LayerNorm2d(out),
-            Conv2d(inChannels: out, outChannels: out, kernelSize: 3, padding: 1, bias: false, generator: &generator),
-            LayerNorm2d(out),
-        ])
+        neck = Self.neck(from: dims.last!, generator: &generator)
     }
 
     /// (B, 3, S, S) normalised images → (B, 256, E, E) embeddings.
     public func callAsFunction(_ images: Tensor) -> Tensor {
-        precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == config.imageSize
-                     && images.shape[3] == config.imageSize,
-                     "TinyViT takes (B, 3, \(config.imageSize), \(config.imageSize)) images, got \(images.shape)")
+        precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == imageSize && images.shape[3] == imageSize,
+                     "TinyViT takes (B, 3, \(imageSize), \(imageSize)) images, got \(images.shape)")
         return neck(layers(patch_embed(images)))
     }
 }

@@ -4,9 +4,8 @@
 ///
 /// Lists run over stages; stage 0 is convolutional, so the attention settings (`numHeads`,
 /// `windowSizes`) list the later stages only (the official lists' first entries are unused).
+/// The input side is not part of it: `SAMConfig` holds it for every encoder family.
 public struct TinyViTConfig: Sendable, Equatable, Codable {
-    /// Side of the square input, in pixels.
-    public var imageSize: Int
     /// Channels of each stage.
     public var embedDims: [Int]
     /// Blocks in each stage.
@@ -25,9 +24,8 @@ public struct TinyViTConfig: Sendable, Equatable, Codable {
     public var mergeStrides: [Int]
 
     /// A config from its parts; the lists must agree in length (see the properties).
-    public init(imageSize: Int, embedDims: [Int], depths: [Int], numHeads: [Int], windowSizes: [Int],
+    public init(embedDims: [Int], depths: [Int], numHeads: [Int], windowSizes: [Int],
                 mlpRatio: Int = 4, mbconvExpandRatio: Int = 4, localConvSize: Int = 3, mergeStrides: [Int]) {
-        self.imageSize = imageSize
         self.embedDims = embedDims
         self.depths = depths
         self.numHeads = numHeads
@@ -38,10 +36,10 @@ public struct TinyViTConfig: Sendable, Equatable, Codable {
         self.mergeStrides = mergeStrides
     }
 
-    /// LiteMedSAM's encoder (`lite_medsam.pth`): 256² input, stage grids 256², 128², 64², 64²,
-    /// a 256×64×64 embedding.
+    /// LiteMedSAM's encoder (`lite_medsam.pth`): at its 256² input, stage grids 256², 128²,
+    /// 64², 64² and a 256×64×64 embedding.
     public static let liteMedSAM = TinyViTConfig(
-        imageSize: 256, embedDims: [64, 128, 160, 320], depths: [2, 2, 6, 2], numHeads: [4, 5, 10],
+        embedDims: [64, 128, 160, 320], depths: [2, 2, 6, 2], numHeads: [4, 5, 10],
         windowSizes: [7, 14, 7], mergeStrides: TinyViTConfig.officialMergeStrides([64, 128, 160, 320]))
 
     /// The official code's `PatchMerging` strides: 1 where the merged width is 320, 448 or 576
@@ -53,14 +51,11 @@ public struct TinyViTConfig: Sendable, Equatable, Codable {
     /// Number of stages.
     public var stageCount: Int { embedDims.count }
 
-    /// The token grid side each stage runs at: the input side (the patch embedding keeps it),
-    /// then each merge's 3×3, padding-1 convolution output.
-    public var stageGrids: [Int] {
+    /// The token grid side each stage runs at for `imageSize`² inputs: the input side (the
+    /// patch embedding keeps it), then each merge's 3×3, padding-1 convolution output.
+    public func stageGrids(imageSize: Int) -> [Int] {
         mergeStrides.reduce(into: [imageSize]) { grids, stride in grids.append((grids.last! - 1) / stride + 1) }
     }
-
-    /// Side of the image embedding grid.
-    public var embeddingSize: Int { stageGrids.last! }
 
     /// What is inconsistent about the config, or nil when a model can be built from it.
     public var problem: String? {
@@ -74,8 +69,8 @@ public struct TinyViTConfig: Sendable, Equatable, Codable {
         if let bad = zip(embedDims.dropFirst(), numHeads).first(where: { $0.1 <= 0 || $0.0 % $0.1 != 0 }) {
             return "\(bad.0) channels do not split into \(bad.1) heads"
         }
-        let positive = [imageSize, mlpRatio, mbconvExpandRatio, localConvSize] + embedDims + depths + windowSizes + mergeStrides
-        if positive.contains(where: { $0 <= 0 }) { return "sizes, ratios, depths, windows and strides must be positive" }
+        let positive = [mlpRatio, mbconvExpandRatio, localConvSize] + embedDims + depths + windowSizes + mergeStrides
+        if positive.contains(where: { $0 <= 0 }) { return "widths, ratios, depths, windows and strides must be positive" }
         if localConvSize % 2 == 0 { return "the local convolution needs an odd kernel side, not \(localConvSize)" }
         return nil
     }

@@ -113,13 +113,7 @@ public final class ImageEncoderViT: Module {
                               windowSize: config.globalAttnIndexes.contains(i) ? 0 : config.windowSize,
                               gridSize: grid, generator: &generator)
         }
-        let out = SAMConfig.promptEmbedDim
-        neck = Sequential([
-            Conv2d(inChannels: dim, outChannels: out, kernelSize: 1, bias: false, generator: &generator),
-            LayerNorm2d(out),
-            Conv2d(inChannels: out, outChannels: out, kernelSize: 3, padding: 1, bias: false, generator: &generator),
-            LayerNorm2d(out),
-        ])
+        neck = Self.neck(from: dim, generator: &generator)
     }
 
     /// (B, 3, S, S) normalised images → (B, 256, S/p, S/p) embeddings.

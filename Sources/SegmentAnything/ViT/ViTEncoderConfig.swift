@@ -43,10 +43,7 @@ extension ImageEncoderViT: SAMImageEncoder {
     /// than one window.
     public static func inferConfig(from checkpoint: StateDict) throws -> (config: ViTEncoderConfig, imageSize: Int)? {
         guard let posEmbed = checkpoint["image_encoder.pos_embed"]?.shape else { return nil }
-        func shape(_ key: String) throws -> [Int] {
-            guard let t = checkpoint[key] else { throw FormatError(checkpoint.source, "not a SAM ViT checkpoint: no \(key)") }
-            return t.shape
-        }
+        func shape(_ key: String) throws -> [Int] { try checkpoint.shape(of: key, reading: "not a SAM ViT checkpoint") }
         let patch = try shape("image_encoder.patch_embed.proj.weight")
         guard posEmbed.count == 4, patch.count == 4, posEmbed[1] == posEmbed[2] else {
             throw FormatError(checkpoint.source, "unexpected SAM encoder shapes: pos_embed \(posEmbed), patch_embed \(patch)")
