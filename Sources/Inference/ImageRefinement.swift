@@ -36,7 +36,7 @@ extension RefinementModels {
         }
         return try noGrad {
             let input = timed("sam-preprocess") {
-                SAMInput(image: image, preprocessing: samPreprocessing, side: refiner.sam.config.imageSize)
+                SAMInput(image: image, preprocessing: samPreprocessing, config: refiner.sam.config)
             }
             let coarseInput = timed("coarse-preprocess") { coarse.input(for: image) }
             let encode = { self.refiner.sam.image_encoder(input.tensor) }

@@ -26,17 +26,28 @@ public final class RefinementModels: @unchecked Sendable {
     public let samID: String
 
     /// Loads both weight files; any problem is a configuration error naming the file.
-    /// `embeddingCache` names a folder for cached image embeddings.
-    public init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing, transunetConfig: String? = nil,
+    /// `samPreprocessing` nil means the SAM family's default for the chain (see
+    /// `defaultPreprocessing(for:)`); `embeddingCache` names a folder for cached image embeddings.
+    public init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing? = nil, transunetConfig: String? = nil,
                 embeddingCache: URL? = nil) throws {
         coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
         let samModel = try SAM.load(contentsOf: sam)
         samModel.setTraining(false)
         refiner = UltraRefinerModel(transunet: coarse.model, sam: samModel)
-        self.samPreprocessing = samPreprocessing
+        self.samPreprocessing = samPreprocessing ?? Self.defaultPreprocessing(for: samModel.config)
         self.embeddingCache = try embeddingCache.map { try SAMEmbeddingCache(directory: $0, model: samModel) }
         transunetID = Self.identify(transunet)
         samID = Self.identify(sam)
+    }
+
+    /// The chain's preprocessing when none is configured: a TinyViT (LiteMedSAM) refiner gets
+    /// its own recipe, which its weights need; a ViT SAM keeps the chain's square form with
+    /// SAM's normalisation, which the refiner is fine-tuned with.
+    public static func defaultPreprocessing(for config: SAMConfig) -> SAMPreprocessing {
+        switch config.encoder {
+        case .vit: .square(.sam)
+        case .tinyViT: config.officialPreprocessing
+        }
     }
 
     /// `name (N bytes, modified TIME)`: enough to tell which weights produced an output.

@@ -76,6 +76,16 @@ public struct SAMConfig: Sendable, Equatable {
         }
     }
 
+    /// How the family's reference predictor prepares images: the official `SamPredictor`'s
+    /// for ViT SAM, LiteMedSAM's own recipe for TinyViT (its weights are only right with it).
+    /// What `ultrarefiner sam` uses unless told otherwise.
+    public var officialPreprocessing: SAMPreprocessing {
+        switch encoder {
+        case .vit: .samPredictor
+        case .tinyViT: .liteMedSAM
+        }
+    }
+
     /// Whether an encoder of this family and size can take `imageSize`² inputs.
     public func accepts(imageSize: Int) -> Bool {
         switch encoder {

@@ -62,7 +62,7 @@ public struct SAMPredictor {
     /// Encodes `image`, or takes its embedding from `cache` when one is stored there.
     public init(model: SAM, image: Raster<UInt8>, preprocessing: SAMPreprocessing, cache: SAMEmbeddingCache? = nil) throws {
         self.model = model
-        let input = SAMInput(image: image, preprocessing: preprocessing, side: model.config.imageSize)
+        let input = SAMInput(image: image, preprocessing: preprocessing, config: model.config)
         self.input = input
         if let cache {
             embedding = try cache.embedding(for: image, preprocessing: preprocessing) { noGrad { model.image_encoder(input.tensor) } }

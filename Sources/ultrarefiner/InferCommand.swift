@@ -29,8 +29,8 @@ struct Infer: ParsableCommand {
     @Option(help: "SAM checkpoint (official or MedSAM .pth, or our .safetensors); required without --coarse-only.")
     var sam: String?
 
-    @Option(help: "SAM input normalisation of the square form: sam (UltraRefiner's) or minmax (MedSAM's).")
-    var squareNorm: PixelNormalization = .sam
+    @Option(help: "Square preprocessing with this normalisation: sam (UltraRefiner's) or minmax (MedSAM's). Default: the SAM family's own (square + sam for ViT SAM, LiteMedSAM's recipe for LiteMedSAM).")
+    var squareNorm: PixelNormalization?
 
     @Option(name: .customLong("embedding-cache"),
             help: "Folder for cached SAM image embeddings: refining the same image again (other prompts) skips the encoder.")
@@ -73,7 +73,7 @@ struct Infer: ParsableCommand {
 
         // The same chain the daemon runs on each inbox image.
         let models = try RefinementModels(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: samPath),
-                                          samPreprocessing: .square(squareNorm), transunetConfig: model,
+                                          samPreprocessing: squareNorm.map { .square($0) }, transunetConfig: model,
                                           embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) })
         let result = try models.refine(gray)
         try NPY.write(NPYArray(float32: result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),

@@ -35,7 +35,7 @@ struct SAMCommand: ParsableCommand {
     @Option(name: .customLong("mask-input"), help: "1×4E×4E float32 .npy of mask logits in the low-res model frame (256² for a 1024² model).")
     var maskInput: String?
 
-    @Flag(help: "Square preprocessing (bilinear to S×S, no aspect ratio) instead of the official predictor's.")
+    @Flag(help: "Square preprocessing (bilinear to S×S, no aspect ratio) instead of the family's own (the official SamPredictor's for ViT SAM, LiteMedSAM's recipe for LiteMedSAM).")
     var square = false
 
     @Option(name: .customLong("square-norm"), help: "Square-mode normalisation: sam or minmax.")
@@ -66,7 +66,7 @@ struct SAMCommand: ParsableCommand {
             throw FormatError(image, "SAM needs a grayscale or RGB image, this one has \(picture.channels) channels")
         }
         let prompt = try prompts(lowResSide: sam.config.lowResSize)
-        let preprocessing: SAMPreprocessing = square ? .square(squareNorm) : .samPredictor
+        let preprocessing: SAMPreprocessing = square ? .square(squareNorm) : sam.config.officialPreprocessing
         let cache = try embeddingCache.map { try SAMEmbeddingCache(directory: URL(fileURLWithPath: $0), model: sam) }
         let predictor = try SAMPredictor(model: sam, image: picture, preprocessing: preprocessing, cache: cache)
         let prediction = predictor.predict(prompt, multimask: !singleMask)

@@ -70,6 +70,14 @@ struct PromptGeneratorTests {
         #expect(mask[0, 0, 183, 0] == -10)   // padding below the content
     }
 
+    @Test func maskPromptFillsLiteMedSAMsFullResolutionMaskGrid() throws {
+        // LiteMedSAM: a 256² input whose mask grid is 256² too, content 256×192 (a portrait image).
+        let frame = SAMFrame(side: 256, content: Size2D(256, 192), maskSide: 256)
+        let mask = try #require(PromptGenerator()(Tensor.full([1, 8, 8], 0.75), frame: frame).maskInput)
+        #expect(mask.shape == [1, 1, 256, 256])
+        #expect(mask[0, 0, 255, 191] == 5 && mask[0, 0, 0, 192] == -10)
+    }
+
     @Test func ablationSwitchesLeaveOutPrompts() {
         let prompts = PromptGenerator(options: PromptOptions(points: false, box: true, mask: false))(
             disc(16, 16, cx: 8, cy: 8, r: 4), frame: .square(64))

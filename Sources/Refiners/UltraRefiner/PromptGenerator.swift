@@ -36,7 +36,7 @@ public struct GeneratedPrompts {
     public let pointLabels: [Int] = [1, 0]
     /// (B, 4): x1, y1, x2, y2.
     public var boxes: Tensor?
-    /// (B, 1, S/4, S/4) mask logits in the padded frame (SAM's low-resolution grid).
+    /// (B, 1, M, M) mask logits on SAM's low-resolution grid (M = `frame.maskSide`), padded.
     public var maskInput: Tensor?
     /// For each item, whether nothing exceeded 0.5 and the box fell back to the whole image.
     public var emptyPrediction: [Bool]
@@ -51,8 +51,9 @@ public struct GeneratedPrompts {
 /// - Box: the extent of `M > 0.5` (or the soft box). When nothing exceeds 0.5 the box is the
 ///   whole image: SAM then segments the most salient structure instead of an arbitrary
 ///   centred guess, and `emptyPrediction` reports it.
-/// - Mask prompt: `(2M − 1)·10`, bilinearly resized to the (S/4)² low-resolution grid of the
-///   content region and padded with −10 (confident background) where the frame is padding.
+/// - Mask prompt: `(2M − 1)·10`, bilinearly resized onto the content region of the model's
+///   low-resolution mask grid (`frame.maskSide`²) and padded with −10 (confident background)
+///   where the frame is padding.
 ///
 /// Grid pixel centres map to frame pixel centres: `x_frame = (x + 0.5)·s − 0.5`, with separate
 /// x and y scales `s = content / grid`, matching how SAM treats coordinates as pixel indices.
@@ -168,13 +169,14 @@ public struct PromptGenerator: Sendable {
         return Tensor.stack([lower, upper], axis: 1)
     }
 
-    /// `(2M − 1)·10` resized onto the content part of the (S/4)² grid, padded with −10.
+    /// `(2M − 1)·10` resized onto the content part of the model's low-resolution mask grid,
+    /// padded with −10.
     func maskPrompt(_ probability: Tensor, frame: SAMFrame) -> Tensor {
         let logits = ((probability * 2 - 1) * 10).unsqueezed(1)
-        precondition(frame.side % 4 == 0, "mask prompts need a frame side divisible by 4, got \(frame.side)")
-        let grid = frame.side / 4
-        let contentH = Int((Double(frame.content.h) / 4).rounded(.up))
-        let contentW = Int((Double(frame.content.w) / 4).rounded(.up))
+        let grid = frame.maskSide
+        let scale = Double(grid) / Double(frame.side)
+        let contentH = Int((Double(frame.content.h) * scale).rounded(.up))
+        let contentW = Int((Double(frame.content.w) * scale).rounded(.up))
         let resized = logits.interpolated(size: Size2D(contentH, contentW), mode: .bilinear(alignCorners: false))
         guard contentH < grid || contentW < grid else { return resized }
         return resized.padded([0, grid - contentW, 0, grid - contentH], value: -10)

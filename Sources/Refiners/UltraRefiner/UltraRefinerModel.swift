@@ -55,6 +55,8 @@ public final class UltraRefinerModel: Module {
                                frame: SAMFrame, override: PromptOverride? = nil) -> Output {
         precondition((samInput == nil) != (imageEmbedding == nil), "pass exactly one of samInput or imageEmbedding")
         precondition(override == nil || coarseInput.shape[0] == 1, "prompt overrides are per image: batch of one")
+        precondition(frame.maskSide == sam.config.lowResSize,
+                     "the frame's mask grid \(frame.maskSide) is not this SAM's low-res grid \(sam.config.lowResSize): make it with SAMInput(…, config:)")
         let logits = transunet(coarseInput)
         let probability = logits.foregroundProbability()
         let generated = prompts(probability, frame: frame)

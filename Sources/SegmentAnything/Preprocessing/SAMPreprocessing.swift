@@ -94,16 +94,22 @@ public struct SAMFrame: Sendable, Equatable {
     public var side: Int
     /// The un-padded image inside the frame (height, width), anchored top-left.
     public var content: Size2D
+    /// Side of the model's low-resolution mask grid (4× the embedding side), where a mask
+    /// prompt lives: S/4 for SAM's ViT (256 at 1024²), S itself for LiteMedSAM (256 at 256²).
+    public var maskSide: Int
 
-    /// A frame whose content region is `content`.
-    public init(side: Int, content: Size2D) {
+    /// A frame whose content region is `content`; `maskSide` defaults to ViT SAM's S/4.
+    public init(side: Int, content: Size2D, maskSide: Int? = nil) {
         precondition(content.h <= side && content.w <= side, "content \(content) does not fit a \(side)² frame")
         self.side = side
         self.content = content
+        self.maskSide = maskSide ?? side / 4
     }
 
     /// A frame the image fills entirely (the square geometry, and batches of square inputs).
-    public static func square(_ side: Int) -> SAMFrame { SAMFrame(side: side, content: Size2D(side, side)) }
+    public static func square(_ side: Int, maskSide: Int? = nil) -> SAMFrame {
+        SAMFrame(side: side, content: Size2D(side, side), maskSide: maskSide)
+    }
 }
 
 /// An image ready for the encoder, with the geometry needed to map prompts in and masks out.
@@ -117,14 +123,19 @@ public struct SAMInput: Sendable {
     /// How it was prepared.
     public var preprocessing: SAMPreprocessing
 
+    /// Prepares an image for a model of `config` (its input side and mask grid).
+    public init(image: Raster<UInt8>, preprocessing: SAMPreprocessing, config: SAMConfig) {
+        self.init(image: image, preprocessing: preprocessing, side: config.imageSize, maskSide: config.lowResSize)
+    }
+
     /// Prepares a grayscale (1-channel, stacked to RGB as the reference does) or RGB image for
-    /// an encoder of input side `side`.
-    public init(image: Raster<UInt8>, preprocessing: SAMPreprocessing, side: Int) {
+    /// an encoder of input side `side` whose mask grid is `maskSide` (default ViT SAM's S/4).
+    public init(image: Raster<UInt8>, preprocessing: SAMPreprocessing, side: Int, maskSide: Int? = nil) {
         precondition(image.channels == 1 || image.channels == 3, "SAM takes grayscale or RGB images, not \(image.channels) channels")
         self.preprocessing = preprocessing
         originalSize = Size2D(image.height, image.width)
         let content = preprocessing.contentSize(height: image.height, width: image.width, side: side)
-        frame = SAMFrame(side: side, content: content)
+        frame = SAMFrame(side: side, content: content, maskSide: maskSide)
         func floats(_ resized: Raster<UInt8>) -> Tensor {
             Tensor(resized.pixels.map(Float.init), shape: [1, image.channels, content.h, content.w])
         }

@@ -39,7 +39,7 @@ struct BenchSAM: ParsableCommand {
         let gemm = Self.sgemmGFLOPs(generator: &generator)
         print(String(format: "raw sgemm (4096×768 · 768×3072)      %8.1f GFLOP/s", gemm))
 
-        let input = SAMInput(image: image, preprocessing: .samPredictor, side: config.imageSize)
+        let input = SAMInput(image: image, preprocessing: .samPredictor, config: config)
         var embedding = Tensor.zeros([1])
         let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns) {
             embedding = noGrad { sam.image_encoder(input.tensor) }
