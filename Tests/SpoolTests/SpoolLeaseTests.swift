@@ -159,6 +159,24 @@ struct SpoolLeaseTests {
         #expect(claimed.count == 25 && Set(claimed.map(\.stem)) == Set(stems))
     }
 
+    @Test func claimsWaitForTheSpoolWideClaimLock() throws {
+        // Another instance choosing a stem holds the lock: a claim must not check and rename in
+        // the meantime, or both could pick the same stem for two drops of one name.
+        try drop("scan.png")
+        let holder = open(layout.claimLock.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        #expect(flock(holder, LOCK_EX) == 0)
+        let finished = DispatchSemaphore(value: 0)
+        Thread { [layout] in
+            _ = try? SpoolQueue(layout: layout, version: "test", instance: "a").claim("scan.png", lane: .inference)
+            finished.signal()
+        }.start()
+        #expect(finished.wait(timeout: .now() + 0.5) == .timedOut, "the claim went ahead without the lock")
+        #expect(names(layout.inbox) == ["scan.png"])
+        close(holder)
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+        #expect(names(layout.workArea("a")) == ["scan.png"])
+    }
+
     @Test func releaseKeepsAnAreaThatStillHoldsAnItem() throws {
         let lease = try SpoolLease(layout: layout, instance: "a")
         try lease.acquire()
@@ -180,3 +198,4 @@ struct SpoolLeaseTests {
         #expect((try? SpoolLease(layout: layout, instance: "node-1.lab_2")) != nil)
     }
 }
+
