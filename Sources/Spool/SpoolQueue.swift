@@ -117,7 +117,8 @@ public struct SpoolQueue: Sendable {
         let base = (name as NSString).deletingPathExtension
         try createArea()
         let claimedStem: String? = try withClaimLock {
-            for stem in stemCandidates(base) where isFree(stem: stem, ext: ext, lane: lane) {
+            let areas = [layout.work] + ((try? layout.claimAreas()) ?? []).map(layout.workArea)
+            for stem in stemCandidates(base) where isFree(stem: stem, ext: ext, lane: lane, areas: areas) {
                 let target = area.appendingPathComponent("\(stem).\(ext)")
                 if spool_rename_noreplace(source.path, target.path) == 0 { return stem }
                 if errno == EEXIST { continue }
@@ -183,7 +184,10 @@ public struct SpoolQueue: Sendable {
         return try withClaimLock {
             var adopted: [AdoptedArea] = []
             let legacy = try entries(of: layout.work).filter { name in
-                Lane.of(fileName: name) != nil || Self.sidecarSuffixes.contains { name.hasSuffix("." + $0) }
+                var info = stat()
+                // Files only: an instance id may end in `.png` too.
+                return lstat(layout.work.appendingPathComponent(name).path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+                    && (Lane.of(fileName: name) != nil || Self.sidecarSuffixes.contains { name.hasSuffix("." + $0) })
             }
             if !legacy.isEmpty { adopted.append(AdoptedArea(instance: "", names: try moveIntoArea(legacy, from: layout.work))) }
             for owner in try layout.claimAreas() where owner != instance {
@@ -198,7 +202,7 @@ public struct SpoolQueue: Sendable {
                     for name in allEntries(of: folder) { unlink(folder.appendingPathComponent(name).path) }
                     rmdir(folder.path)
                 }
-                adopted.append(AdoptedArea(instance: owner, names: moved))
+                if !moved.isEmpty { adopted.append(AdoptedArea(instance: owner, names: moved)) }
             }
             if !adopted.isEmpty { try sync(layout.work, area) }
             return adopted
@@ -241,12 +245,12 @@ public struct SpoolQueue: Sendable {
         (0...).lazy.map { $0 == 0 ? base : "\(base)-\($0)" }
     }
 
-    /// A stem is free when nothing in any instance's area, done/, failed/ or the outputs already
-    /// uses it. The areas come first: an item only moves forward (area, then done/ or failed/),
-    /// so checking in that order cannot miss one that moves during the check.
-    private func isFree(stem: String, ext: String, lane: Lane) -> Bool {
+    /// A stem is free when nothing in `areas` (every instance's, and `work/` itself), done/,
+    /// failed/ or the outputs already uses it. The areas come first: an item only moves forward
+    /// (area, then done/ or failed/), so checking in that order cannot miss one that moves
+    /// during the check.
+    private func isFree(stem: String, ext: String, lane: Lane, areas: [URL]) -> Bool {
         let fm = FileManager.default
-        let areas = [layout.work] + ((try? layout.claimAreas()) ?? []).map(layout.workArea)
         var taken = areas.map { $0.appendingPathComponent("\(stem).\(ext)") }
         taken += [layout.done.appendingPathComponent("\(stem).\(ext)"),
                      layout.failed.appendingPathComponent("\(stem).\(ext)"),

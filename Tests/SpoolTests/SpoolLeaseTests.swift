@@ -116,10 +116,12 @@ struct SpoolLeaseTests {
         try Data("old".utf8).write(to: layout.work.appendingPathComponent("old.png"))
         try Data("{}".utf8).write(to: layout.work.appendingPathComponent("old.points.json"))
         try Data().write(to: layout.cancelRequest(jobID: "j"))
+        try SpoolLease(layout: layout, instance: "node.png").acquire()
         let queue = SpoolQueue(layout: layout, version: "test", instance: "new")
         #expect(try queue.adoptExpiredAreas(defaultLeaseSeconds: 60) == [AdoptedArea(instance: "", names: ["old.png", "old.points.json"])])
         #expect(try queue.leftoverItems().first?.sidecars == ["points.json"])
         #expect(FileManager.default.fileExists(atPath: layout.cancelRequest(jobID: "j").path), "cancel requests stay")
+        #expect(try layout.claimAreas() == ["new", "node.png"], "an area is no item, whatever its name")
     }
 
     @Test func aNameClaimedByAnotherInstanceGetsADifferentStem() throws {

@@ -4,10 +4,10 @@ import Spool
 import Tensor
 
 /// One lane's worker thread. It takes eligible files from the lane's drop folder oldest first,
-/// claims each by rename into its instance's area `work/INSTANCE/` and processes it, then moves it to `done/` or `failed/`
-/// (or back to the drop folder when the environment, not the file, is at fault). It holds one
-/// directory listing of names at a time, so thousands of dropped files cost a listing, not
-/// thousands of tasks. Between batches it sleeps until the watcher wakes it.
+/// claims each by rename into its instance's area `work/INSTANCE/` and processes it, then moves
+/// it to `done/` or `failed/` (or back to the drop folder when the environment, not the file, is
+/// at fault). It holds one directory listing of names at a time, so thousands of dropped files
+/// cost a listing, not thousands of tasks. Between batches it sleeps until the watcher wakes it.
 final class LaneWorker: @unchecked Sendable {
     let lane: Lane
     private let queue: SpoolQueue

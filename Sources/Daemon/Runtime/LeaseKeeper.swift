@@ -71,7 +71,7 @@ final class LeaseKeeper: @unchecked Sendable {
                 let owner = area.instance.isEmpty ? "work/ (left by an earlier version)" : "instance \(area.instance), whose lease expired"
                 logger.notice("adopted \(area.names.count) file(s) from \(owner): \(area.names.joined(separator: ", "))")
             }
-            return adopted.contains { !$0.names.isEmpty }
+            return !adopted.isEmpty
         } catch {
             logger.error("cannot adopt the items of expired instances: \(error)")
             return false
