@@ -83,7 +83,8 @@ extension DaemonProcessTests {
                 "adopted \(adoptedAt - lastRenewal) s after the last renewal, before the \(Self.leaseSeconds) s lease expired")
         #expect(eventually(timeout: 30) { !FileManager.default.fileExists(atPath: layout.workArea(orphaned).path) },
                 "the emptied area is removed: \(files(in: layout.workArea(orphaned)))")
-        #expect(anyLog(contains: "from instance \(orphaned), whose lease expired"))
+        // Logged once the moves are done and synced, a moment after the area went.
+        #expect(eventually(timeout: 10) { anyLog(contains: "from instance \(orphaned), whose lease expired") })
 
         // Killed and restarted at once under its id: it takes its own area back, nobody adopts it.
         let interrupted = killHolding(daemons[restarted]!, restarted, layout)
