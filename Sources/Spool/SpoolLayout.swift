@@ -11,7 +11,7 @@ public struct SpoolLayout: Sendable, Equatable {
     public var inbox: URL { folder("inbox") }
     /// Drop `*.toml` / `*.json` job files here.
     public var jobs: URL { folder("jobs") }
-    /// Items claimed by the daemon (internal).
+    /// The claim areas of the daemon instances, `work/INSTANCE/` (internal), and cancel requests.
     public var work: URL { folder("work") }
     /// Inputs that finished, unchanged.
     public var done: URL { folder("done") }
@@ -27,6 +27,26 @@ public struct SpoolLayout: Sendable, Equatable {
     /// Every folder of the layout, parents first.
     public var allFolders: [URL] {
         [inbox, jobs, work, done, failed, out, masks, refined, predictions, logs, jobOutputs]
+    }
+
+    /// The claim area of one daemon instance: its claimed items and its `lease.json`.
+    public func workArea(_ instance: String) -> URL {
+        work.appendingPathComponent(instance, isDirectory: true)
+    }
+
+    /// The lock file that serialises claims and adoptions across instances (see `SpoolQueue`).
+    public var claimLock: URL { work.appendingPathComponent(".claims.lock") }
+
+    /// The instance ids that have a claim area in `work/`, sorted.
+    public func claimAreas() throws -> [String] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: work.path) } catch {
+            throw SpoolError(work.path, "cannot list: \(error.localizedDescription)")
+        }
+        return names.filter { name in
+            var info = stat()
+            return !name.hasPrefix(".") && lstat(workArea(name).path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        }.sorted()
     }
 
     /// The drop folder of a lane.
@@ -72,7 +92,9 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 extension SpoolLayout {
-    /// The file `ultrarefiner cancel` creates to stop a running job; the job runner polls it.
+    /// The file `ultrarefiner cancel` creates to stop a running job; the job runner polls it. It
+    /// sits in `work/` itself, not in an instance's area, so it stays valid when another
+    /// instance adopts the job.
     public func cancelRequest(jobID: String) -> URL {
         work.appendingPathComponent("\(jobID).cancel")
     }

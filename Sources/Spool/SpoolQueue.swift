@@ -2,8 +2,9 @@ import CInotify
 import Durable
 import Foundation
 
-/// One input the daemon has claimed: it lives in `work/` under a stem that is unique across
-/// the spool, so its outputs never overwrite those of an earlier file with the same name.
+/// One input the daemon has claimed: it lives in its instance's area `work/INSTANCE/` under a
+/// stem that is unique across the spool (every instance's area included), so its outputs never
+/// overwrite those of another file with the same name.
 public struct SpoolItem: Sendable, Equatable {
     public let lane: Lane
     /// The name the file was dropped under (informational: recovery only knows the stem).
@@ -14,14 +15,18 @@ public struct SpoolItem: Sendable, Equatable {
     public let fileExtension: String
     /// Sidecars claimed with an image (`STEM.box.json`, `STEM.points.json`), by suffix.
     public let sidecars: [String]
-    let layout: SpoolLayout
+    /// The claim area holding it, `work/INSTANCE/`.
+    let area: URL
 
-    /// The claimed file in `work/`.
-    public var workURL: URL { layout.work.appendingPathComponent("\(stem).\(fileExtension)") }
+    /// The id of the instance whose area holds it.
+    public var instance: String { area.lastPathComponent }
 
-    /// A claimed sidecar in `work/`, e.g. `sidecar("box.json")`, if one was dropped.
+    /// The claimed file in its area.
+    public var workURL: URL { area.appendingPathComponent("\(stem).\(fileExtension)") }
+
+    /// A claimed sidecar in its area, e.g. `sidecar("box.json")`, if one was dropped.
     public func sidecar(_ suffix: String) -> URL? {
-        sidecars.contains(suffix) ? layout.work.appendingPathComponent("\(stem).\(suffix)") : nil
+        sidecars.contains(suffix) ? area.appendingPathComponent("\(stem).\(suffix)") : nil
     }
 }
 
@@ -34,20 +39,35 @@ public enum ClaimResult: Sendable, Equatable {
     case refused(reason: String)
 }
 
+/// Items moved from one expired claim area into this instance's.
+public struct AdoptedArea: Sendable, Equatable {
+    /// The instance that owned them (`""`: `work/` itself, as versions before areas left it).
+    public var instance: String
+    /// The names moved, items and whatever lay beside them (sidecars).
+    public var names: [String]
+}
+
 /// The durable on-disk queue: files move between folders only by rename(2), never by copy,
-/// so an input exists in exactly one place at any instant and survives any crash.
+/// so an input exists in exactly one place at any instant and survives any crash. Each daemon
+/// instance claims into its own area `work/INSTANCE/` (see `SpoolLease`).
 public struct SpoolQueue: Sendable {
     public let layout: SpoolLayout
     /// The daemon version recorded in error files.
     public let version: String
+    /// The instance that claims through this queue; its area is `work/INSTANCE/`.
+    public let instance: String
 
     /// Sidecar suffixes that travel with an image (prompt overrides for interactive correction).
     public static let sidecarSuffixes = ["box.json", "points.json"]
 
-    public init(layout: SpoolLayout, version: String) {
+    public init(layout: SpoolLayout, version: String, instance: String = SpoolLease.hostName) {
         self.layout = layout
         self.version = version
+        self.instance = instance
     }
+
+    /// This instance's claim area.
+    public var area: URL { layout.workArea(instance) }
 
     /// Whether `name` in a lane's drop folder is work for that lane. Dotfiles, editor and
     /// download temporaries, and sidecars (claimed with their image) are not.
@@ -80,7 +100,8 @@ public struct SpoolQueue: Sendable {
         return stamped.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
     }
 
-    /// Claims `name` from a lane's drop folder by renaming it into `work/` under a fresh stem.
+    /// Claims `name` from a lane's drop folder by renaming it into this instance's area under a
+    /// stem no instance uses.
     public func claim(_ name: String, lane: Lane) throws -> ClaimResult {
         let source = layout.dropFolder(lane).appendingPathComponent(name)
         var info = stat()
@@ -94,26 +115,30 @@ public struct SpoolQueue: Sendable {
         }
         let ext = (name as NSString).pathExtension
         let base = (name as NSString).deletingPathExtension
-        for stem in stemCandidates(base) where isFree(stem: stem, ext: ext, lane: lane) {
-            let target = layout.work.appendingPathComponent("\(stem).\(ext)")
-            if spool_rename_noreplace(source.path, target.path) != 0 {
+        try createArea()
+        let claimedStem: String? = try withClaimLock {
+            let areas = [layout.work] + ((try? layout.claimAreas()) ?? []).map(layout.workArea)
+            for stem in stemCandidates(base) where isFree(stem: stem, ext: ext, lane: lane, areas: areas) {
+                let target = area.appendingPathComponent("\(stem).\(ext)")
+                if spool_rename_noreplace(source.path, target.path) == 0 { return stem }
                 if errno == EEXIST { continue }
-                if errno == ENOENT { return .vanished }
+                if errno == ENOENT { return nil }
                 throw SpoolError(source.path, "cannot claim: \(String(cString: strerror(errno)))")
             }
-            var sidecars: [String] = []
-            if lane == .inference {
-                for suffix in Self.sidecarSuffixes {
-                    let side = layout.inbox.appendingPathComponent("\(base).\(suffix)")
-                    let claimed = layout.work.appendingPathComponent("\(stem).\(suffix)")
-                    if spool_rename_noreplace(side.path, claimed.path) == 0 { sidecars.append(suffix) }
-                }
-            }
-            try sync(layout.dropFolder(lane), layout.work)
-            return .claimed(SpoolItem(lane: lane, droppedName: name, stem: stem, fileExtension: ext,
-                                      sidecars: sidecars, layout: layout))
+            throw SpoolError(source.path, "no free output name")  // unreachable: candidates are unbounded
         }
-        throw SpoolError(source.path, "no free output name")  // unreachable: candidates are unbounded
+        guard let stem = claimedStem else { return .vanished }
+        var sidecars: [String] = []
+        if lane == .inference {
+            for suffix in Self.sidecarSuffixes {
+                let side = layout.inbox.appendingPathComponent("\(base).\(suffix)")
+                let claimed = area.appendingPathComponent("\(stem).\(suffix)")
+                if spool_rename_noreplace(side.path, claimed.path) == 0 { sidecars.append(suffix) }
+            }
+        }
+        try sync(layout.dropFolder(lane), area)
+        return .claimed(SpoolItem(lane: lane, droppedName: name, stem: stem, fileExtension: ext,
+                                  sidecars: sidecars, area: area))
     }
 
     /// Moves a finished item's input (and sidecars) to `done/`, after its outputs are durable.
@@ -135,40 +160,78 @@ public struct SpoolQueue: Sendable {
         try move(item, to: layout.dropFolder(item.lane))
     }
 
-    /// Items left in `work/` by a previous run (a crash or a kill), to be finished first.
-    /// Their stems are kept, so a resumed job finds its checkpoints and a re-run image
-    /// overwrites only its own partial outputs.
+    /// Items in this instance's area left by a previous run (a crash or a kill) or adopted
+    /// from an expired area, to be finished first. Their stems are kept, so a resumed job finds
+    /// its checkpoints and a re-run image overwrites only its own partial outputs.
     public func leftoverItems() throws -> [SpoolItem] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: layout.work.path)
-        } catch {
-            throw SpoolError(layout.work.path, "cannot list: \(error.localizedDescription)")
-        }
-        let present = Set(names)
-        return names.sorted().compactMap { name in
-            guard !name.hasPrefix("."), !Self.sidecarSuffixes.contains(where: { name.hasSuffix("." + $0) }),
-                  let lane = Lane.of(fileName: name) else { return nil }
-            let stem = (name as NSString).deletingPathExtension
-            let sidecars = Self.sidecarSuffixes.filter { present.contains("\(stem).\($0)") }
-            return SpoolItem(lane: lane, droppedName: name, stem: stem,
-                             fileExtension: (name as NSString).pathExtension, sidecars: sidecars, layout: layout)
+        try items(in: area)
+    }
+
+    /// The claimed items of every instance, by instance id, then name (for status and cancel).
+    public func claimedItemsOfAllInstances() throws -> [SpoolItem] {
+        try layout.claimAreas().flatMap { try items(in: layout.workArea($0)) }
+    }
+
+    /// Moves into this instance's area the items (with their sidecars) of every other area whose
+    /// lease has expired, and of `work/` itself (left there by a version before areas), then
+    /// removes the emptied areas. Each item moves by one rename, so when several instances adopt
+    /// at once, each file goes to exactly one of them. Areas without a readable lease are aged
+    /// by their folder's modification time against `defaultLeaseSeconds`.
+    public func adoptExpiredAreas(defaultLeaseSeconds: Double, now: Date = Date()) throws -> [AdoptedArea] {
+        try createArea()
+        // Under the claim lock, so a concurrent claim never checks an area for a stem just as
+        // the item holding it moves between areas.
+        return try withClaimLock {
+            var adopted: [AdoptedArea] = []
+            let legacy = try entries(of: layout.work).filter { name in
+                var info = stat()
+                // Files only: an instance id may end in `.png` too.
+                return lstat(layout.work.appendingPathComponent(name).path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+                    && (Lane.of(fileName: name) != nil || Self.sidecarSuffixes.contains { name.hasSuffix("." + $0) })
+            }
+            if !legacy.isEmpty { adopted.append(AdoptedArea(instance: "", names: try moveIntoArea(legacy, from: layout.work))) }
+            for owner in try layout.claimAreas() where owner != instance {
+                guard let standing = SpoolLease.standing(of: owner, layout: layout, defaultSeconds: defaultLeaseSeconds, now: now),
+                      standing.expired else { continue }
+                let folder = layout.workArea(owner)
+                let moved = try moveIntoArea(try entries(of: folder).filter { $0 != SpoolLease.fileName }, from: folder)
+                // Only once nothing is left: a crash before this leaves the expired lease, and
+                // the next adoption finishes the move. An owner that was merely stalled writes
+                // its lease again at its next renewal.
+                if try entries(of: folder).allSatisfy({ $0 == SpoolLease.fileName }) {
+                    for name in allEntries(of: folder) { unlink(folder.appendingPathComponent(name).path) }
+                    rmdir(folder.path)
+                }
+                if !moved.isEmpty { adopted.append(AdoptedArea(instance: owner, names: moved)) }
+            }
+            if !adopted.isEmpty { try sync(layout.work, area) }
+            return adopted
         }
     }
 
     /// Removes temporaries (`.NAME.UUID.tmp`, as `AtomicFile` names them) that a killed run left
-    /// in the folders only the daemon writes: `work/`, `done/`, `failed/` and the outputs. Call it
-    /// at start-up, before any lane writes. Drop folders are left alone: they belong to users.
-    /// Returns the removed files.
+    /// in the folders only daemons write: `work/` and this instance's area, `done/`, `failed/`
+    /// and the outputs. Call it at start-up, before any lane writes. While another instance
+    /// holds a fresh lease, its writes may be in flight, so only temporaries untouched for
+    /// `leaseSeconds` go. Drop folders are left alone: they belong to users. Returns the
+    /// removed files.
     @discardableResult
-    public func removeStaleTemporaries() -> [URL] {
+    public func removeStaleTemporaries(leaseSeconds: Double) -> [URL] {
+        let othersLive = ((try? layout.claimAreas()) ?? []).contains { owner in
+            owner != instance
+                && SpoolLease.standing(of: owner, layout: layout, defaultSeconds: leaseSeconds).map { !$0.expired } == true
+        }
+        let now = Date().timeIntervalSince1970
         var removed: [URL] = []
-        let folders = [layout.work, layout.done, layout.failed, layout.out, layout.masks, layout.refined,
+        let folders = [layout.work, area, layout.done, layout.failed, layout.out, layout.masks, layout.refined,
                        layout.predictions, layout.logs]
         for folder in folders {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
                 let url = folder.appendingPathComponent(name)
+                var info = stat()
+                guard lstat(url.path, &info) == 0 else { continue }
+                if othersLive && now - Double(info.st_mtim.tv_sec) < leaseSeconds { continue }
                 if unlink(url.path) == 0 { removed.append(url) }
             }
         }
@@ -182,11 +245,14 @@ public struct SpoolQueue: Sendable {
         (0...).lazy.map { $0 == 0 ? base : "\(base)-\($0)" }
     }
 
-    /// A stem is free when nothing in work/, done/, failed/ or the outputs already uses it.
-    private func isFree(stem: String, ext: String, lane: Lane) -> Bool {
+    /// A stem is free when nothing in `areas` (every instance's, and `work/` itself), done/,
+    /// failed/ or the outputs already uses it. The areas come first: an item only moves forward
+    /// (area, then done/ or failed/), so checking in that order cannot miss one that moves
+    /// during the check.
+    private func isFree(stem: String, ext: String, lane: Lane, areas: [URL]) -> Bool {
         let fm = FileManager.default
-        var taken = [layout.work.appendingPathComponent("\(stem).\(ext)"),
-                     layout.done.appendingPathComponent("\(stem).\(ext)"),
+        var taken = areas.map { $0.appendingPathComponent("\(stem).\(ext)") }
+        taken += [layout.done.appendingPathComponent("\(stem).\(ext)"),
                      layout.failed.appendingPathComponent("\(stem).\(ext)"),
                      layout.failed.appendingPathComponent("\(stem).error.json")]
         switch lane {
@@ -205,10 +271,10 @@ public struct SpoolQueue: Sendable {
         let target = try renameNoReplace(item.workURL, into: folder, stem: item.stem, ext: item.fileExtension)
         let finalStem = (target.lastPathComponent as NSString).deletingPathExtension
         for suffix in item.sidecars {
-            let side = layout.work.appendingPathComponent("\(item.stem).\(suffix)")
+            let side = item.area.appendingPathComponent("\(item.stem).\(suffix)")
             _ = try? renameNoReplace(side, into: folder, stem: finalStem, ext: suffix)
         }
-        try sync(layout.work, folder)
+        try sync(item.area, folder)
         return target
     }
 
@@ -222,6 +288,74 @@ public struct SpoolQueue: Sendable {
             }
         }
         throw SpoolError(source.path, "no free name in \(folder.path)")  // unreachable
+    }
+
+    /// The claimed items in an area, sorted by name, with the sidecars found beside them.
+    private func items(in folder: URL) throws -> [SpoolItem] {
+        let names = try entries(of: folder)
+        let present = Set(names)
+        return names.compactMap { name in
+            // The lease would pass for a JSON job; a job dropped under that name gets another stem.
+            guard name != SpoolLease.fileName, !Self.sidecarSuffixes.contains(where: { name.hasSuffix("." + $0) }),
+                  let lane = Lane.of(fileName: name) else { return nil }
+            let stem = (name as NSString).deletingPathExtension
+            let sidecars = Self.sidecarSuffixes.filter { present.contains("\(stem).\($0)") }
+            return SpoolItem(lane: lane, droppedName: name, stem: stem,
+                             fileExtension: (name as NSString).pathExtension, sidecars: sidecars, area: folder)
+        }
+    }
+
+    /// The names in `folder` that are not dotfiles, sorted; none when the folder is gone (an
+    /// area another instance has just adopted and removed).
+    private func entries(of folder: URL) throws -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                .filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            if !FileManager.default.fileExists(atPath: folder.path) { return [] }
+            throw SpoolError(folder.path, "cannot list: \(error.localizedDescription)")
+        }
+    }
+
+    private func allEntries(of folder: URL) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    }
+
+    /// Renames `names` from `folder` into this instance's area under the same names (stems are
+    /// unique across areas). A name another adopter took first is skipped; one that exists in
+    /// the area already stays where it is, never overwriting. Returns the names moved.
+    private func moveIntoArea(_ names: [String], from folder: URL) throws -> [String] {
+        try names.filter { name in
+            if spool_rename_noreplace(folder.appendingPathComponent(name).path, area.appendingPathComponent(name).path) == 0 {
+                return true
+            }
+            if errno == ENOENT || errno == EEXIST { return false }
+            throw SpoolError(folder.appendingPathComponent(name).path,
+                             "cannot adopt into \(instance)/: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Creates this instance's area if it is missing (a queue used without a lease, or an area
+    /// another instance removed while this one was stalled).
+    private func createArea() throws {
+        if mkdir(area.path, 0o755) != 0 && errno != EEXIST {
+            throw SpoolError(area.path, "cannot create the claim area: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Runs `body` holding the spool-wide claim lock (`layout.claimLock`), which serialises
+    /// the choice of stems across instances: a stem checked free must still be free when the
+    /// rename lands. flock(2) works across NFSv4 and CephFS clients, and the kernel drops it
+    /// when its holder dies, so a killed daemon never leaves it held.
+    private func withClaimLock<T>(_ body: () throws -> T) throws -> T {
+        let path = layout.claimLock.path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SpoolError(path, "cannot open the claim lock: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw SpoolError(path, "cannot lock: \(String(cString: strerror(errno)))") }
+        }
+        return try body()
     }
 
     private func refuse(_ source: URL, reason: String) throws {

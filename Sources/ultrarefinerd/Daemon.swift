@@ -33,6 +33,12 @@ struct UltraRefinerDaemon: ParsableCommand {
     @Option(help: "SAM weights (official .pth or .safetensors); overrides [model] sam.")
     var sam: String?
 
+    @Option(help: "This daemon's id on a spool shared by several (default: the config's [spool] instance, else the host name).")
+    var instance: String?
+
+    @Option(help: "Seconds without a heartbeat after which other daemons adopt this one's items (default: [spool] lease_seconds, else 60).")
+    var leaseSeconds: Double?
+
     @Option(help: "Seconds to wait before retrying an item after a disk-full or similar error.")
     var retryDelay: Double = 30
 
@@ -43,7 +49,8 @@ struct UltraRefinerDaemon: ParsableCommand {
         }
         let options = DaemonOptions(
             configFile: config.map { URL(fileURLWithPath: $0) },
-            overrides: DaemonConfig.Overrides(transunet: transunet, sam: sam, spoolRoot: spool),
+            overrides: DaemonConfig.Overrides(transunet: transunet, sam: sam, spoolRoot: spool,
+                                              instance: instance, leaseSeconds: leaseSeconds),
             retryDelay: retryDelay, version: UltraRefinerVersion.string)
         let status = DaemonRuntime(options: options, logger: Logger(label: "ultrarefinerd")).run()
         if status != 0 { throw ExitCode(status) }

@@ -2,6 +2,7 @@ import Daemon
 import Durable
 import Formats
 import Foundation
+import Spool
 import TestSupport
 import Testing
 
@@ -16,6 +17,8 @@ import Testing
 
         [spool]
         root = "/var/lib/ultrarefinerd/spool"
+        instance = "node-2"
+        lease_seconds = 30
 
         [lanes]
         inference_threads = 1
@@ -29,6 +32,9 @@ import Testing
     #expect(config.preprocessing == .longestSide)
     #expect(config.samNormalization == .minMax)
     #expect(config.spoolRoot == "/var/lib/ultrarefinerd/spool")
+    #expect(config.instance == "node-2" && config.leaseSeconds == 30)
+    #expect(config.merging(.init(instance: "node-3", leaseSeconds: 2)).instance == "node-3")
+    #expect(config.merging(.init(instance: "node-3", leaseSeconds: 2)).leaseSeconds == 2)
     #expect(config.inferenceThreads == 1 && config.trainingThreads == 3)
     #expect(config.maxPixels == 1_000_000)
 }
@@ -40,6 +46,7 @@ import Testing
     let cores = ProcessInfo.processInfo.activeProcessorCount
     #expect(config.maxPixels == 4096 * 4096 && config.inferenceThreads == cores && config.trainingThreads == max(1, cores - 1))
     #expect(config.dataRoot == nil && config.resolvedDataRoot.path.hasSuffix("/datasets"))
+    #expect(config.instance == SpoolLease.hostName && config.leaseSeconds == 60)
 }
 
 @Test func configRejectionsNameFileLineAndReason() {
@@ -53,6 +60,9 @@ import Testing
         ("[model]\n[model]\n", "c.toml:2: table [model] is defined twice"),
         ("[model\n", "c.toml:1: expected ] to close the table header"),
         ("[spool]\nroot = \"a\"\nroot = \"b\"\n", "c.toml:3: duplicate key spool.root"),
+        ("[spool]\ninstance = \"../x\"\n",
+         "c.toml:2: not an instance id (1–200 letters, digits, '.', '_' or '-', not starting with '.')"),
+        ("[spool]\n\nlease_seconds = 0\n", "c.toml:3: spool.lease_seconds must be positive, got 0.0"),
     ]
     for (text, expected) in cases {
         #expect(throws: FormatError.self) { try DaemonConfig.parse(text, path: "c.toml") }

@@ -40,7 +40,7 @@ extension DaemonProcessTests {
         let daemon = try DaemonProcess(spool: spool)
         #expect(eventually(timeout: 120) {
             Set(files(in: layout.done)).union(files(in: layout.failed).filter { $0.hasSuffix(".png") }) == all
-                && files(in: layout.inbox).isEmpty && files(in: layout.work).isEmpty
+                && files(in: layout.inbox).isEmpty && claimedFiles(layout).isEmpty
         }, "after \(kills) kills: done \(files(in: layout.done)), failed \(files(in: layout.failed)); log:\n\(daemon.log)")
         let stopStatus = daemon.stop()
         #expect(stopStatus == 0, "log:\n\(daemon.log)")
@@ -64,9 +64,11 @@ extension DaemonProcessTests {
         for folder in [layout.masks, layout.refined, layout.predictions, layout.logs] {
             #expect(allEntries(in: folder).count == done.count, "\(folder.lastPathComponent): \(allEntries(in: folder))")
         }
-        for folder in [layout.inbox, layout.work, layout.done] + [layout.failed] {
+        for folder in [layout.inbox, layout.done, layout.failed] {
             #expect(allEntries(in: folder).allSatisfy { !$0.hasPrefix(".") }, "\(folder.lastPathComponent): \(allEntries(in: folder))")
         }
+        // A clean stop gives the emptied claim area up; only the claim lock stays.
+        #expect(allEntries(in: layout.work) == [layout.claimLock.lastPathComponent], "work: \(allEntries(in: layout.work))")
         print("crash recovery: \(kills) SIGKILLs, then \(done.count) done and \(failed.count) failed of \(all.count)")
     }
 }

@@ -117,6 +117,13 @@ func allEntries(in folder: URL) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
 }
 
+/// The claimed files in every instance's area (leases aside), as `INSTANCE/NAME`.
+func claimedFiles(_ layout: SpoolLayout) -> [String] {
+    files(in: layout.work).flatMap { area in
+        files(in: layout.workArea(area)).filter { $0 != SpoolLease.fileName }.map { "\(area)/\($0)" }
+    }
+}
+
 /// Drops a file into a drop folder the way users should: written elsewhere, renamed in.
 @discardableResult
 func drop(_ data: Data, as name: String, into folder: URL) throws -> URL {

@@ -64,7 +64,8 @@ extension DaemonProcessTests {
         let shutdown = receiver.receive(until: { $0.contains("STOPPING=1") }, timeout: 30)
         #expect(shutdown.contains("STOPPING=1"))
         #expect(daemon.waitForExit() == 0)
-        #expect(allEntries(in: layout.work).isEmpty && allEntries(in: layout.inbox).isEmpty)
+        #expect(allEntries(in: layout.work) == [layout.claimLock.lastPathComponent] && allEntries(in: layout.inbox).isEmpty,
+                "work: \(allEntries(in: layout.work))")
     }
 
     @Test func missingOrCorruptWeightsExitWithAConfigurationErrorBeforeReady() throws {

@@ -40,7 +40,7 @@ extension DaemonProcessTests {
         #expect(status.contains { $0.contains("training: fold 0 (1/1) epoch") }, "STATUS lines: \(status)")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0, "log:\n\(daemon.log)")
-        #expect(files(in: layout.work) == ["train.toml"], "an interrupted job stays in work/")
+        #expect(claimedFiles(layout) == ["\(SpoolLease.hostName)/train.toml"], "an interrupted job stays in its area")
         let checkpoint = layout.jobOutputs.appendingPathComponent("train/fold0/checkpoint.safetensors")
         #expect(FileManager.default.fileExists(atPath: checkpoint.path))
         #expect(!files(in: layout.done).contains("train.toml"))
@@ -69,7 +69,7 @@ extension DaemonProcessTests {
         #expect(eventually { files(in: layout.failed).contains("long.toml") }, "log:\n\(daemon.log)")
         let reason = try String(contentsOf: layout.failed.appendingPathComponent("long.error.json"), encoding: .utf8)
         #expect(reason.contains("cancelled by user") && reason.contains("train-transunet"))
-        #expect(files(in: layout.work).isEmpty)
+        #expect(claimedFiles(layout).isEmpty)
         #expect(daemon.stop() == 0)
 
         // A restart keeps the promoted weights (when no --transunet flag overrides them).

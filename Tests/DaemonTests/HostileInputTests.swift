@@ -105,7 +105,7 @@ extension DaemonProcessTests {
         for folder in [layout.masks, layout.refined, layout.predictions, layout.logs, layout.failed, layout.done] {
             #expect(allEntries(in: folder).isEmpty, "\(folder.lastPathComponent): \(allEntries(in: folder))")
         }
-        #expect(eventually(timeout: 10) { files(in: layout.inbox) == ["scan.png"] || files(in: layout.work) == ["scan.png"] })
+        #expect(eventually(timeout: 10) { files(in: layout.inbox) == ["scan.png"] || claimedFiles(layout) == ["\(SpoolLease.hostName)/scan.png"] })
 
         try FileManager.default.removeItem(at: filler)
         #expect(eventually { files(in: layout.done) == ["scan.png"] }, "log:\n\(daemon.log)")

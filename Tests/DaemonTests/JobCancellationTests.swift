@@ -18,6 +18,7 @@ struct JobCancellationTests {
         let result = try JobCancellation.cancel("nightly", layout: layout, version: "test")
         #expect(result == .cancelledQueued(layout.failed.appendingPathComponent("nightly.toml")))
         #expect(files(in: layout.jobs).isEmpty)
+        #expect(files(in: layout.work).isEmpty, "the command's own claim area is gone again")
         let record = try String(contentsOf: layout.failed.appendingPathComponent("nightly.error.json"), encoding: .utf8)
         #expect(record.contains("cancelled by user"))
         let status = try SpoolStatus.read(layout)
@@ -36,7 +37,8 @@ struct JobCancellationTests {
         #expect(throws: JobInterruption.cancelled) { try control.checkInterruption() }
         let status = try SpoolStatus.read(layout)
         #expect(status.running.map(\.name) == ["long.toml"] && status.running[0].cancelRequested)
-        #expect(status.report().contains("long.toml [training] (cancel requested)"))
+        #expect(status.running[0].instance == SpoolLease.hostName)
+        #expect(status.report().contains("long.toml [training] on \(SpoolLease.hostName) (cancel requested)"))
     }
 
     @Test func unknownJobsAndPathLikeIDsAreRefused() throws {

@@ -60,6 +60,7 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
     #expect(config.sam == "/var/lib/ultrarefiner/models/sam_vit_b_01ec64.pth")
     #expect(config.spoolRoot == "/var/lib/ultrarefiner/spool")
     #expect(config.maxPixels == 16_000_000)
+    #expect(config.leaseSeconds == 60)
 }
 
 private let systemdAnalyze = URL(fileURLWithPath: "/usr/bin/systemd-analyze")

@@ -57,7 +57,7 @@ struct SpoolQueueTests {
         #expect(try String(contentsOf: item.workURL, encoding: .utf8) == "pixels")
         let done = try queue.complete(item)
         #expect(done.lastPathComponent == "scan.png")
-        #expect(try names(layout.work).isEmpty)
+        #expect(try names(queue.area).isEmpty)
         #expect(try String(contentsOf: done, encoding: .utf8) == "pixels")
     }
 

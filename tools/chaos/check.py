@@ -114,13 +114,21 @@ for sub in ["masks", "refined", "predictions", "logs"]:
         if name.rsplit(".", 1)[0] not in done_stems:
             problems["output without input"].append(f"out/{sub}/{name}")
 
+claim_lock = os.path.join("work", ".claims.lock")
 for root, _, files in os.walk(spool):
     for name in files:
-        if name.startswith(".") or name.endswith((".tmp", ".part")):
-            problems["stray temporary"].append(os.path.relpath(os.path.join(root, name), spool))
-for sub in ["inbox", "work"]:
-    for name in listing(folder(sub)):
-        problems[f"left in {sub}/"].append(name)
+        path = os.path.relpath(os.path.join(root, name), spool)
+        if (name.startswith(".") or name.endswith((".tmp", ".part"))) and path != claim_lock:
+            problems["stray temporary"].append(path)
+for name in listing(folder("inbox")):
+    problems["left in inbox/"].append(name)
+# work/ holds the claim lock and, per daemon instance, an area with its lease (given up on a clean stop).
+for name in listing(folder("work")):
+    if os.path.isdir(folder("work", name)):
+        for item in listing(folder("work", name)):
+            problems["left in work/"].append(f"{name}/{item}")
+    elif not name.startswith("."):
+        problems["left in work/"].append(name)
 
 hostile = sum(1 for e in entries if e["kind"] == "hostile")
 print(f"inputs dropped {len(entries)} ({len(entries) - hostile} good, {hostile} hostile; "

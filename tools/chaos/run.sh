@@ -89,7 +89,8 @@ trap - EXIT
 # A clean run finishes whatever is left; SIGTERM then stops it.
 start_daemon
 for _ in $(seq 1200); do
-    if [ -z "$(ls -A "$spool/inbox")" ] && [ -z "$(ls -A "$spool/work" 2>/dev/null)" ]; then break; fi
+    # Claimed items live in work/INSTANCE/ beside the instance's lease.
+    if [ -z "$(ls -A "$spool/inbox")" ] && [ -z "$(find "$spool/work" -mindepth 2 -type f ! -name lease.json -print -quit 2>/dev/null)" ]; then break; fi
     sleep 0.5
 done
 kill -TERM "$daemon"

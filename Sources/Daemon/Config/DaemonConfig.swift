@@ -26,6 +26,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var samNormalization: PixelNormalization = .sam
     /// `[spool] root`, `--spool`.
     public var spoolRoot: String = "./spool"
+    /// `[spool] instance`, `--instance`: this daemon's claim area `work/INSTANCE/` on a spool
+    /// that several daemons may share; the host name unless set.
+    public var instance: String = SpoolLease.hostName
+    /// `[spool] lease_seconds`, `--lease-seconds`: how long this instance's items stay its own
+    /// without a heartbeat before another instance adopts them.
+    public var leaseSeconds: Double = SpoolLease.defaultSeconds
     /// `[lanes]`: how the cores are split, so training never starves mask requests.
     public var inferenceThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     public var trainingThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
@@ -50,12 +56,17 @@ public struct DaemonConfig: Sendable, Equatable {
         public var transunet: String?
         public var sam: String?
         public var spoolRoot: String?
+        public var instance: String?
+        public var leaseSeconds: Double?
 
         /// Collects the flags that were given.
-        public init(transunet: String? = nil, sam: String? = nil, spoolRoot: String? = nil) {
+        public init(transunet: String? = nil, sam: String? = nil, spoolRoot: String? = nil,
+                    instance: String? = nil, leaseSeconds: Double? = nil) {
             self.transunet = transunet
             self.sam = sam
             self.spoolRoot = spoolRoot
+            self.instance = instance
+            self.leaseSeconds = leaseSeconds
         }
     }
 
@@ -64,7 +75,7 @@ public struct DaemonConfig: Sendable, Equatable {
         let reader = DocumentReader(try TOMLSubsetParser.parse(text, path: path), path: path)
         try reader.rejectUnknownKeys(allowed: [
             "model.transunet", "model.sam", "model.preprocessing", "model.sam_normalization",
-            "spool.root", "lanes.inference_threads", "lanes.training_threads", "limits.max_pixels",
+            "spool.root", "spool.instance", "spool.lease_seconds", "lanes.inference_threads", "lanes.training_threads", "limits.max_pixels",
             "data.root",
         ])
         var config = DaemonConfig()
@@ -77,6 +88,16 @@ public struct DaemonConfig: Sendable, Equatable {
             config.samNormalization = PixelNormalization(rawValue: n)!
         }
         config.spoolRoot = try reader.string("spool.root") ?? config.spoolRoot
+        if let instance = try reader.string("spool.instance") {
+            do { try SpoolLease.validate(instance: instance) } catch let error as SpoolError {
+                throw reader.error("spool.instance", error.problem)
+            }
+            config.instance = instance
+        }
+        if let lease = try reader.number("spool.lease_seconds") {
+            guard lease > 0 else { throw reader.error("spool.lease_seconds", "spool.lease_seconds must be positive, got \(lease)") }
+            config.leaseSeconds = lease
+        }
         config.inferenceThreads = try reader.positiveInteger("lanes.inference_threads") ?? config.inferenceThreads
         config.trainingThreads = try reader.positiveInteger("lanes.training_threads") ?? config.trainingThreads
         config.maxPixels = try reader.positiveInteger("limits.max_pixels") ?? config.maxPixels
@@ -108,6 +129,8 @@ public struct DaemonConfig: Sendable, Equatable {
         merged.transunet = overrides.transunet ?? transunet
         merged.sam = overrides.sam ?? sam
         merged.spoolRoot = overrides.spoolRoot ?? spoolRoot
+        merged.instance = overrides.instance ?? instance
+        merged.leaseSeconds = overrides.leaseSeconds ?? leaseSeconds
         return merged
     }
 

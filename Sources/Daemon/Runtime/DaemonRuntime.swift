@@ -23,8 +23,9 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// The daemon: loads config and models (a failure is a configuration error, reported before
-/// `READY=1`), recovers `work/`, runs the two lanes, and on its own thread watches the spool,
+/// The daemon: loads config, takes its claim area's lease and loads models (a failure is a
+/// configuration error, reported before `READY=1`), recovers its area and adopts those of
+/// expired instances, runs the two lanes, and on its own thread watches the spool,
 /// answers signals (SIGTERM/SIGINT stop, SIGHUP reloads) and keeps systemd informed
 /// (`READY`, `STATUS`, `WATCHDOG`, `RELOADING`, `STOPPING`).
 public final class DaemonRuntime: @unchecked Sendable {
@@ -54,24 +55,48 @@ public final class DaemonRuntime: @unchecked Sendable {
     public func run() -> Int32 {
         let signals = SignalFlags()
         let watcher: SpoolWatcher
+        let lease: SpoolLease
         do {
             config = try loadConfig()
             layout = SpoolLayout(root: URL(fileURLWithPath: config.spoolRoot))
             try layout.createSkeleton()
-            logger.info("loading models: transunet \(config.transunet ?? "-"), sam \(config.sam ?? "-")")
-            slot = ModelSlot(try RefinementModels(config: config), maxPixels: config.maxPixels)
-            watcher = try SpoolWatcher(layout: layout)
+            lease = try SpoolLease(layout: layout, instance: config.instance, seconds: config.leaseSeconds)
         } catch {
             logger.critical("configuration error: \(error)")
             return Self.configurationErrorStatus
         }
-        let queue = SpoolQueue(layout: layout, version: options.version)
-        for stale in queue.removeStaleTemporaries() {
+        // Before the models load, so a second daemon with this id is refused at once.
+        var acquired = false
+        do {
+            try lease.acquire()
+            acquired = true
+        } catch let error as SpoolLease.Conflict {
+            logger.critical("configuration error: \(error)")
+            return Self.configurationErrorStatus
+        } catch {
+            // The environment's fault (a full disk), not the configuration's: the keeper tries
+            // again at every heartbeat, and meanwhile claims go into the area as usual.
+            logger.error("cannot write the lease yet, retrying: \(error)")
+        }
+        let queue = SpoolQueue(layout: layout, version: options.version, instance: lease.instance)
+        let keeper = LeaseKeeper(lease: lease, acquired: acquired, queue: queue, logger: logger)
+        do {
+            logger.info("loading models: transunet \(config.transunet ?? "-"), sam \(config.sam ?? "-")")
+            slot = ModelSlot(try RefinementModels(config: config), maxPixels: config.maxPixels)
+            watcher = try SpoolWatcher(layout: layout)
+        } catch {
+            keeper.stop()
+            logger.critical("configuration error: \(error)")
+            return Self.configurationErrorStatus
+        }
+        for stale in queue.removeStaleTemporaries(leaseSeconds: lease.seconds) {
             logger.notice("removed \(stale.path), a temporary file left by an interrupted write")
         }
         lanes = [makeInferenceLane(queue), makeTrainingLane(queue)]
+        let workers = lanes
+        keeper.startAdopting { workers.forEach { $0.finishLeftoversSoon() } }
         lanes.forEach { $0.start() }
-        logger.notice("ultrarefinerd \(options.version) watching \(layout.root.path)")
+        logger.notice("ultrarefinerd \(options.version) instance \(lease.instance) watching \(layout.root.path)")
         notify { try notifier.ready(status: statusLine()) }
 
         var lastStatus = ""
@@ -114,6 +139,7 @@ public final class DaemonRuntime: @unchecked Sendable {
         notify { try notifier.stopping() }
         lanes.forEach { $0.requestStop() }
         lanes.forEach { $0.join() }
+        keeper.stop()
         logger.notice("stopped")
         return 0
     }
@@ -141,8 +167,9 @@ public final class DaemonRuntime: @unchecked Sendable {
             let fresh = try loadConfig()
             let current = configLock.withLock { config }
             if fresh.spoolRoot != current.spoolRoot || fresh.inferenceThreads != current.inferenceThreads
-                || fresh.trainingThreads != current.trainingThreads {
-                logger.warning("spool root and lane threads take effect only at restart")
+                || fresh.trainingThreads != current.trainingThreads || fresh.instance != current.instance
+                || fresh.leaseSeconds != current.leaseSeconds {
+                logger.warning("spool root, instance, lease and lane threads take effect only at restart")
             }
             slot.replace(with: try RefinementModels(config: fresh), maxPixels: fresh.maxPixels)
             configLock.withLock {

@@ -4,10 +4,10 @@ import Spool
 import Tensor
 
 /// One lane's worker thread. It takes eligible files from the lane's drop folder oldest first,
-/// claims each by rename into `work/` and processes it, then moves it to `done/` or `failed/`
-/// (or back to the drop folder when the environment, not the file, is at fault). It holds one
-/// directory listing of names at a time, so thousands of dropped files cost a listing, not
-/// thousands of tasks. Between batches it sleeps until the watcher wakes it.
+/// claims each by rename into its instance's area `work/INSTANCE/` and processes it, then moves
+/// it to `done/` or `failed/` (or back to the drop folder when the environment, not the file, is
+/// at fault). It holds one directory listing of names at a time, so thousands of dropped files
+/// cost a listing, not thousands of tasks. Between batches it sleeps until the watcher wakes it.
 final class LaneWorker: @unchecked Sendable {
     let lane: Lane
     private let queue: SpoolQueue
@@ -18,6 +18,9 @@ final class LaneWorker: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var wakePending = true
+    /// Items of this lane in the area are to be finished before new files: at start, and after
+    /// an adoption moved some in.
+    private var leftoversPending = true
     private var stopRequested = false
     private var lastBeat = DispatchTime.now().uptimeNanoseconds
     private var monitored = false
@@ -40,7 +43,7 @@ final class LaneWorker: @unchecked Sendable {
         self.process = process
     }
 
-    /// Starts the thread; leftovers of this lane in `work/` are finished before new files.
+    /// Starts the thread; leftovers of this lane in the area are finished before new files.
     func start() {
         let thread = Thread { [self] in
             Parallelism.withThreadBudget(threads) { run() }
@@ -62,6 +65,12 @@ final class LaneWorker: @unchecked Sendable {
         wakePending = true
         condition.signal()
         condition.unlock()
+    }
+
+    /// Items were adopted into the area: finish them before the next new file.
+    func finishLeftoversSoon() {
+        condition.withLock { leftoversPending = true }
+        wake()
     }
 
     /// Asks the lane to stop after the current item (a job is interrupted at its next step).
@@ -106,17 +115,9 @@ final class LaneWorker: @unchecked Sendable {
     // MARK: - Thread body
 
     private func run() {
-        do {
-            for item in try queue.leftoverItems() where item.lane == lane {
-                if isStopRequested { return }
-                logger.notice("resuming \(item.droppedName) left in work/ by the previous run",
-                              metadata: ["item": "\(item.stem)"])
-                handle(item)
-            }
-        } catch {
-            logger.error("cannot list work/: \(error)")
-        }
+        finishLeftovers()
         while waitForWork() {
+            finishLeftovers()
             let names: [String]
             do {
                 names = try queue.pending(lane)
@@ -133,6 +134,25 @@ final class LaneWorker: @unchecked Sendable {
             }
             // More may remain than one batch: list again without waiting.
             if names.count > Self.batchSize { wake() }
+        }
+    }
+
+    /// Finishes this lane's items in the area, when due: what an interrupted run left, or what
+    /// was adopted from an expired instance.
+    private func finishLeftovers() {
+        guard condition.withLock({ () -> Bool in
+            defer { leftoversPending = false }
+            return leftoversPending
+        }) else { return }
+        do {
+            for item in try queue.leftoverItems() where item.lane == lane {
+                if isStopRequested { return }
+                logger.notice("resuming \(item.droppedName) in work/\(item.instance)/ (left by an interrupted run, or adopted)",
+                              metadata: ["item": "\(item.stem)"])
+                handle(item)
+            }
+        } catch {
+            logger.error("cannot list work/\(queue.instance)/: \(error)")
         }
     }
 
@@ -201,11 +221,11 @@ final class LaneWorker: @unchecked Sendable {
                 pause(retryDelay)
                 wake()
             case .interrupted:
-                logger.notice("\(item.droppedName) interrupted by shutdown; it stays in work/ and resumes at the next start",
+                logger.notice("\(item.droppedName) interrupted by shutdown; it stays in work/\(item.instance)/ and resumes at the next start (or in another instance once the lease expires)",
                               metadata: metadata)
             }
         } catch {
-            logger.critical("cannot move \(item.droppedName) out of work/ (it will be finished at the next start): \(error)",
+            logger.critical("cannot move \(item.droppedName) out of work/\(item.instance)/ (it will be finished at the next start): \(error)",
                             metadata: metadata)
         }
     }

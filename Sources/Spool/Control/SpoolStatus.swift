@@ -3,10 +3,12 @@ import Foundation
 /// What `ultrarefiner status` shows: the spool's folders read directly, so it works whether or
 /// not the daemon runs, plus each running job's `progress.json`.
 public struct SpoolStatus: Sendable {
-    /// One running item: its file in `work/` and, for a job, the last progress it reported.
+    /// One running item: its file in an instance's area and, for a job, the last progress it reported.
     public struct Running: Sendable, Equatable {
         public var name: String
         public var lane: Lane
+        /// The daemon instance whose area holds it.
+        public var instance: String
         public var progress: String?
         public var cancelRequested: Bool
     }
@@ -27,9 +29,8 @@ public struct SpoolStatus: Sendable {
     /// Reads the spool at `layout`.
     public static func read(_ layout: SpoolLayout) throws -> SpoolStatus {
         let queue = SpoolQueue(layout: layout, version: "")
-        let leftovers = try queue.leftoverItems()
-        let running = leftovers.map { item in
-            Running(name: item.droppedName, lane: item.lane,
+        let running = try queue.claimedItemsOfAllInstances().map { item in
+            Running(name: item.droppedName, lane: item.lane, instance: item.instance,
                     progress: item.lane == .training ? progressSummary(jobID: item.stem, layout: layout) : nil,
                     cancelRequested: FileManager.default.fileExists(atPath: layout.cancelRequest(jobID: item.stem).path))
         }
@@ -56,7 +57,7 @@ public struct SpoolStatus: Sendable {
         section("queued images", queuedImages)
         section("queued jobs", queuedJobs)
         section("running", running.map { r in
-            var text = "\(r.name) [\(r.lane.rawValue)]"
+            var text = "\(r.name) [\(r.lane.rawValue)] on \(r.instance)"
             if let progress = r.progress { text += " \(progress)" }
             if r.cancelRequested { text += " (cancel requested)" }
             return text
