@@ -45,14 +45,15 @@ test: deps models
 	$(SWIFT) test $(CONFIG) --skip-build --disable-xctest
 
 ## `make run` starts ultrarefinerd in the foreground on ./spool. Weights: TRANSUNET=... SAM=...
-## (official SAM .pth, a TransUNet .pth or our .safetensors); without them it uses the
-## PyTorch reference-fixture weights in ../shared when present (the real chain, untrained weights).
+## (official SAM .pth, a TransUNet .pth or our .safetensors). SAM defaults to the pretrained
+## LiteMedSAM that `make models` places; TransUNet, until a trained default ships, to the
+## reference-fixture weights in ../shared when present (untrained: a weak coarse mask).
 TRANSUNET    ?= $(wildcard ../shared/fixtures/transunet_mini/transunet.pth)
-SAM          ?= $(wildcard ../shared/fixtures/sam_tiny/sam.pth)
+SAM          ?= models/base/lite_medsam.pth
 
 run: build models
 	@if [ -z "$(TRANSUNET)" ] || [ -z "$(SAM)" ]; then \
-	  echo "make run needs weights: make run TRANSUNET=path/to/transunet.pth SAM=path/to/sam_vit_b_01ec64.pth"; exit 2; \
+	  echo "make run needs weights: make run TRANSUNET=path/to/transunet.pth [SAM=path/to/sam.pth]"; exit 2; \
 	fi
 	@echo "ultrarefinerd on $(SPOOL): drop PNGs into $(SPOOL)/inbox/, job files into $(SPOOL)/jobs/; Ctrl-C stops"
 	.build/release/ultrarefinerd --foreground --spool $(SPOOL) --transunet $(TRANSUNET) --sam $(SAM)

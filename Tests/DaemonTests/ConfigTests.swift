@@ -2,6 +2,7 @@ import Daemon
 import Durable
 import Formats
 import Foundation
+import SegmentAnything
 import Spool
 import TestSupport
 import Testing
@@ -31,6 +32,7 @@ import Testing
     #expect(config.sam == "/var/lib/ultrarefiner/sam_vit_b.pth")
     #expect(config.preprocessing == .longestSide)
     #expect(config.samNormalization == .minMax)
+    #expect(config.samPreprocessing == SAMPreprocessing(geometry: .longestSide, resampler: .pillowBilinear, normalization: .minMax))
     #expect(config.spoolRoot == "/var/lib/ultrarefinerd/spool")
     #expect(config.instance == "node-2" && config.leaseSeconds == 30)
     #expect(config.merging(.init(instance: "node-3", leaseSeconds: 2)).instance == "node-3")
@@ -42,7 +44,8 @@ import Testing
 @Test func emptyConfigGivesDocumentedDefaults() throws {
     let config = try DaemonConfig.parse("", path: "empty.toml")
     #expect(config == DaemonConfig())
-    #expect(config.spoolRoot == "./spool" && config.preprocessing == .square && config.samNormalization == .sam)
+    #expect(config.spoolRoot == "./spool" && config.preprocessing == nil && config.samNormalization == nil)
+    #expect(config.samPreprocessing == nil, "unset: the SAM family chooses")
     let cores = ProcessInfo.processInfo.activeProcessorCount
     #expect(config.maxPixels == 4096 * 4096 && config.inferenceThreads == cores && config.trainingThreads == max(1, cores - 1))
     #expect(config.dataRoot == nil && config.resolvedDataRoot.path.hasSuffix("/datasets"))
@@ -102,5 +105,20 @@ import Testing
     config.sam = "default"
     #expect(throws: FormatError("x.toml", "transunet = \"default\": no default model ships with this version yet; name a weights file")) {
         try config.validateWeights(configPath: "x.toml")
+    }
+}
+
+/// With no SAM named, the LiteMedSAM that `make models` places is the SAM (paths resolve from
+/// the working folder, the package root under `swift test`).
+@Test func withoutANamedSAMTheBaseLiteMedSAMIsUsedWhenPresent() throws {
+    let transunet = try TestPaths.temporaryDirectory("default-sam").appendingPathComponent("t.pth")
+    _ = FileManager.default.createFile(atPath: transunet.path, contents: Data([0]))
+    if FileManager.default.fileExists(atPath: DaemonConfig.baseLiteMedSAM) {
+        let config = try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path))
+        #expect(config.sam == DaemonConfig.baseLiteMedSAM)
+        #expect(try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path, sam: transunet.path)).sam == transunet.path,
+                "a named SAM wins")
+    } else {
+        #expect(throws: FormatError.self) { try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path)) }
     }
 }

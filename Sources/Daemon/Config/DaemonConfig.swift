@@ -8,8 +8,10 @@ import Spool
 
 /// The daemon's settings, read from its TOML config and merged with command-line flags.
 ///
-/// Defaults (when neither the file nor a flag sets a value): spool `./spool`,
-/// `preprocessing = "square"`, `sam_normalization = "sam"`, inference on every core and training
+/// Defaults (when neither the file nor a flag sets a value): spool `./spool`; SAM weights
+/// `models/base/lite_medsam.pth` when that file exists (what `make models` fetches); the SAM
+/// family's own preprocessing (LiteMedSAM's recipe for TinyViT, square with SAM normalisation
+/// for ViT) unless `preprocessing` or `sam_normalization` is set; inference on every core and training
 /// on all but one (so a running job leaves room for masks), `max_pixels = 16_777_216` (4096², so
 /// PNG bombs are refused before decoding). Weights have no default until the project ships a
 /// default model: they must be named.
@@ -20,10 +22,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var transunet: String?
     /// SAM weights (`[model] sam`, `--sam`).
     public var sam: String?
-    /// `[model] preprocessing`.
-    public var preprocessing: SAMPreprocessing.Geometry = .square
-    /// `[model] sam_normalization`.
-    public var samNormalization: PixelNormalization = .sam
+    /// `[model] preprocessing` (nil: the SAM family's own).
+    public var preprocessing: SAMPreprocessing.Geometry?
+    /// `[model] sam_normalization` (nil: SAM's when `preprocessing` is set, else the family's own).
+    public var samNormalization: PixelNormalization?
     /// `[spool] root`, `--spool`.
     public var spoolRoot: String = "./spool"
     /// `[spool] instance`, `--instance`: this daemon's claim area `work/INSTANCE/` on a spool
@@ -118,10 +120,14 @@ public struct DaemonConfig: Sendable, Equatable {
             }
             config = try parse(text, path: url.path)
         }
-        let merged = config.merging(overrides)
+        var merged = config.merging(overrides)
+        if merged.sam == nil, FileManager.default.fileExists(atPath: Self.baseLiteMedSAM) { merged.sam = Self.baseLiteMedSAM }
         if validatingWeights { try merged.validateWeights(configPath: url?.path) }
         return merged
     }
+
+    /// Where `make models` puts the pretrained LiteMedSAM: the SAM used when none is named.
+    public static let baseLiteMedSAM = "models/base/lite_medsam.pth"
 
     /// This config with every override that was given replacing the file's value.
     public func merging(_ overrides: Overrides) -> DaemonConfig {
@@ -165,12 +171,15 @@ extension RefinementModels {
 }
 
 extension DaemonConfig {
-    /// `[model] preprocessing` and `sam_normalization` as the preprocessing SAM receives: the
-    /// square form resamples bilinearly, the longest-side form as the official predictor does.
-    public var samPreprocessing: SAMPreprocessing {
-        switch preprocessing {
-        case .square: .square(samNormalization)
-        case .longestSide: SAMPreprocessing(geometry: .longestSide, resampler: .pillowBilinear, normalization: samNormalization)
+    /// `[model] preprocessing` and `sam_normalization` as the preprocessing SAM receives, or nil
+    /// when neither is set (the chain then uses the SAM family's own): the square form
+    /// resamples bilinearly, the longest-side form as the official predictor does.
+    public var samPreprocessing: SAMPreprocessing? {
+        guard preprocessing != nil || samNormalization != nil else { return nil }
+        let normalization = samNormalization ?? .sam
+        return switch preprocessing ?? .square {
+        case .square: .square(normalization)
+        case .longestSide: SAMPreprocessing(geometry: .longestSide, resampler: .pillowBilinear, normalization: normalization)
         }
     }
 }
