@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
+        // Blocks the daemon's stop and reload signals before any library starts a thread
+        // (see the .c file); only ultrarefinerd links it.
+        .target(name: "CDaemonSignalMask", publicHeadersPath: "."),
 
         .target(name: "Durable"),
         .target(name: "Pixels"),
@@ -56,7 +59,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
-            "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Daemon", "CDaemonSignalMask", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
