@@ -157,9 +157,10 @@ public struct SpoolQueue: Sendable {
     }
 
     /// Removes temporaries (`.NAME.UUID.tmp`, as `AtomicFile` names them) that a killed run left
-    /// in the folders only the daemon writes: `work/`, `done/`, `failed/` and the outputs. Call it
-    /// at start-up, before any lane writes. Drop folders are left alone: they belong to users.
-    /// Returns the removed files.
+    /// in the folders only the daemon writes: `work/`, `done/`, `failed/` and the outputs, and
+    /// attempt counters whose item has left `work/` (a kill between the move and the counter's
+    /// removal). Call it at start-up, before any lane writes. Drop folders are left alone: they
+    /// belong to users. Returns the removed files.
     @discardableResult
     public func removeStaleTemporaries() -> [URL] {
         var removed: [URL] = []
@@ -167,12 +168,49 @@ public struct SpoolQueue: Sendable {
                        layout.predictions, layout.logs]
         for folder in folders {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            for name in names {
+                let temporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
+                let orphanCounter = folder == layout.work && name.hasSuffix(Self.attemptsSuffix)
+                    && !names.contains(String(name.dropLast(Self.attemptsSuffix.count)))
+                guard temporary || orphanCounter else { continue }
                 let url = folder.appendingPathComponent(name)
                 if unlink(url.path) == 0 { removed.append(url) }
             }
         }
         return removed
+    }
+
+    // MARK: - Attempts
+
+    /// The counter beside a claimed item: `work/STEM.EXT.attempts` (the extension keeps an image
+    /// and a job with the same stem apart; no lane claims that extension).
+    static let attemptsSuffix = ".attempts"
+
+    private func attemptsFile(_ item: SpoolItem) -> URL {
+        layout.work.appendingPathComponent(item.workURL.lastPathComponent + Self.attemptsSuffix)
+    }
+
+    /// How many attempts at `item` began and never ended: each ended the process (a crash, a
+    /// kill, running out of memory). 0 when none is recorded.
+    public func unfinishedAttempts(_ item: SpoolItem) -> Int {
+        guard let data = try? Data(contentsOf: attemptsFile(item)) else { return 0 }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// Records `count` unfinished attempts durably (0 removes the counter). Call it with one more
+    /// before processing starts, so the count survives whatever ends the process, and with the
+    /// earlier count when an attempt ends cleanly but leaves the item in `work/` (a shutdown).
+    public func recordUnfinishedAttempts(_ item: SpoolItem, _ count: Int) throws {
+        let file = attemptsFile(item)
+        do {
+            if count > 0 {
+                try AtomicFile.write(Data("\(count)\n".utf8), to: file)
+            } else if unlink(file.path) == 0 {
+                try AtomicFile.syncDirectory(layout.work)
+            }
+        } catch {
+            throw SpoolError(file.path, "cannot record the attempt: \(error)")
+        }
     }
 
     // MARK: - Internals
@@ -209,6 +247,8 @@ public struct SpoolQueue: Sendable {
             _ = try? renameNoReplace(side, into: folder, stem: finalStem, ext: suffix)
         }
         try sync(layout.work, folder)
+        // The item has left work/, so its attempts are over (a stray counter is removed at start-up).
+        unlink(attemptsFile(item).path)
         return target
     }
 

@@ -66,8 +66,10 @@ final class DaemonProcess: @unchecked Sendable {
     /// Starts the daemon on `spool` with the test weights (unless `arguments` replace them).
     /// Tests run it on one numeric thread to share the two cores fairly; `asDeployed` drops
     /// every thread-count override instead, so it starts the thread pools a real service has.
+    /// `fileSizeLimit` (bytes, through prlimit, which execs it under the same pid) makes the
+    /// kernel end the daemon with SIGXFSZ when it writes a larger file, without a core dump.
     init(spool: URL, arguments: [String]? = nil, environment: [String: String] = [:], retryDelay: Double = 0.5,
-         asDeployed: Bool = false) throws {
+         asDeployed: Bool = false, fileSizeLimit: Int? = nil) throws {
         self.spool = spool
         // Not inside the spool's file system, which a test may fill up.
         stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("ultrarefinerd-\(UUID().uuidString).log")
@@ -83,7 +85,12 @@ final class DaemonProcess: @unchecked Sendable {
             env["ULTRAREFINER_THREADS"] = "1"
         }
         env.merge(environment) { $1 }
-        pid = try Self.spawn(Self.executable.path, arguments: arguments, environment: env, stderr: stderrFile.path)
+        if let fileSizeLimit {
+            pid = try Self.spawn("/usr/bin/prlimit", arguments: ["--fsize=\(fileSizeLimit)", "--core=0", "--", Self.executable.path]
+                                 + arguments, environment: env, stderr: stderrFile.path)
+        } else {
+            pid = try Self.spawn(Self.executable.path, arguments: arguments, environment: env, stderr: stderrFile.path)
+        }
     }
 
     /// `posix_spawn` with an empty signal mask and every signal at its default action, stdin and
