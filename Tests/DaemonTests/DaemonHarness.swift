@@ -207,3 +207,36 @@ func allEntries(in folder: URL) -> [String] {
 func drop(_ data: Data, as name: String, into folder: URL) throws -> URL {
     try SpoolSubmission.placeWithoutReplacing(data, named: name, in: folder)
 }
+
+/// A fresh spool with a raw phantom dataset (12 cases of 64²) beside it, for training-lane tests.
+struct TrainingSpool {
+    let root: URL
+    let layout: SpoolLayout
+    /// The raw dataset (images/ + masks/) a prepare job or `DatasetPreparation` reads.
+    let raw: URL
+
+    var spool: URL { layout.root }
+
+    init(_ label: String) throws {
+        root = try TestPaths.temporaryDirectory(label)
+        layout = SpoolLayout(root: root.appendingPathComponent("spool"))
+        try layout.createSkeleton()
+        raw = root.appendingPathComponent("raw")
+        try PhantomGenerator(width: 64, height: 64, seed: 11).writeRawDataset(count: 12, to: raw)
+    }
+
+    /// A small phase-1 job (cpu-tiny at 32², fold 0) on the prepared dataset `PH`.
+    static func trainJob(epochs: Int, promote: Bool = false) -> String {
+        """
+        stage = "train-transunet"
+        dataset = "PH"
+        folds = [0]
+        preset = "cpu-tiny"
+        image_size = 32
+        batch_size = 2
+        epochs = \(epochs)
+        promote = \(promote)
+        """
+    }
+}
+

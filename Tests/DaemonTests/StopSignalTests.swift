@@ -32,6 +32,20 @@ extension DaemonProcessTests {
                 sourceLocation: sourceLocation)
     }
 
+    /// Starts the daemon as deployed, and once its `STATUS=` shows `state`, checks the threads'
+    /// masks and stops it with SIGTERM.
+    private func stopWhenStatusShows(_ state: String, spool: URL,
+                                     sourceLocation: SourceLocation = #_sourceLocation) throws -> DaemonProcess {
+        let receiver = try DatagramReceiver()
+        let daemon = try DaemonProcess(spool: spool, environment: ["NOTIFY_SOCKET": receiver.path], asDeployed: true)
+        let status = receiver.receive(until: { $0.contains(state) }, timeout: 60)
+        try #require(status.contains { $0.contains(state) }, "STATUS: \(status); log:\n\(daemon.log)",
+                     sourceLocation: sourceLocation)
+        expectEveryThreadBlocksTheStopSignals(daemon, sourceLocation: sourceLocation)
+        expectCleanStop(daemon, sourceLocation: sourceLocation)
+        return daemon
+    }
+
     @Test func sigtermWhileIdleStopsCleanly() throws {
         let spool = try TestPaths.temporaryDirectory("stop-idle").appendingPathComponent("spool")
         let daemon = try DaemonProcess(spool: spool, asDeployed: true)
@@ -49,12 +63,7 @@ extension DaemonProcessTests {
         for (index, name) in names.enumerated() {
             try drop(try TestWeights.phantomPNG(index, width: 1600, height: 1200), as: name, into: layout.inbox)
         }
-        let receiver = try DatagramReceiver()
-        let daemon = try DaemonProcess(spool: spool, environment: ["NOTIFY_SOCKET": receiver.path], asDeployed: true)
-        let status = receiver.receive(until: { $0.contains("inference: refining") }, timeout: 60)
-        try #require(status.contains { $0.contains("inference: refining") }, "STATUS: \(status); log:\n\(daemon.log)")
-        expectEveryThreadBlocksTheStopSignals(daemon)
-        expectCleanStop(daemon)
+        let daemon = try stopWhenStatusShows("inference: refining", spool: spool)
 
         // The image in flight when the signal came was finished (logged after the stop began)
         // with all its outputs; the rest wait in inbox/, and nothing is left half-done in work/.
@@ -71,31 +80,14 @@ extension DaemonProcessTests {
     }
 
     @Test func sigtermDuringTrainingCheckpointsTheJobWhichResumesAtTheNextStart() throws {
-        let root = try TestPaths.temporaryDirectory("stop-training")
-        let spool = root.appendingPathComponent("spool")
-        let layout = SpoolLayout(root: spool)
-        try layout.createSkeleton()
-        let raw = root.appendingPathComponent("raw")
-        try PhantomGenerator(width: 64, height: 64, seed: 11).writeRawDataset(count: 12, to: raw)
+        let fixture = try TrainingSpool("stop-training")
+        let (spool, layout) = (fixture.spool, fixture.layout)
         // Where the daemon looks for datasets by default: datasets/ beside the spool.
-        _ = try DatasetPreparation.prepare(PreparationOptions(raw: raw, name: "PH", output: root.appendingPathComponent("datasets")))
-        let job = """
-            stage = "train-transunet"
-            dataset = "PH"
-            folds = [0]
-            preset = "cpu-tiny"
-            image_size = 32
-            batch_size = 2
-            epochs = 200
-            """
-        try drop(Data(job.utf8), as: "train.toml", into: layout.jobs)
+        _ = try DatasetPreparation.prepare(PreparationOptions(raw: fixture.raw, name: "PH",
+                                                              output: fixture.root.appendingPathComponent("datasets")))
+        try drop(Data(TrainingSpool.trainJob(epochs: 200).utf8), as: "train.toml", into: layout.jobs)
 
-        let receiver = try DatagramReceiver()
-        let daemon = try DaemonProcess(spool: spool, environment: ["NOTIFY_SOCKET": receiver.path], asDeployed: true)
-        let status = receiver.receive(until: { $0.contains("training: fold 0 (1/1) epoch") }, timeout: 60)
-        try #require(status.contains { $0.contains("training: fold 0 (1/1) epoch") }, "STATUS: \(status); log:\n\(daemon.log)")
-        expectEveryThreadBlocksTheStopSignals(daemon)
-        expectCleanStop(daemon)
+        let daemon = try stopWhenStatusShows("training: fold 0 (1/1) epoch", spool: spool)
         #expect(daemon.log.contains("train.toml interrupted by shutdown"), "log:\n\(daemon.log)")
         #expect(files(in: layout.work) == ["train.toml"], "an interrupted job stays in work/")
         let checkpoint = layout.jobOutputs.appendingPathComponent("train/fold0/checkpoint.safetensors")
