@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Spool
 import Testing
@@ -40,6 +41,22 @@ extension DaemonProcessTests {
         // The daemon keeps running and serves other inputs.
         try drop(try TestWeights.phantomPNG(1), as: "fine.png", into: layout.inbox)
         #expect(eventually { files(in: layout.done) == ["fine.png"] }, "log:\n\(daemon.log)")
+        #expect(daemon.isRunning)
+        #expect(daemon.stop() == 0, "log:\n\(daemon.log)")
+    }
+
+    @Test func aJobNamingTheFuzzFoundCheckpointFailsWithoutTakingTheDaemonDown() throws {
+        // Issue 16: this initial checkpoint used to end the process (SIGILL) on every restart.
+        let fixture = try TrainingSpool("hostile-job")
+        _ = try DatasetPreparation.prepare(PreparationOptions(raw: fixture.raw, name: "PH",
+                                                              output: fixture.root.appendingPathComponent("datasets")))
+        let hostile = TestPaths.fixtures.appendingPathComponent("hostile/pth-central-directory.pth")
+        let job = TrainingSpool.trainJob(epochs: 2) + "\ncheckpoint = \"\(hostile.path)\"\n"
+        try drop(Data(job.utf8), as: "poisoned.toml", into: fixture.layout.jobs)
+        let daemon = try DaemonProcess(spool: fixture.spool)
+        #expect(eventually { files(in: fixture.layout.failed).contains("poisoned.toml") }, "log:\n\(daemon.log)")
+        let reason = try String(contentsOf: fixture.layout.failed.appendingPathComponent("poisoned.error.json"), encoding: .utf8)
+        #expect(reason.contains("pth-central-directory.pth") && reason.contains("zip64"), "\(reason)")
         #expect(daemon.isRunning)
         #expect(daemon.stop() == 0, "log:\n\(daemon.log)")
     }
