@@ -84,9 +84,13 @@ final class ZipArchive {
             throw fail("compression method \(member.method) is not supported (only stored and deflate)")
         }
         let checksum = data.withUnsafeBytes { raw in
-            UInt32(crc32(0, raw.bindMemory(to: Bytef.self).baseAddress, uInt(raw.count)))
+            // zlib takes 32-bit lengths, so a member over 4 GiB is summed in pieces.
+            stride(from: 0, to: raw.count, by: 1 << 30).reduce(crc32(0, nil, 0)) { sum, start in
+                let piece = UnsafeRawBufferPointer(rebasing: raw[start..<min(start + (1 << 30), raw.count)])
+                return crc32(sum, piece.bindMemory(to: Bytef.self).baseAddress, uInt(piece.count))
+            }
         }
-        guard checksum == member.checksum else { throw fail("CRC-32 mismatch, the archive is corrupt") }
+        guard UInt32(checksum) == member.checksum else { throw fail("CRC-32 mismatch, the archive is corrupt") }
         return data
     }
 
