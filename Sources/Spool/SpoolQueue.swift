@@ -158,9 +158,10 @@ public struct SpoolQueue: Sendable {
 
     /// Removes temporaries (`.NAME.UUID.tmp`, as `AtomicFile` names them) that a killed run left
     /// in the folders only the daemon writes: `work/`, `done/`, `failed/` and the outputs, and
-    /// attempt counters whose item has left `work/` (a kill between the move and the counter's
-    /// removal). Call it at start-up, before any lane writes. Drop folders are left alone: they
-    /// belong to users. Returns the removed files.
+    /// attempt counters without their item in `work/` (the counter's removal undone by a power
+    /// loss while the move survived, or an item taken out by hand), which would otherwise count
+    /// against a later file claimed under the same name. Call it at start-up, before any lane
+    /// writes. Drop folders are left alone: they belong to users. Returns the removed files.
     @discardableResult
     public func removeStaleTemporaries() -> [URL] {
         var removed: [URL] = []
@@ -240,6 +241,9 @@ public struct SpoolQueue: Sendable {
     }
 
     private func move(_ item: SpoolItem, to folder: URL) throws -> URL {
+        // The attempts end before the item leaves, so work/ never shows a counter without its
+        // item; a kill in between costs at most one more attempt.
+        unlink(attemptsFile(item).path)
         let target = try renameNoReplace(item.workURL, into: folder, stem: item.stem, ext: item.fileExtension)
         let finalStem = (target.lastPathComponent as NSString).deletingPathExtension
         for suffix in item.sidecars {
@@ -247,8 +251,6 @@ public struct SpoolQueue: Sendable {
             _ = try? renameNoReplace(side, into: folder, stem: finalStem, ext: suffix)
         }
         try sync(layout.work, folder)
-        // The item has left work/, so its attempts are over (a stray counter is removed at start-up).
-        unlink(attemptsFile(item).path)
         return target
     }
 
