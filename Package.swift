@@ -24,19 +24,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // Native libraries (Debian: libopenblas-dev, libpng-dev, libinotifytools0-dev, libsystemd-dev).
+        // Native libraries (Debian: libopenblas-dev, libpng-dev, libinotifytools0-dev, libsystemd-dev, zlib1g-dev).
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CInflate", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Blocks the daemon's stop and reload signals before any library starts a thread
+        // (see the .c file); only ultrarefinerd links it.
+        .target(name: "CDaemonSignalMask", publicHeadersPath: "."),
 
         .target(name: "Durable"),
         .target(name: "Pixels"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Formats", dependencies: [
-            "CPNG", "Tensor", "Durable", "Pixels", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "CPNG", "CInflate", "Tensor", "Durable", "Pixels", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "NN", dependencies: ["Tensor", "Formats"]),
         .target(name: "Imaging", dependencies: ["Tensor", "Pixels"]),
@@ -56,7 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ultrarefinerd", dependencies: [
-            "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Daemon", "CDaemonSignalMask", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -1,6 +1,5 @@
 import Durable
 import Foundation
-import ZIPFoundation
 
 /// numpy's `.npz` archives: a ZIP of `.npy` members, stored (`np.savez`) or deflated
 /// (`np.savez_compressed`), zip64 headers included. Keys are member names without `.npy`,
@@ -10,7 +9,7 @@ public enum NPZ {
     public static func read(_ url: URL) throws -> [String: NPYArray] {
         let archive = try open(url)
         var arrays: [String: NPYArray] = [:]
-        for entry in archive where entry.type == .file {
+        for entry in archive.members where entry.isFile {
             arrays[key(of: entry)] = try array(entry, in: archive, url: url)
         }
         return arrays
@@ -23,7 +22,7 @@ public enum NPZ {
         var arrays: [String: NPYArray] = [:]
         for key in keys {
             guard let entry = archive["\(key).npy"] ?? archive[key] else {
-                let present = archive.filter { $0.type == .file }.map(Self.key(of:)).sorted()
+                let present = archive.members.filter(\.isFile).map(Self.key(of:)).sorted()
                 throw FormatError(url, "no array '\(key)' in the archive (it has: \(present.joined(separator: ", ")))")
             }
             arrays[key] = try array(entry, in: archive, url: url)
@@ -33,7 +32,7 @@ public enum NPZ {
 
     /// The keys of the arrays in the archive, in archive order, without reading any array.
     public static func keys(_ url: URL) throws -> [String] {
-        try open(url).filter { $0.type == .file }.map(key(of:))
+        try open(url).members.filter(\.isFile).map(key(of:))
     }
 
     /// Writes `arrays` as an `.npz` archive atomically, members in key order, deflated
@@ -53,22 +52,22 @@ public enum NPZ {
         return try ZipMember.archive(members, compressed: compressed, name: name)
     }
 
-    private static func open(_ url: URL) throws -> Archive {
+    private static func open(_ url: URL) throws -> ZipArchive {
         let size = try FileBytes.size(url)
         guard size > 0 else { throw FormatError(url, "empty file (0 bytes), not an NPZ archive") }
         do {
-            return try Archive(url: url, accessMode: .read)
-        } catch {
-            throw FormatError(url, "not a readable ZIP archive (\(error)): truncated, or not an NPZ file")
+            return try ZipArchive(url)
+        } catch let error as FormatError {
+            throw FormatError(url, "not a readable ZIP archive (\(error.problem)): truncated, or not an NPZ file")
         }
     }
 
-    private static func key(of entry: Entry) -> String {
+    private static func key(of entry: ZipArchive.Member) -> String {
         entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
     }
 
-    private static func array(_ entry: Entry, in archive: Archive, url: URL) throws -> NPYArray {
-        let bytes = try ZipMember.read(entry, in: archive, source: url.path)
+    private static func array(_ entry: ZipArchive.Member, in archive: ZipArchive, url: URL) throws -> NPYArray {
+        let bytes = try archive.read(entry)
         do {
             return try NPY.decode(bytes, name: entry.path)
         } catch let error as FormatError {

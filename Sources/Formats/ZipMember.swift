@@ -2,9 +2,8 @@ import Durable
 import Foundation
 import ZIPFoundation
 
-/// Zip containers (NPZ archives, PyTorch checkpoints): reading one member in full with its
-/// CRC-32 verified (ZIPFoundation computes the checksum while extracting to a consumer but
-/// leaves the comparison to the caller), and building an archive in memory.
+/// Building zip containers (NPZ archives, PyTorch checkpoints) in memory with ZIPFoundation.
+/// Reading them is `ZipArchive`'s, which trusts no offset in the file.
 enum ZipMember {
     /// The bytes of a zip archive holding `members` in order, deflated or stored.
     static func archive(_ members: [(path: String, data: Data)], compressed: Bool, name: String) throws -> Data {
@@ -23,20 +22,5 @@ enum ZipMember {
         } catch {
             throw FormatError(name, "cannot build the ZIP archive: \(error)")
         }
-    }
-
-    static func read(_ entry: Entry, in archive: Archive, source: String) throws -> Data {
-        // The declared size only sizes the first allocation, so a lying header cannot force a huge one.
-        var bytes = Data(capacity: Int(min(entry.uncompressedSize, 1 << 26)))
-        let checksum: CRC32
-        do {
-            checksum = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
-        } catch {
-            throw FormatError(source, "member '\(entry.path)': cannot extract (\(error)); the file is truncated or corrupt")
-        }
-        guard checksum == entry.checksum else {
-            throw FormatError(source, "member '\(entry.path)': CRC-32 mismatch, the archive is corrupt")
-        }
-        return bytes
     }
 }

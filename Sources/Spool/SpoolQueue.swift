@@ -211,10 +211,12 @@ public struct SpoolQueue: Sendable {
 
     /// Removes temporaries (`.NAME.UUID.tmp`, as `AtomicFile` names them) that a killed run left
     /// in the folders only daemons write: `work/` and this instance's area, `done/`, `failed/`
-    /// and the outputs. Call it at start-up, before any lane writes. While another instance
-    /// holds a fresh lease, its writes may be in flight, so only temporaries untouched for
-    /// `leaseSeconds` go. Drop folders are left alone: they belong to users. Returns the
-    /// removed files.
+    /// and the outputs, and attempt counters in this instance's area without their item (the
+    /// counter's removal undone by a power loss while the move survived, or an item taken out
+    /// by hand), which would otherwise count against a later file claimed under the same name.
+    /// Call it at start-up, before any lane writes. While another instance holds a fresh lease,
+    /// its writes may be in flight, so only temporaries untouched for `leaseSeconds` go. Drop
+    /// folders are left alone: they belong to users. Returns the removed files.
     @discardableResult
     public func removeStaleTemporaries(leaseSeconds: Double) -> [URL] {
         let othersLive = ((try? layout.claimAreas()) ?? []).contains { owner in
@@ -227,7 +229,11 @@ public struct SpoolQueue: Sendable {
                        layout.predictions, layout.logs]
         for folder in folders {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            for name in names {
+                let temporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
+                let orphanCounter = folder == area && name.hasSuffix(Self.attemptsSuffix)
+                    && !names.contains(String(name.dropLast(Self.attemptsSuffix.count)))
+                guard temporary || orphanCounter else { continue }
                 let url = folder.appendingPathComponent(name)
                 var info = stat()
                 guard lstat(url.path, &info) == 0 else { continue }
@@ -236,6 +242,39 @@ public struct SpoolQueue: Sendable {
             }
         }
         return removed
+    }
+
+    // MARK: - Attempts
+
+    /// The counter beside a claimed item: `work/STEM.EXT.attempts` (the extension keeps an image
+    /// and a job with the same stem apart; no lane claims that extension).
+    static let attemptsSuffix = ".attempts"
+
+    private func attemptsFile(_ item: SpoolItem) -> URL {
+        item.workURL.deletingLastPathComponent().appendingPathComponent(item.workURL.lastPathComponent + Self.attemptsSuffix)
+    }
+
+    /// How many attempts at `item` began and never ended: each ended the process (a crash, a
+    /// kill, running out of memory). 0 when none is recorded.
+    public func unfinishedAttempts(_ item: SpoolItem) -> Int {
+        guard let data = try? Data(contentsOf: attemptsFile(item)) else { return 0 }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// Records `count` unfinished attempts durably (0 removes the counter). Call it with one more
+    /// before processing starts, so the count survives whatever ends the process, and with the
+    /// earlier count when an attempt ends cleanly but leaves the item in `work/` (a shutdown).
+    public func recordUnfinishedAttempts(_ item: SpoolItem, _ count: Int) throws {
+        let file = attemptsFile(item)
+        do {
+            if count > 0 {
+                try AtomicFile.write(Data("\(count)\n".utf8), to: file)
+            } else if unlink(file.path) == 0 {
+                try AtomicFile.syncDirectory(layout.work)
+            }
+        } catch {
+            throw SpoolError(file.path, "cannot record the attempt: \(error)")
+        }
     }
 
     // MARK: - Internals
@@ -268,6 +307,9 @@ public struct SpoolQueue: Sendable {
     }
 
     private func move(_ item: SpoolItem, to folder: URL) throws -> URL {
+        // The attempts end before the item leaves, so work/ never shows a counter without its
+        // item; a kill in between costs at most one more attempt.
+        unlink(attemptsFile(item).path)
         let target = try renameNoReplace(item.workURL, into: folder, stem: item.stem, ext: item.fileExtension)
         let finalStem = (target.lastPathComponent as NSString).deletingPathExtension
         for suffix in item.sidecars {

@@ -11,12 +11,8 @@ extension DaemonProcessTests {
 /// start, `promote` switches the inference lane to the new weights, and `cancel` stops a job.
 @Suite struct DaemonTrainingTests {
     @Test func jobsPrepareTrainResumeAfterSIGTERMPromoteAndCancel() throws {
-        let root = try TestPaths.temporaryDirectory("daemon-training")
-        let spool = root.appendingPathComponent("spool")
-        let layout = SpoolLayout(root: spool)
-        try layout.createSkeleton()
-        let raw = root.appendingPathComponent("raw")
-        try PhantomGenerator(width: 64, height: 64, seed: 11).writeRawDataset(count: 12, to: raw)
+        let fixture = try TrainingSpool("daemon-training")
+        let (root, spool, layout, raw) = (fixture.root, fixture.spool, fixture.layout, fixture.raw)
 
         let receiver = try DatagramReceiver()
         var daemon = try DaemonProcess(spool: spool, environment: ["NOTIFY_SOCKET": receiver.path])
@@ -25,16 +21,7 @@ extension DaemonProcessTests {
         let datasets = root.appendingPathComponent("datasets")
         #expect(FileManager.default.fileExists(atPath: datasets.appendingPathComponent("PH/splits.json").path))
 
-        let train = """
-            stage = "train-transunet"
-            dataset = "PH"
-            folds = [0]
-            preset = "cpu-tiny"
-            image_size = 32
-            batch_size = 2
-            epochs = 40
-            promote = true
-            """
+        let train = TrainingSpool.trainJob(epochs: 40, promote: true)
         try drop(Data(train.utf8), as: "train.toml", into: layout.jobs)
         let status = receiver.receive(until: { $0.contains("training: fold 0 (1/1) epoch") }, timeout: 60)
         #expect(status.contains { $0.contains("training: fold 0 (1/1) epoch") }, "STATUS lines: \(status)")

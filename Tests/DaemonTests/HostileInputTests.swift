@@ -80,7 +80,7 @@ extension DaemonProcessTests {
         #expect(clicked.contains("\"points_source\" : \"sidecar\""))
         #expect(files(in: layout.done).contains("clicked.points.json"))
         #expect(files(in: layout.failed).contains("boxed.box.json"))
-        #expect(daemon.process.isRunning, "the daemon must survive bad input")
+        #expect(daemon.isRunning, "the daemon must survive bad input")
         // stderr carries the sd-daemon priority and the structured fields.
         #expect(daemon.log.contains("<3>") && daemon.log.contains("item=corrupt") && daemon.log.contains("stage=decode"))
         #expect(daemon.stop() == 0)

@@ -31,6 +31,9 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
         "Restart": "on-failure", "DynamicUser": "yes", "StateDirectory": "ultrarefiner",
         "ProtectSystem": "strict", "NoNewPrivileges": "yes", "PrivateTmp": "yes",
         "ProtectHome": "yes", "RestrictAddressFamilies": "AF_UNIX", "MemoryMax": "8G",
+        // Issue 16: no network, devices, W+X memory or privileged system calls.
+        "PrivateNetwork": "yes", "IPAddressDeny": "any", "PrivateDevices": "yes", "MemoryDenyWriteExecute": "yes",
+        "CapabilityBoundingSet": "", "SystemCallArchitectures": "native", "UMask": "0027",
         "RestartPreventExitStatus": "\(DaemonRuntime.configurationErrorStatus)",
     ]
     for (key, value) in required {
@@ -57,13 +60,27 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
     let url = systemdFolder.appendingPathComponent("ultrarefinerd.toml")
     let config = try DaemonConfig.parse(try String(contentsOf: url, encoding: .utf8), path: url.path)
     #expect(config.transunet == "/var/lib/ultrarefiner/models/transunet.safetensors")
-    #expect(config.sam == "/var/lib/ultrarefiner/models/sam_vit_b_01ec64.pth")
+    #expect(config.sam == "/var/lib/ultrarefiner/models/lite_medsam.pth")
     #expect(config.spoolRoot == "/var/lib/ultrarefiner/spool")
     #expect(config.maxPixels == 16_000_000)
     #expect(config.leaseSeconds == 60)
 }
 
 private let systemdAnalyze = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+
+/// Runs `systemd-analyze ARGUMENTS`; its exit status and everything it printed.
+private func systemdAnalyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = systemdAnalyze
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, printed)
+}
 
 @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: systemdAnalyze.path), "needs systemd-analyze (Debian package systemd)"))
 func serviceUnitPassesSystemdAnalyzeVerify() throws {
@@ -73,14 +90,15 @@ func serviceUnitPassesSystemdAnalyzeVerify() throws {
     let folder = try TestPaths.temporaryDirectory("unit")
     let unit = folder.appendingPathComponent("ultrarefinerd.service")
     try text.write(to: unit, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = systemdAnalyze
-    process.arguments = ["verify", unit.path]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0 && printed.isEmpty, "systemd-analyze verify: \(printed)")
+    let (status, printed) = try systemdAnalyze(["verify", unit.path])
+    #expect(status == 0 && printed.isEmpty, "systemd-analyze verify: \(printed)")
+}
+
+@Test(.enabled(if: FileManager.default.isExecutableFile(atPath: systemdAnalyze.path), "needs systemd-analyze (Debian package systemd)"))
+func serviceUnitIsRatedSafeBySystemdAnalyzeSecurity() throws {
+    // The threshold is ten times the rating: the command fails when the unit rates above 2.0.
+    let unit = systemdFolder.appendingPathComponent("ultrarefinerd.service")
+    let (status, printed) = try systemdAnalyze(["security", "--offline=true", "--threshold=20", unit.path])
+    let overall = printed.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? "no rating printed"
+    #expect(status == 0, "\(overall)\n\(printed)")
 }

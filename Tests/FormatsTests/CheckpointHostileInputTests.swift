@@ -2,6 +2,7 @@ import Durable
 @testable import Formats
 import Foundation
 import Testing
+import TestSupport
 
 /// Checkpoints crafted to crash the reader (found by tools/fuzz FuzzPTH): each must end in a
 /// `FormatError` naming the file, never a trap, an endless recursion or a huge allocation.
@@ -100,5 +101,17 @@ struct CheckpointHostileInputTests {
         let url = try checkpoint(tensorPickle(offset: 3, shape: [1, 2], stride: [.max / 2, 2], storageCount: 16),
                                  named: "unit.pth")
         #expect(try PyTorchCheckpoint.read(url).tensor("w", shape: [1, 2]).values == [3, 5])
+    }
+
+    @Test func zip64RecordOffsetBeyondTheFileIsRefusedNotTrapped() throws {
+        // Found by fuzzing (Tests/Fixtures/hostile/README.md): it used to end the process with SIGILL.
+        let url = TestPaths.fixtures.appendingPathComponent("hostile/pth-central-directory.pth")
+        expectFormatError(naming: url, mentioning: "zip64 end-of-central-directory record lies outside the file") {
+            try PyTorchCheckpoint.read(url)
+        }
+        // NPZ archives go through the same reader.
+        let copy = scratch.file("central-directory.npz")
+        try FileManager.default.copyItem(at: url, to: copy)
+        expectFormatError(naming: copy, mentioning: "lies outside the file") { try NPZ.read(copy) }
     }
 }

@@ -145,4 +145,32 @@ struct SpoolQueueTests {
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: layout.inbox.appendingPathComponent("b.png").path)
         #expect(try queue.pending(.inference) == ["b.png", "a.png"])
     }
+
+    @Test func attemptCountersPersistPerItemAndLeaveWithIt() throws {
+        try drop("scan.png")
+        try drop("scan.toml", lane: .training)
+        let image = try claimed(try queue.claim("scan.png", lane: .inference))
+        let job = try claimed(try queue.claim("scan.toml", lane: .training))
+        #expect(queue.unfinishedAttempts(image) == 0)
+        try queue.recordUnfinishedAttempts(image, 2)
+        // Read back from disk, as a restarted daemon would; an image and a job with one stem are apart.
+        #expect(SpoolQueue(layout: layout, version: "test").unfinishedAttempts(image) == 2)
+        #expect(queue.unfinishedAttempts(job) == 0)
+        #expect(try queue.leftoverItems().map(\.droppedName) == ["scan.png", "scan.toml"], "a counter is not an item")
+        try queue.recordUnfinishedAttempts(job, 1)
+        try queue.recordUnfinishedAttempts(job, 0)
+        #expect(try names(queue.area) == ["scan.png", "scan.png.attempts", "scan.toml"])
+        try queue.fail(image, stage: "crashed", error: "ended the daemon twice")
+        #expect(try names(queue.area) == ["scan.toml"])
+    }
+
+    @Test func startUpRemovesCountersWhoseItemLeftWork() throws {
+        try drop("kept.png")
+        let kept = try claimed(try queue.claim("kept.png", lane: .inference))
+        try queue.recordUnfinishedAttempts(kept, 1)
+        try Data("1\n".utf8).write(to: queue.area.appendingPathComponent("gone.png.attempts"))
+        let removed = queue.removeStaleTemporaries(leaseSeconds: 60)
+        #expect(removed.map(\.lastPathComponent) == ["gone.png.attempts"])
+        #expect(try names(queue.area) == ["kept.png", "kept.png.attempts"])
+    }
 }

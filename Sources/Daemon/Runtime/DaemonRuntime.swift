@@ -207,7 +207,11 @@ public final class DaemonRuntime: @unchecked Sendable {
         let logger = logger
         let version = options.version
         return LaneWorker(lane: .inference, queue: queue, threads: config.inferenceThreads,
-                          retryDelay: options.retryDelay, logger: logger) { item, lane in
+                          retryDelay: options.retryDelay, logger: logger, discardPartialOutputs: { item in
+            for output in ImageStage(layout: stageLayout, maxPixels: 0, version: version).outputs(stem: item.stem) {
+                unlink(output.path)
+            }
+        }) { item, lane in
             let (models, maxPixels) = slot.current
             let stage = ImageStage(layout: stageLayout, maxPixels: maxPixels, version: version)
             var itemLogger = logger

@@ -15,6 +15,7 @@ final class LaneWorker: @unchecked Sendable {
     private let retryDelay: Double
     private let logger: Logger
     private let process: (SpoolItem, LaneWorker) -> ItemOutcome
+    private let discardPartialOutputs: (SpoolItem) -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var wakePending = true
@@ -33,13 +34,22 @@ final class LaneWorker: @unchecked Sendable {
     /// flood are seen (and ordered) without waiting for the whole backlog.
     static let batchSize = 256
 
+    /// Attempts at one item that may end the process before the item is given up as `crashed`:
+    /// a second crash shows the item, not bad luck, is at fault, and a third would only repeat
+    /// the crash loop that systemd's restarts turn it into.
+    static let attemptsBeforeGivingUp = 2
+
+    /// `discardPartialOutputs` removes what a crashed attempt may have written of an item's
+    /// outputs, so an item given up as `crashed` leaves no partial set behind.
     init(lane: Lane, queue: SpoolQueue, threads: Int, retryDelay: Double, logger: Logger,
+         discardPartialOutputs: @escaping (SpoolItem) -> Void = { _ in },
          process: @escaping (SpoolItem, LaneWorker) -> ItemOutcome) {
         self.lane = lane
         self.queue = queue
         self.threads = threads
         self.retryDelay = retryDelay
         self.logger = logger
+        self.discardPartialOutputs = discardPartialOutputs
         self.process = process
     }
 
@@ -203,9 +213,9 @@ final class LaneWorker: @unchecked Sendable {
             lastBeat = DispatchTime.now().uptimeNanoseconds
         }
         defer { condition.withLock { current = nil; monitored = false } }
-        let outcome = process(item, self)
         var metadata: Logger.Metadata = ["item": "\(item.stem)"]
         if lane == .training { metadata["job"] = "\(item.stem)" }
+        let outcome = attempt(item, metadata: metadata)
         do {
             switch outcome {
             case .done:
@@ -228,5 +238,34 @@ final class LaneWorker: @unchecked Sendable {
             logger.critical("cannot move \(item.droppedName) out of work/\(item.instance)/ (it will be finished at the next start): \(error)",
                             metadata: metadata)
         }
+    }
+
+    /// Processes `item` unless earlier attempts at it ended the process too often. Each attempt
+    /// is counted durably before it starts and uncounted when it ends cleanly, so whatever
+    /// survives in the counter is the number of times the item took the daemon down.
+    private func attempt(_ item: SpoolItem, metadata: Logger.Metadata) -> ItemOutcome {
+        let earlier = queue.unfinishedAttempts(item)
+        if earlier >= Self.attemptsBeforeGivingUp {
+            discardPartialOutputs(item)
+            return .failed(stage: "crashed", error: "processing \(item.droppedName) ended the daemon \(earlier) times "
+                           + "(a crash, a kill or running out of memory); it is not tried again")
+        }
+        if earlier > 0 {
+            logger.warning("\(item.droppedName): attempt \(earlier + 1) of \(Self.attemptsBeforeGivingUp); the last one ended the daemon",
+                           metadata: metadata)
+        }
+        do {
+            try queue.recordUnfinishedAttempts(item, earlier + 1)
+        } catch {
+            // Unprotected, a crashing item could loop forever; treat it like any disk fault.
+            return .postponed(reason: "\(error)")
+        }
+        let outcome = process(item, self)
+        if outcome == .interrupted {
+            do { try queue.recordUnfinishedAttempts(item, earlier) } catch {
+                logger.error("\(error); the interrupted attempt will count as a crash", metadata: metadata)
+            }
+        }
+        return outcome
     }
 }

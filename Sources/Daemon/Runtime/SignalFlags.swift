@@ -2,15 +2,18 @@ import CSystemd
 import Foundation
 
 /// SIGTERM/SIGINT (stop) and SIGHUP (reload), received through a `signalfd` that the main loop
-/// polls. The signals are blocked from the first moment of `init`, so one sent while the daemon
-/// is still starting waits as pending instead of being lost or killing it half-way.
+/// polls. This works only while no thread of the process leaves them unblocked: `ultrarefinerd`
+/// blocks them before any thread exists (the `CDaemonSignalMask` target, whose set must match
+/// this one), so one sent while the daemon is still starting waits as pending instead of being
+/// lost or killing it half-way.
 final class SignalFlags {
     private let descriptor: Int32
     private var stop = false
     private var reload = false
 
-    /// Blocks the three signals in this (the main) thread, before any lane thread exists, so
-    /// every thread inherits the mask, and opens the descriptor that receives them.
+    /// Blocks the three signals in this thread (already done in `ultrarefinerd`; a host that
+    /// embeds the runtime gets at least its own later threads covered) and opens the descriptor
+    /// that receives them.
     init() {
         var set = sigset_t()
         sigemptyset(&set)

@@ -1,7 +1,6 @@
 import Durable
 import Foundation
 import Tensor
-import ZIPFoundation
 
 /// Reads PyTorch `.pth` checkpoints written by `torch.save` (the zip format of PyTorch ≥ 1.6)
 /// without Python: the zip container, the pickle subset state dicts use, and the raw storages.
@@ -29,20 +28,20 @@ public enum PyTorchCheckpoint {
             }
             throw FormatError(url, "not a PyTorch checkpoint (no zip header)")
         }
-        let archive: Archive
+        let archive: ZipArchive
         do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            throw FormatError(url, "unreadable zip container (truncated or corrupt): \(error)")
+            archive = try ZipArchive(url)
+        } catch let error as FormatError {
+            throw FormatError(url, "unreadable zip container: \(error.problem)")
         }
-        guard let pickleEntry = archive.first(where: { $0.path.hasSuffix("data.pkl") && $0.path.split(separator: "/").count == 2 }) else {
+        guard let pickleEntry = archive.members.first(where: { $0.path.hasSuffix("data.pkl") && $0.path.split(separator: "/").count == 2 }) else {
             throw FormatError(url, "zip container has no <archive>/data.pkl record (not a torch.save file?)")
         }
         let root = String(pickleEntry.path.dropLast("data.pkl".count))
-        let byteOrder = archive[root + "byteorder"].flatMap { try? String(decoding: ZipMember.read($0, in: archive, source: source), as: UTF8.self) } ?? "little"
+        let byteOrder = archive[root + "byteorder"].flatMap { try? String(decoding: archive.read($0), as: UTF8.self) } ?? "little"
         guard byteOrder == "little" || byteOrder == "big" else { throw FormatError(url, "unknown byteorder '\(byteOrder)'") }
 
-        var unpickler = Unpickler(try ZipMember.read(pickleEntry, in: archive, source: source), source: source)
+        var unpickler = Unpickler(try archive.read(pickleEntry), source: source)
         defer { unpickler.releaseContainers() }
         let top = try unpickler.load()
         let selected = try select(top, prefix: prefix, source: source)
@@ -54,7 +53,7 @@ public enum PyTorchCheckpoint {
                 guard let entry = archive[root + "data/" + reference.storage.key] else {
                     throw FormatError(url, "storage record data/\(reference.storage.key) for '\(key)' is missing")
                 }
-                var bytes = try ZipMember.read(entry, in: archive, source: source)
+                var bytes = try archive.read(entry)
                 if byteOrder == "big" { swapBytes(&bytes, width: reference.storage.dtype.size) }
                 storages[reference.storage.key] = bytes
             }
