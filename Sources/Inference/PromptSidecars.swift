@@ -19,9 +19,6 @@ public struct PromptSidecars: Sendable, Equatable {
     /// No overrides: every prompt is generated.
     public init() {}
 
-    /// True when neither sidecar was given.
-    public var isEmpty: Bool { box == nil && points == nil }
-
     /// Reads the sidecars that exist and checks them against an image of `width`×`height`.
     public static func read(box: URL?, points: URL?, width: Int, height: Int) throws -> PromptSidecars {
         var result = PromptSidecars()

@@ -22,7 +22,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var transunet: String?
     /// SAM weights (`[model] sam`, `--sam`).
     public var sam: String?
-    /// `[model] preprocessing` (nil: the SAM family's own).
+    /// `[model] preprocessing` (nil: square when `sam_normalization` is set, else the SAM family's own).
     public var preprocessing: SAMPreprocessing.Geometry?
     /// `[model] sam_normalization` (nil: SAM's when `preprocessing` is set, else the family's own).
     public var samNormalization: PixelNormalization?
