@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "TransUNetModel", dependencies: ["NN", "Formats", "Imaging"]),
         .target(name: "Refiners", dependencies: ["SegmentAnything", "TransUNetModel", "Imaging"]),
         .target(name: "Inference", dependencies: ["Refiners", "Formats"]),
-        .target(name: "Training", dependencies: ["Refiners", "Datasets"]),
+        .target(name: "Training", dependencies: ["Refiners", "Inference", "Datasets"]),
         .target(name: "Spool", dependencies: ["CInotify", "Durable"]),
         .target(name: "Daemon", dependencies: [
             "Spool", "Inference", "Training", "CSystemd", .product(name: "Logging", package: "swift-log"),

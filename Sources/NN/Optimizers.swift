@@ -182,3 +182,22 @@ public struct PolyLearningRate: Sendable, Equatable {
         return base * Foundation.pow(1 - progress, power)
     }
 }
+
+/// Cosine decay from `base` to `minimum` over `totalIterations` (PyTorch's
+/// `CosineAnnealingLR` evaluated per iteration): the refiner and end-to-end phases' schedule.
+public struct CosineLearningRate: Sendable, Equatable {
+    public var base: Float
+    public var totalIterations: Int
+    public var minimum: Float
+
+    public init(base: Float, totalIterations: Int, minimum: Float = 0) {
+        self.base = base
+        self.totalIterations = totalIterations
+        self.minimum = minimum
+    }
+
+    public func rate(at iteration: Int) -> Float {
+        let progress = min(max(Double(iteration) / Double(max(totalIterations, 1)), 0), 1)
+        return minimum + (base - minimum) * Float(0.5 * (1 + cos(Double.pi * progress)))
+    }
+}

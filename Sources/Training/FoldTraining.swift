@@ -42,7 +42,7 @@ struct FoldTraining {
         } else {
             try InitialWeights.load(options.initialCheckpoint, into: model)
         }
-        let metrics = MetricsLog(file: layout.metrics)
+        let metrics = MetricsLog<EpochMetrics>(file: layout.metrics)
         try metrics.discard(fold: fold.fold, after: position.epochsCompleted)
         let schedule = PolyLearningRate(base: options.learningRate, totalIterations: totalIterations,
                                         power: TransUNetTrainingOptions.polyPower)

@@ -2,8 +2,15 @@ import Durable
 import Formats
 import Foundation
 
-/// One line of `metrics.jsonl`: a finished epoch of one fold.
-struct EpochMetrics: Codable, Equatable {
+/// A line of a `metrics.jsonl`: one finished epoch of one fold.
+protocol EpochRecord: Codable {
+    var fold: Int { get }
+    /// 1-based (0 where a phase logs its starting point).
+    var epoch: Int { get }
+}
+
+/// One line of phase 1's `metrics.jsonl`: a finished epoch of one fold.
+struct EpochMetrics: Codable, Equatable, EpochRecord {
     var fold: Int
     /// 1-based.
     var epoch: Int
@@ -23,10 +30,10 @@ struct EpochMetrics: Codable, Equatable {
 /// `metrics.jsonl`, rewritten atomically on every change so a crash leaves whole lines; lines
 /// of epochs that a resume will redo are dropped first, so the file ends up as an
 /// uninterrupted run would have written it.
-struct MetricsLog {
+struct MetricsLog<Record: EpochRecord> {
     let file: URL
 
-    func entries() throws -> [EpochMetrics] {
+    func entries() throws -> [Record] {
         guard FileManager.default.fileExists(atPath: file.path) else { return [] }
         let text: String
         do { text = String(decoding: try Data(contentsOf: file), as: UTF8.self) } catch {
@@ -34,7 +41,7 @@ struct MetricsLog {
         }
         return try text.split(separator: "\n").enumerated().map { number, line in
             do {
-                return try JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8))
+                return try JSONDecoder().decode(Record.self, from: Data(line.utf8))
             } catch {
                 throw TrainingError(file.path, "line \(number + 1) is not an epoch record: \(error)")
             }
@@ -42,7 +49,7 @@ struct MetricsLog {
     }
 
     /// Adds `metrics`, replacing a line for the same fold and epoch.
-    func record(_ metrics: EpochMetrics) throws {
+    func record(_ metrics: Record) throws {
         var kept = try entries().filter { $0.fold != metrics.fold || $0.epoch != metrics.epoch }
         kept.append(metrics)
         try write(kept)
@@ -55,7 +62,7 @@ struct MetricsLog {
         if kept.count != all.count { try write(kept) }
     }
 
-    private func write(_ lines: [EpochMetrics]) throws {
+    private func write(_ lines: [Record]) throws {
         let encoder = JSONFile.encoder
         var data = Data()
         for line in lines {

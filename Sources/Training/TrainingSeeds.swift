@@ -16,6 +16,12 @@ struct TrainingSeeds {
         SeededGenerator(seed: stream(2, fold, iteration))
     }
 
+    /// The refiner phases' coarse maps (failure simulator samples, option A+B draws) of a fold.
+    func coarseMaps(fold: Int) -> UInt64 { stream(3, fold, 0) }
+
+    /// LoRA adapters' initial weights in the refiner phases.
+    var adapters: UInt64 { stream(4, 0, 0) }
+
     private func stream(_ purpose: UInt64, _ fold: Int, _ position: Int) -> UInt64 {
         var generator = SeededGenerator(seed: seed)
             .derived(purpose)

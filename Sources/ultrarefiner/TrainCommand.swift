@@ -7,7 +7,7 @@ import TransUNetModel
 /// dataset, the same code the daemon's training lane runs for `train-transunet` jobs.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train",
+        commandName: "transunet",
         abstract: "Train TransUNet on folds of a prepared dataset (SGD, poly schedule, 0.5·CE + 0.5·Dice).",
         discussion: """
             Writes OUT/fold{k}/checkpoint.safetensors (exact state, every epoch), \

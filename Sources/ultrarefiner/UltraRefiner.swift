@@ -16,7 +16,7 @@ struct UltraRefiner: ParsableCommand {
             PhantomCommand.self,
             Simulate.self,
             SAMCommand.self,
-            TrainCommand.self,
+            Train.self,
             Submit.self,
             Status.self,
             Cancel.self,

@@ -40,6 +40,18 @@ public struct GeneratedPrompts {
     public var maskInput: Tensor?
     /// For each item, whether nothing exceeded 0.5 and the box fell back to the whole image.
     public var emptyPrediction: [Bool]
+
+    /// The prompts as SAM's prompt encoder takes them.
+    public var samPromptTensors: SAMPromptTensors {
+        var tensors = SAMPromptTensors()
+        if let pointCoords {
+            tensors.points = pointCoords
+            tensors.labels = pointLabels.map { $0 == 1 ? PointLabel.foreground : .background }
+        }
+        tensors.boxes = boxes
+        tensors.masks = maskInput
+        return tensors
+    }
 }
 
 /// The differentiable prompt generator: turns the coarse foreground probability M (B×H×W, in
@@ -172,14 +184,21 @@ public struct PromptGenerator: Sendable {
     /// `(2M − 1)·10` resized onto the content part of the model's low-resolution mask grid,
     /// padded with −10.
     func maskPrompt(_ probability: Tensor, frame: SAMFrame) -> Tensor {
-        let logits = ((probability * 2 - 1) * 10).unsqueezed(1)
-        let grid = frame.maskSide
-        let scale = Double(grid) / Double(frame.side)
-        let contentH = Int((Double(frame.content.h) * scale).rounded(.up))
-        let contentW = Int((Double(frame.content.w) * scale).rounded(.up))
-        let resized = logits.interpolated(size: Size2D(contentH, contentW), mode: .bilinear(alignCorners: false))
-        guard contentH < grid || contentW < grid else { return resized }
-        return resized.padded([0, grid - contentW, 0, grid - contentH], value: -10)
+        Self.onMaskGrid((probability * 2 - 1) * 10, frame: frame, padding: -10)
+    }
+
+    /// (B, 1, M, M): the (B, H, W) probability where the mask prompt puts it on the model's
+    /// low-resolution grid, 0 on the padding — the coarse map as the refined loss compares it.
+    public static func probabilityOnMaskGrid(_ probability: Tensor, frame: SAMFrame) -> Tensor {
+        onMaskGrid(probability, frame: frame, padding: 0)
+    }
+
+    /// A (B, H, W) map bilinearly resized onto the content part of the M×M mask grid and padded.
+    static func onMaskGrid(_ map: Tensor, frame: SAMFrame, padding: Float) -> Tensor {
+        let grid = frame.maskSide, content = frame.contentOnMaskGrid
+        let resized = map.unsqueezed(1).interpolated(size: content, mode: .bilinear(alignCorners: false))
+        guard content.h < grid || content.w < grid else { return resized }
+        return resized.padded([0, grid - content.w, 0, grid - content.h], value: padding)
     }
 }
 

@@ -42,12 +42,31 @@ public struct RefinerLoss {
     ///     the same grid (differentiable: the change penalty also trains the coarse network).
     public func callAsFunction(coarseLogits: Tensor, coarseTargets: Tensor, candidateLogits: Tensor,
                                iouPredictions: Tensor, refinedTargets: Tensor, coarseInRefinedFrame: Tensor) -> Terms {
+        let coarse = Losses.transUNet(logits: coarseLogits, oneHotTargets: coarseTargets)
+        let refined = self.refined(candidateLogits: candidateLogits, iouPredictions: iouPredictions,
+                                   refinedTargets: refinedTargets, coarseInRefinedFrame: coarseInRefinedFrame)
+        return Terms(coarseCrossEntropy: coarse.crossEntropy, coarseDice: coarse.dice, maskBCE: refined.maskBCE,
+                     maskDice: refined.maskDice, iouMSE: refined.iouMSE, changePenalty: refined.changePenalty,
+                     coarse: coarse.total, refined: refined.total,
+                     joint: coarse.total * coarseWeight + refined.total * refinedWeight)
+    }
+
+    /// The refined objective's terms alone: what the refiner phase (2) trains on.
+    public struct RefinedTerms {
+        public var maskBCE: Tensor
+        public var maskDice: Tensor
+        public var iouMSE: Tensor
+        public var changePenalty: Tensor
+        public var total: Tensor
+    }
+
+    /// The refined objective (see the type's description); arguments as in `callAsFunction`.
+    public func refined(candidateLogits: Tensor, iouPredictions: Tensor, refinedTargets: Tensor,
+                        coarseInRefinedFrame: Tensor) -> RefinedTerms {
         let batch = candidateLogits.shape[0], candidates = candidateLogits.shape[1]
         precondition(iouPredictions.shape == [batch, candidates], "iouPredictions must be (B, K)")
         precondition(refinedTargets.shape == [batch, 1] + Array(candidateLogits.shape[2...]),
                      "refinedTargets must be (B, 1, H, W) on the candidates' grid")
-        let coarse = Losses.transUNet(logits: coarseLogits, oneHotTargets: coarseTargets)
-
         let targets = refinedTargets.expanded(to: candidateLogits.shape)
         let bce = Losses.binaryCrossEntropyWithLogits(candidateLogits, targets: targets)
         let maskDice = Losses.binaryDice(probabilities: candidateLogits.sigmoid().reshaped([batch * candidates, -1]),
@@ -60,11 +79,8 @@ public struct RefinerLoss {
         let weights = Self.qualityWeights(coarse: coarseInRefinedFrame.detached(), targets: refinedTargets.detached())
         let perItem = (refined - coarseInRefinedFrame).squared().mean(axes: [1, 2, 3])
         let change = (perItem * Tensor(weights, shape: [batch])).mean() * changePenaltyWeight
-
-        let refinedLoss = bce + maskDice + iouMSE + change
-        return Terms(coarseCrossEntropy: coarse.crossEntropy, coarseDice: coarse.dice, maskBCE: bce, maskDice: maskDice,
-                     iouMSE: iouMSE, changePenalty: change, coarse: coarse.total, refined: refinedLoss,
-                     joint: coarse.total * coarseWeight + refinedLoss * refinedWeight)
+        return RefinedTerms(maskBCE: bce, maskDice: maskDice, iouMSE: iouMSE, changePenalty: change,
+                            total: bce + maskDice + iouMSE + change)
     }
 
     /// IoU of `logits > 0` against `targets > 0.5` for every (item, candidate) plane.

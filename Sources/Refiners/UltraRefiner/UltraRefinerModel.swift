@@ -61,13 +61,7 @@ public final class UltraRefinerModel: Module {
         let probability = logits.foregroundProbability()
         let generated = prompts(probability, frame: frame)
         let embedding = imageEmbedding ?? sam.image_encoder(samInput!)
-        var tensors = SAMPromptTensors()
-        if let points = generated.pointCoords {
-            tensors.points = points
-            tensors.labels = generated.pointLabels.map { $0 == 1 ? PointLabel.foreground : .background }
-        }
-        tensors.boxes = generated.boxes
-        tensors.masks = generated.maskInput
+        var tensors = generated.samPromptTensors
         if let override { tensors = override.applied(to: tensors) }
         let decoded = sam.decode(imageEmbedding: embedding, prompts: tensors, multimask: multimask)
         let best = SAMCandidates.best(iouPredictions: decoded.iou)

@@ -106,6 +106,13 @@ public struct SAMFrame: Sendable, Equatable {
         self.maskSide = maskSide ?? side / 4
     }
 
+    /// The content region scaled onto the mask grid, rounded up so no image row or column is
+    /// lost: where mask prompts and mask targets hold the image.
+    public var contentOnMaskGrid: Size2D {
+        let scale = Double(maskSide) / Double(side)
+        return Size2D(Int((Double(content.h) * scale).rounded(.up)), Int((Double(content.w) * scale).rounded(.up)))
+    }
+
     /// A frame the image fills entirely (the square geometry, and batches of square inputs).
     public static func square(_ side: Int, maskSide: Int? = nil) -> SAMFrame {
         SAMFrame(side: side, content: Size2D(side, side), maskSide: maskSide)

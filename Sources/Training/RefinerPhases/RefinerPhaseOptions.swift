@@ -1,0 +1,94 @@
+import Foundation
+import SegmentAnything
+
+/// How much of the refiner's image encoder trains in phases 2 and 3.
+public enum EncoderTraining: String, Sendable, Codable, CaseIterable {
+    /// Not at all: embeddings are computed once per image (and kept in the embedding cache).
+    case frozen
+    /// LoRA adapters on every attention block's `qkv`; merged into the saved weights.
+    case lora
+    /// Every encoder weight (sensible for TinyViT, which is small).
+    case full
+}
+
+/// The options of the refiner phase (2) and the end-to-end phase (3).
+public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
+    /// A prepared dataset (with `splits.json`) and the cross-validation fold to train on.
+    public var dataset: URL
+    public var fold: Int
+    /// The refiner's starting weights: an official `.pth` (LiteMedSAM, SAM, MedSAM) or ours.
+    public var sam: URL
+    /// Phase 3: TransUNet's starting weights (phase 1's model of the same fold).
+    public var transunet: URL?
+    /// The work folder; a phase writes `checkpoints/<phase folder>/fold_<k>/`.
+    public var workdir: URL
+    public var epochs: Int
+    /// Images per optimiser step.
+    public var batchSize: Int
+    public var learningRate: Float
+    public var weightDecay: Float
+    public var seed: UInt64
+    public var encoder: EncoderTraining
+    /// Phase 2: where the coarse masks come from, and phase 1's out-of-fold maps for B and A+B.
+    public var coarse: CoarseSource
+    public var outOfFold: URL?
+    /// Side of the square grid simulated coarse maps are made on (TransUNet's input side is
+    /// the natural choice: that is the grid real coarse maps come on).
+    public var coarseSide: Int
+    /// SAM's preprocessing; nil means the family's default for the chain.
+    public var preprocessing: SAMPreprocessing?
+    /// Train on at most this many of the fold's training cases (a seeded choice), to fit a budget.
+    public var maxTrainCases: Int?
+    /// Where frozen-encoder embeddings are cached (default `workdir/cache/sam_embeddings`).
+    public var embeddingCache: URL?
+
+    /// Phase 2 defaults (AdamW lr 1e-4); phase 3 callers set `learningRate` 1e-5 and `transunet`.
+    public init(dataset: URL, fold: Int = 0, sam: URL, transunet: URL? = nil, workdir: URL, epochs: Int,
+                batchSize: Int = 4, learningRate: Float = 1e-4, weightDecay: Float = 0.01, seed: UInt64 = 1234,
+                encoder: EncoderTraining = .frozen, coarse: CoarseSource = .simulated, outOfFold: URL? = nil,
+                coarseSide: Int = 224, preprocessing: SAMPreprocessing? = nil, maxTrainCases: Int? = nil,
+                embeddingCache: URL? = nil) {
+        self.dataset = dataset
+        self.fold = fold
+        self.sam = sam
+        self.transunet = transunet
+        self.workdir = workdir
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.seed = seed
+        self.encoder = encoder
+        self.coarse = coarse
+        self.outOfFold = outOfFold
+        self.coarseSide = coarseSide
+        self.preprocessing = preprocessing
+        self.maxTrainCases = maxTrainCases
+        self.embeddingCache = embeddingCache
+    }
+
+    /// Everything that shapes the training, as sorted JSON: a checkpoint resumes only under the
+    /// same signature. The cache location does not change results, so it is left out.
+    var signature: String {
+        var copy = self
+        copy.embeddingCache = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(copy)) ?? Data(), as: UTF8.self)
+    }
+
+    func validate() throws {
+        if epochs < 1 { throw TrainingError("epochs \(epochs)", "must be at least 1") }
+        if batchSize < 1 { throw TrainingError("batch size \(batchSize)", "must be at least 1") }
+        if !(learningRate > 0 && learningRate.isFinite) {
+            throw TrainingError("learning rate \(learningRate)", "must be a positive number")
+        }
+        if coarseSide < 16 { throw TrainingError("coarse side \(coarseSide)", "must be at least 16") }
+        if coarse.needsOutOfFold && outOfFold == nil {
+            throw TrainingError("coarse source \(coarse.name)", "needs the out-of-fold maps folder (--oof)")
+        }
+        if let maxTrainCases, maxTrainCases < 1 {
+            throw TrainingError("max train cases \(maxTrainCases)", "must be at least 1")
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import Datasets
+import Foundation
+import Imaging
+import Inference
+import NN
+import Refiners
+import SegmentAnything
+import Tensor
+import TransUNetModel
+
+/// The method's phases 2 and 3 on one cross-validation fold.
+///
+/// - Phase 2 (`finetuneRefiner`): the refiner's prompt encoder and mask decoder (and, by
+///   option, its image encoder) learn from coarse masks made by the failure simulator (A),
+///   phase 1's out-of-fold maps (B) or both, turned into prompts by the same differentiable
+///   prompt generator the chain uses. Loss: BCE + Dice on every candidate, the IoU head's MSE
+///   and the quality-aware change penalty. Writes `checkpoints/sam_finetuned/fold_<k>/`.
+/// - Phase 3 (`endToEnd`): TransUNet and the refiner together, `0.3·L_coarse + 0.7·L_refined`,
+///   the refined term reaching TransUNet through the prompt generator. Writes
+///   `checkpoints/ultrarefiner/fold_<k>/` (one joint safetensors file).
+///
+/// Both run AdamW with cosine decay over single-image passes whose gradients accumulate into a
+/// batch (each image has its own frame in SAM's input), validate before training and after
+/// every epoch, keep the best weights by refined Dice, and resume exactly. Normalisation
+/// layers keep their running statistics (single-image passes would make batch statistics
+/// meaningless); lesion-free and tiny-lesion cases are left out, as the simulator cannot
+/// corrupt them and an empty coarse map gives no prompt.
+public enum RefinerTraining {
+    /// What a finished phase reports.
+    public struct Report: Sendable {
+        /// Validation of the starting weights: for phase 2, the refiner before fine-tuning given
+        /// the same coarse prompts.
+        public var baselineRefinedDice: Double
+        public var baselineCoarseDice: Double
+        public var bestRefinedDice: Double
+        public var bestCoarseDice: Double
+        public var bestEpoch: Int
+        /// The deliverable weights.
+        public var bestFile: URL
+        public var trainCases: Int
+        public var valCases: Int
+    }
+
+    public static let refinerFolder = "sam_finetuned"
+    public static let endToEndFolder = "ultrarefiner"
+
+    /// Phase 2. `progress` is called after every step (throwing from it checkpoints and stops);
+    /// `report` receives the validation tables.
+    public static func finetuneRefiner(_ options: RefinerPhaseOptions, progress: (TrainingProgress) throws -> Void,
+                                       report: (String) -> Void = { print($0) }) throws -> Report {
+        try options.validate()
+        let sam = try loadSAM(options)
+        let data = try PhaseData.load(options, sam: sam, transunet: nil, report: report)
+        let seeds = TrainingSeeds(seed: options.seed)
+        let maps = CoarseMaps(
+            source: options.coarse, simulator: FailureSimulator(seed: seeds.coarseMaps(fold: options.fold)),
+            outOfFold: try options.outOfFold.map {
+                try CoarseMaps.readOutOfFold((data.train + data.val).map(\.name), folder: $0, side: options.coarseSide)
+            } ?? [:],
+            side: options.coarseSide, seed: seeds.coarseMaps(fold: options.fold))
+        let generator = PromptGenerator()
+        let loss = RefinerLoss()
+        // Validation maps are fixed across epochs: indices past any training sample's.
+        let validationIndex = 1 << 40
+
+        func refine(_ item: RefinerCase, probability: Tensor) -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {
+            let embedding = item.embedding ?? sam.image_encoder(item.input.tensor)
+            return sam.decode(imageEmbedding: embedding, prompts: generator(probability, frame: item.input.frame).samPromptTensors,
+                              multimask: true)
+        }
+        let loop = PhaseLoop(
+            settings: settings(options, phase: "refiner", folder: refinerFolder),
+            model: sam, parameters: sam.trainableParameters(), trainNames: data.train.map(\.name),
+            beginTraining: { sam.setTraining(false) },
+            step: { index, sample, scale in
+                let item = data.train[index]
+                let probability = try maps.probability(for: item, index: sample)
+                let decoded = refine(item, probability: probability)
+                let terms = loss.refined(candidateLogits: decoded.lowRes, iouPredictions: decoded.iou,
+                                         refinedTargets: item.target,
+                                         coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame))
+                (terms.total * scale).backward()
+                return Double(terms.total.item)
+            },
+            validate: {
+                sam.setTraining(false)
+                var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
+                for (i, item) in data.val.enumerated() {
+                    let probability = try maps.probability(for: item, index: validationIndex + i)
+                    let decoded = noGrad { refine(item, probability: probability) }
+                    let best = SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou))
+                    coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(probability, size: item.input.originalSize),
+                                                      groundTruth: item.truth))
+                    refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(best, input: item.input),
+                                                       groundTruth: item.truth))
+                }
+                return ValidationSummary(coarse: coarse, refined: refined)
+            },
+            saveBest: { url, metadata in try saveMerged(sam) { try sam.save(to: url, metadata: metadata) } })
+        return makeReport(try loop.run(progress: progress, report: report), data: data)
+    }
+
+    /// Phase 3.
+    public static func endToEnd(_ options: RefinerPhaseOptions, progress: (TrainingProgress) throws -> Void,
+                                report: (String) -> Void = { print($0) }) throws -> Report {
+        try options.validate()
+        guard let transunetFile = options.transunet else {
+            throw TrainingError("end-to-end phase", "needs TransUNet weights (--transunet)")
+        }
+        let predictor = try TransUNetPredictor(checkpoint: transunetFile)
+        let sam = try loadSAM(options)
+        let model = UltraRefinerModel(transunet: predictor.model, sam: sam)
+        let data = try PhaseData.load(options, sam: sam, transunet: predictor, report: report)
+        let loss = RefinerLoss()
+        func forward(_ item: RefinerCase) -> UltraRefinerModel.Output {
+            model(coarseInput: item.coarse!.input, samInput: item.embedding == nil ? item.input.tensor : nil,
+                  imageEmbedding: item.embedding, frame: item.input.frame)
+        }
+        let loop = PhaseLoop(
+            settings: settings(options, phase: "e2e", folder: endToEndFolder),
+            model: model, parameters: model.trainableParameters(), trainNames: data.train.map(\.name),
+            beginTraining: { model.setTraining(false) },
+            step: { index, _, scale in
+                let item = data.train[index]
+                let out = forward(item)
+                let terms = loss(coarseLogits: out.coarseLogits, coarseTargets: item.coarse!.targets,
+                                 candidateLogits: out.candidateLogits, iouPredictions: out.iouPredictions,
+                                 refinedTargets: item.target,
+                                 coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(out.coarseProbability, frame: item.input.frame))
+                (terms.joint * scale).backward()
+                return Double(terms.joint.item)
+            },
+            validate: {
+                model.setTraining(false)
+                var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
+                for item in data.val {
+                    let out = noGrad { forward(item) }
+                    coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(out.coarseProbability, size: item.input.originalSize),
+                                                      groundTruth: item.truth))
+                    refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(out.bestLogits, input: item.input),
+                                                       groundTruth: item.truth))
+                }
+                return ValidationSummary(coarse: coarse, refined: refined)
+            },
+            saveBest: { url, metadata in try saveMerged(sam) { try model.save(to: url, metadata: metadata) } })
+        return makeReport(try loop.run(progress: progress, report: report), data: data)
+    }
+
+    /// The refiner with the trainable parts the options ask for: prompt encoder and mask
+    /// decoder always; the image encoder through LoRA, fully, or not at all.
+    static func loadSAM(_ options: RefinerPhaseOptions) throws -> SAM {
+        let sam = try SAM.load(contentsOf: options.sam)
+        sam.setTraining(false)
+        switch options.encoder {
+        case .frozen: sam.freeze(matching: ["image_encoder.*"])
+        case .lora: sam.attachLoRA(seed: TrainingSeeds(seed: options.seed).adapters)
+        case .full: break
+        }
+        return sam
+    }
+
+    /// Runs `body` with any LoRA adapters merged, so saved weights are plain SAM weights.
+    static func saveMerged(_ sam: SAM, _ body: () throws -> Void) throws {
+        guard sam.loraConfig != nil else { return try body() }
+        sam.mergeLoRA()
+        defer { sam.unmergeLoRA() }
+        try body()
+    }
+
+    static func settings(_ options: RefinerPhaseOptions, phase: String, folder: String) -> PhaseSettings {
+        PhaseSettings(phase: phase, fold: options.fold, epochs: options.epochs, batchSize: options.batchSize,
+                      learningRate: options.learningRate, weightDecay: options.weightDecay, seed: options.seed,
+                      folder: options.workdir.appendingPathComponent("checkpoints/\(folder)/fold_\(options.fold)"),
+                      signature: options.signature)
+    }
+
+    static func makeReport(_ result: PhaseLoop.Result, data: PhaseData) -> Report {
+        Report(baselineRefinedDice: result.baseline.refinedDice, baselineCoarseDice: result.baseline.coarse["dice"] ?? 0,
+               bestRefinedDice: result.best.refinedDice, bestCoarseDice: result.best.coarse["dice"] ?? 0,
+               bestEpoch: result.bestEpoch, bestFile: result.bestFile,
+               trainCases: data.train.count, valCases: data.val.count)
+    }
+}
+
+/// The fold's training and validation cases as the refiner phases use them.
+struct PhaseData {
+    var train: [RefinerCase]
+    var val: [RefinerCase]
+
+    static func load(_ options: RefinerPhaseOptions, sam: SAM, transunet: TransUNetPredictor?,
+                     report: (String) -> Void) throws -> PhaseData {
+        let fold = try PreparedFolds.load(options.dataset).fold(options.fold)
+        var trainNames = fold.train
+        if let limit = options.maxTrainCases, limit < trainNames.count {
+            trainNames = Array(Splits.shuffled(trainNames, seed: TrainingSeeds(seed: options.seed).shuffle(fold: options.fold, epoch: -1))
+                .prefix(limit)).sorted()
+        }
+        let frozen = options.encoder == .frozen
+        let cacheFolder = options.embeddingCache ?? options.workdir.appendingPathComponent("cache/sam_embeddings")
+        let setup = RefinerCase.Setup(
+            sam: sam, preprocessing: options.preprocessing ?? RefinementModels.defaultPreprocessing(for: sam.config),
+            frozenEncoder: frozen, cache: frozen ? try SAMEmbeddingCache(directory: cacheFolder, model: sam) : nil,
+            coarseSide: options.coarseSide, transunet: transunet)
+        let start = ContinuousClock.now
+        func cases(_ names: [String], _ role: String) throws -> [RefinerCase] {
+            var out: [RefinerCase] = []
+            for (i, name) in names.enumerated() {
+                let item = try RefinerCase.load(name, dataset: options.dataset, setup: setup)
+                if item.simulatable { out.append(item) }
+                if (i + 1) % 50 == 0 { report("loaded \(i + 1)/\(names.count) \(role) cases") }
+            }
+            report("\(role): \(out.count) lesion cases of \(names.count) (\(names.count - out.count) without a lesion the simulator can corrupt)")
+            return out
+        }
+        let data = PhaseData(train: try cases(trainNames, "train"), val: try cases(fold.val, "validation"))
+        guard !data.train.isEmpty, !data.val.isEmpty else {
+            throw TrainingError(options.dataset.path, "fold \(options.fold) has no lesion cases to train or validate the refiner on")
+        }
+        report(String(format: "cases ready in %.1f s%@", start.duration(to: .now) / .seconds(1),
+                      frozen ? " (frozen encoder: embeddings from \(cacheFolder.path))" : ""))
+        return data
+    }
+}

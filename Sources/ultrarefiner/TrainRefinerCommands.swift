@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import SegmentAnything
+import Training
+
+/// `ultrarefiner train`: the method's phases. Without a subcommand it is phase 1 (`transunet`),
+/// so the flags of earlier releases keep working.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train: TransUNet over folds (phase 1), the refiner (phase 2), end to end (phase 3).",
+        subcommands: [TrainCommand.self, TrainRefiner.self, TrainEndToEnd.self],
+        defaultSubcommand: TrainCommand.self)
+}
+
+/// The options phases 2 and 3 share.
+struct RefinerPhaseArguments: ParsableArguments {
+    @Option(help: "A prepared dataset folder (with splits.json).")
+    var dataset: String
+
+    @Option(help: "The fold of splits.json whose training cases train and whose validation cases choose the best epoch.")
+    var fold = 0
+
+    @Option(help: "The refiner's starting weights (LiteMedSAM/SAM/MedSAM .pth or our .safetensors).")
+    var sam = "models/base/lite_medsam.pth"
+
+    @Option(help: "The work folder: checkpoints/, the embedding cache.")
+    var workdir: String
+
+    @Option(help: "Epochs.")
+    var epochs: Int
+
+    @Option(help: "Images per optimiser step.")
+    var batchSize = 4
+
+    @Option(help: "AdamW weight decay.")
+    var weightDecay: Float = 0.01
+
+    @Option(help: "Seed of the shuffles, simulated coarse maps and adapters.")
+    var seed: UInt64 = 1234
+
+    @Option(help: "Image encoder: frozen (embeddings cached once per image), lora, or full.")
+    var encoder: EncoderTraining = .frozen
+
+    @Option(help: "Side of the square coarse grid (TransUNet's input side).")
+    var coarseSide = 224
+
+    @Option(help: "Train on at most this many of the fold's training cases (a seeded choice).")
+    var maxTrainCases: Int?
+
+    @Option(help: "Folder for cached image embeddings (default WORKDIR/cache/sam_embeddings).")
+    var embeddingCache: String?
+
+    func options(learningRate: Float) -> RefinerPhaseOptions {
+        RefinerPhaseOptions(
+            dataset: URL(fileURLWithPath: dataset), fold: fold, sam: URL(fileURLWithPath: sam),
+            workdir: URL(fileURLWithPath: workdir), epochs: epochs, batchSize: batchSize, learningRate: learningRate,
+            weightDecay: weightDecay, seed: seed, encoder: encoder, coarseSide: coarseSide,
+            maxTrainCases: maxTrainCases, embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) })
+    }
+}
+
+extension EncoderTraining: ExpressibleByArgument {}
+
+/// `ultrarefiner train refiner`: phase 2.
+struct TrainRefiner: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refiner",
+        abstract: "Phase 2: fine-tune the refiner on simulated failures (A), out-of-fold maps (B) or both.",
+        discussion: """
+            Writes WORKDIR/checkpoints/sam_finetuned/fold_K/best.safetensors (a SAM checkpoint \
+            `infer --sam` takes), last.safetensors (exact state; rerunning resumes from it) and \
+            metrics.jsonl. The first validation is of the refiner before fine-tuning, given the \
+            same coarse prompts.
+            """)
+
+    @OptionGroup var common: RefinerPhaseArguments
+
+    @Option(help: "AdamW learning rate (cosine decay).")
+    var lr: Float = 1e-4
+
+    @Option(help: "Coarse masks: simulated (A), oof (B) or mixed:SHARE (A+B, SHARE of samples from B).")
+    var coarse = "simulated"
+
+    @Option(help: "Phase 1's out-of-fold probability maps (NAME.npy), for oof and mixed.")
+    var oof: String?
+
+    func run() throws {
+        guard let source = CoarseSource(coarse) else {
+            throw ValidationError("--coarse: '\(coarse)' is not simulated, oof or mixed:SHARE")
+        }
+        var options = common.options(learningRate: lr)
+        options.coarse = source
+        options.outOfFold = oof.map { URL(fileURLWithPath: $0) }
+        let report = try RefinerTraining.finetuneRefiner(options, progress: ProgressLines.printer())
+        print(RefinerReportLines.describe(report, phase: "refiner"))
+    }
+}
+
+/// `ultrarefiner train e2e`: phase 3.
+struct TrainEndToEnd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "e2e",
+        abstract: "Phase 3: TransUNet and the refiner end to end, 0.3·L_coarse + 0.7·L_refined.",
+        discussion: """
+            Writes WORKDIR/checkpoints/ultrarefiner/fold_K/best.safetensors (both networks, \
+            transunet.* and sam.* keys), last.safetensors and metrics.jsonl.
+            """)
+
+    @OptionGroup var common: RefinerPhaseArguments
+
+    @Option(help: "TransUNet starting weights (phase 1's model of the fold).")
+    var transunet: String
+
+    @Option(help: "AdamW learning rate (cosine decay).")
+    var lr: Float = 1e-5
+
+    func run() throws {
+        var options = common.options(learningRate: lr)
+        options.transunet = URL(fileURLWithPath: transunet)
+        let report = try RefinerTraining.endToEnd(options, progress: ProgressLines.printer())
+        print(RefinerReportLines.describe(report, phase: "e2e"))
+    }
+}
+
+/// The closing lines of a refiner phase.
+enum RefinerReportLines {
+    static func describe(_ report: RefinerTraining.Report, phase: String) -> String {
+        String(format: "%@: %d training, %d validation cases; before training: coarse Dice %.4f, refined %.4f; best epoch %d: coarse %.4f, refined %.4f -> %@",
+               phase, report.trainCases, report.valCases, report.baselineCoarseDice, report.baselineRefinedDice,
+               report.bestEpoch, report.bestCoarseDice, report.bestRefinedDice, report.bestFile.path)
+    }
+}
+
+/// Plain progress lines, one every few seconds (the terminal bar comes with the log work).
+enum ProgressLines {
+    static func printer(every seconds: Double = 10) -> (TrainingProgress) -> Void {
+        var last = ContinuousClock.now
+        return { progress in
+            let now = ContinuousClock.now
+            guard last.duration(to: now) >= .seconds(seconds) || progress.iteration == progress.iterationsPerEpoch else { return }
+            last = now
+            let eta = progress.secondsRemaining.map { String(format: "%.0f s left", $0) } ?? "estimating"
+            print(progress.position + ", " + eta)
+        }
+    }
+}
