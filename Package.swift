@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "TransUNetModel", dependencies: ["NN", "Formats", "Imaging"]),
         .target(name: "Refiners", dependencies: ["SegmentAnything", "TransUNetModel", "Imaging"]),
         .target(name: "Inference", dependencies: ["Refiners", "Formats"]),
-        .target(name: "Training", dependencies: ["Refiners", "Inference", "Datasets"]),
+        .target(name: "Training", dependencies: ["Refiners", "Datasets", "Inference"]),
         .target(name: "Spool", dependencies: ["CInotify", "Durable"]),
         .target(name: "Daemon", dependencies: [
             "Spool", "Inference", "Training", "CSystemd", .product(name: "Logging", package: "swift-log"),
@@ -77,7 +77,9 @@ let package = Package(
         .testTarget(name: "TransUNetModelTests", dependencies: ["TransUNetModel", "TestSupport"]),
         .testTarget(name: "RefinersTests", dependencies: ["Refiners", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "SegmentAnything", "TransUNetModel", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport", "Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: [
+            "Training", "TestSupport", "Datasets", "Inference", "SegmentAnything", "TransUNetModel",
+        ]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Durable", "Tensor", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "Spool", "Inference", "Training", "Datasets", "TestSupport",

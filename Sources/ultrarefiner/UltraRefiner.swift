@@ -11,6 +11,7 @@ struct UltraRefiner: ParsableCommand {
         version: UltraRefinerVersion.string,
         subcommands: [
             Infer.self,
+            Evaluate.self,
             Bench.self,
             PrepareCommand.self,
             PhantomCommand.self,

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Inference
+import Training
+import TransUNetModel
+
+/// `ultrarefiner evaluate`: the whole chain on every image of a prepared dataset's split,
+/// coarse and refined masks measured against the ground truth, written up as a report.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate TransUNet + SAM refinement on a split of a prepared dataset and write a report.",
+        discussion: """
+            Writes OUT/metrics.csv (one row per image), OUT/summary.md (mean ± sd, median, \
+            images better or worse by more than 0.05 Dice), OUT/scatter_dice.png, \
+            OUT/delta_histogram.png, OUT/cases_worst.png and OUT/cases_improved.png. An image \
+            that cannot be read or refined is reported and counted, and the run goes on.
+            """)
+
+    @Option(name: [.customLong("transunet"), .customLong("checkpoint")],
+            help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
+    var transunet: String
+
+    @Option(help: "TransUNet configuration: \(TransUNet.presetList), or auto.")
+    var model = "auto"
+
+    @Option(help: "SAM checkpoint (official or MedSAM .pth, LiteMedSAM, or our .safetensors).")
+    var sam: String
+
+    @Option(help: "Square preprocessing with this normalisation: sam or minmax. Default: the SAM family's own, as for infer.")
+    var squareNorm: PixelNormalization?
+
+    @Option(help: "A prepared dataset folder (with splits.json).")
+    var dataset: String
+
+    @Option(help: "Which cases: test, train, or valK (fold K's validation cases).")
+    var split = "test"
+
+    @Option(help: "Output folder for the report.")
+    var out: String
+
+    func run() throws {
+        let datasetFolder = URL(fileURLWithPath: dataset)
+        let chosen = try EvaluationSplit.resolve(split, dataset: datasetFolder)
+        let models = try RefinementModels(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam),
+                                          samPreprocessing: squareNorm.map { .square($0) }, transunetConfig: model)
+        var report = EvaluationReport(provenance: [
+            "TransUNet: \(models.transunetID)", "SAM: \(models.samID)",
+            "SAM preprocessing: \(models.samPreprocessing)",
+            "Dataset: \(datasetFolder.path), split \(chosen.name) (\(chosen.cases.count) images)",
+        ])
+        print("evaluating \(chosen.cases.count) images of split \(chosen.name)")
+        let total = chosen.cases.count
+        DatasetEvaluation.run(models: models, dataset: datasetFolder, split: chosen, into: &report) { position, name, outcome in
+            switch outcome {
+            case .evaluated(let evaluated, let seconds):
+                print(String(format: "[%d/%d] %@: coarse Dice %.4f, refined %.4f (%+.4f), %.1f s", position, total, name,
+                             evaluated.coarse.dice, evaluated.refined.dice, evaluated.diceDelta, seconds))
+            case .failed(let reason):
+                print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
+            }
+        }
+        print(report.comparison.table)
+        let counts = report.changeCounts
+        print("better by > 0.05 Dice: \(counts.better), worse: \(counts.worse), within: \(counts.unchanged)")
+        let outFolder = URL(fileURLWithPath: out)
+        try report.write(to: outFolder)
+        print("wrote \(EvaluationReport.fileNames.joined(separator: ", ")) to \(outFolder.path)")
+        if !report.failures.isEmpty {
+            print("\(report.failures.count) of \(total) images not evaluated (listed in summary.md)")
+        }
+        if report.cases.isEmpty && total > 0 { throw ExitCode.failure }
+    }
+}
