@@ -46,11 +46,10 @@ struct UltraRefinerModelTests {
 
     static func loss(_ model: UltraRefinerModel, _ s: (coarse: Tensor, sam: Tensor, target: Tensor, labels: [Int])) -> RefinerLoss.Terms {
         let out = model(coarseInput: s.coarse, samInput: s.sam, frame: .square(64))
-        let coarseLowRes = out.coarseProbability.unsqueezed(1).interpolated(size: Size2D(16, 16), mode: .bilinear(alignCorners: false))
         return RefinerLoss()(coarseLogits: out.coarseLogits,
                              coarseTargets: Losses.oneHot(s.labels, batch: 1, classes: 2, height: 32, width: 32),
                              candidateLogits: out.candidateLogits, iouPredictions: out.iouPredictions,
-                             refinedTargets: s.target, coarseInRefinedFrame: coarseLowRes)
+                             refinedTargets: s.target, coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(out.coarseProbability, frame: .square(64)))
     }
 
     @Test func refinedLossGradientReachesTheTransUNetAndMatchesFiniteDifferences() throws {

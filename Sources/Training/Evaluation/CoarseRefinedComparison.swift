@@ -4,9 +4,9 @@ import Imaging
 /// Mean overlap metrics of the coarse (TransUNet) and refined (SAM) masks over a set of
 /// images, and what the refiner added: the table printed at validation and evaluation, and
 /// the flat scalars logged with it (`val_coarse/dice`, `test_delta/iou`, …).
-public struct CoarseRefinedComparison: Sendable, Equatable {
+public struct CoarseRefinedComparison: Sendable, Equatable, Codable {
     /// One metric's means over the images.
-    public struct Row: Sendable, Equatable {
+    public struct Row: Sendable, Equatable, Codable {
         /// Key in the scalars: `dice`, `iou`, `precision`, `recall` or `accuracy`.
         public var key: String
         /// Name in the table: `Dice`, `IoU`, ….
@@ -40,6 +40,10 @@ public struct CoarseRefinedComparison: Sendable, Equatable {
                 refined: refined.map(metric.value).reduce(0, +) / n)
         }
     }
+
+    /// Mean Dice of the coarse and of the refined masks.
+    public var coarseDice: Double { rows[0].coarse }
+    public var refinedDice: Double { rows[0].refined }
 
     /// The mean Dice gain of refinement over the images.
     public var meanDiceImprovement: Double { rows[0].delta }

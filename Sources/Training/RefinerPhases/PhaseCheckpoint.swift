@@ -13,7 +13,7 @@ struct PhasePosition: Codable, Equatable {
     var bestDice: Double
     var bestEpoch: Int
     /// Validation of the weights the phase started from, run once before the first step.
-    var baseline: ValidationSummary
+    var baseline: CoarseRefinedComparison
 
     var epochLossSum: Double { Double(bitPattern: epochLossSumBits) }
 }

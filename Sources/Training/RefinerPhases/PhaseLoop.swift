@@ -27,7 +27,7 @@ struct PhaseEpochMetrics: Codable, Equatable, EpochRecord {
     var epoch: Int
     var loss: Double?
     var lr: Float?
-    var validation: ValidationSummary
+    var validation: CoarseRefinedComparison
 }
 
 /// The loop of the refiner and end-to-end phases: AdamW with cosine decay over shuffled
@@ -47,7 +47,7 @@ struct PhaseLoop {
     /// sample number `sample` of the phase, its loss scaled by `scale`; returns the unscaled loss.
     var step: (_ item: Int, _ sample: Int, _ scale: Float) throws -> Double
     /// Validation of the current weights (evaluation mode, no gradients).
-    var validate: () throws -> ValidationSummary
+    var validate: () throws -> CoarseRefinedComparison
     /// Writes the current weights as the phase's deliverable.
     var saveBest: (_ url: URL, _ metadata: [String: String]) throws -> Void
 
@@ -59,8 +59,8 @@ struct PhaseLoop {
 
     /// What a finished phase reports.
     struct Result {
-        var baseline: ValidationSummary
-        var best: ValidationSummary
+        var baseline: CoarseRefinedComparison
+        var best: CoarseRefinedComparison
         var bestEpoch: Int
         var bestFile: URL
     }
@@ -71,7 +71,7 @@ struct PhaseLoop {
         var optimizer = AdamW(parameters, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         let metrics = MetricsLog<PhaseEpochMetrics>(file: metricsFile)
         var position: PhasePosition
-        var bestSummary: ValidationSummary
+        var bestSummary: CoarseRefinedComparison
         if FileManager.default.fileExists(atPath: last.path) {
             position = try PhaseCheckpoint.read(last, into: model, optimizer: &optimizer, signature: settings.signature)
             try metrics.discard(fold: settings.fold, after: position.epochsCompleted)
@@ -146,9 +146,9 @@ struct PhaseLoop {
         return Result(baseline: position.baseline, best: bestSummary, bestEpoch: position.bestEpoch, bestFile: best)
     }
 
-    private func metadata(epoch: Int, summary: ValidationSummary) -> [String: String] {
+    private func metadata(epoch: Int, summary: CoarseRefinedComparison) -> [String: String] {
         ["phase": settings.phase, "fold": String(settings.fold), "epoch": String(epoch),
-         "val_refined_dice": String(summary.refinedDice), "val_coarse_dice": String(summary.coarse["dice"] ?? 0),
+         "val_refined_dice": String(summary.refinedDice), "val_coarse_dice": String(summary.coarseDice),
          "options": settings.signature]
     }
 }

@@ -94,7 +94,7 @@ public enum RefinerTraining {
                     refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(best, input: item.input),
                                                        groundTruth: item.truth))
                 }
-                return ValidationSummary(coarse: coarse, refined: refined)
+                return CoarseRefinedComparison(coarse: coarse, refined: refined)
             },
             saveBest: { url, metadata in try saveMerged(sam) { try sam.save(to: url, metadata: metadata) } })
         return makeReport(try loop.run(progress: progress, report: report), data: data)
@@ -140,7 +140,7 @@ public enum RefinerTraining {
                     refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(out.bestLogits, input: item.input),
                                                        groundTruth: item.truth))
                 }
-                return ValidationSummary(coarse: coarse, refined: refined)
+                return CoarseRefinedComparison(coarse: coarse, refined: refined)
             },
             saveBest: { url, metadata in try saveMerged(sam) { try model.save(to: url, metadata: metadata) } })
         return makeReport(try loop.run(progress: progress, report: report), data: data)
@@ -175,8 +175,8 @@ public enum RefinerTraining {
     }
 
     static func makeReport(_ result: PhaseLoop.Result, data: PhaseData) -> Report {
-        Report(baselineRefinedDice: result.baseline.refinedDice, baselineCoarseDice: result.baseline.coarse["dice"] ?? 0,
-               bestRefinedDice: result.best.refinedDice, bestCoarseDice: result.best.coarse["dice"] ?? 0,
+        Report(baselineRefinedDice: result.baseline.refinedDice, baselineCoarseDice: result.baseline.coarseDice,
+               bestRefinedDice: result.best.refinedDice, bestCoarseDice: result.best.coarseDice,
                bestEpoch: result.bestEpoch, bestFile: result.bestFile,
                trainCases: data.train.count, valCases: data.val.count)
     }

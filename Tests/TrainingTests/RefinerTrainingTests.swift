@@ -1,0 +1,142 @@
+import Formats
+import Foundation
+import NN
+import Refiners
+import SegmentAnything
+import Tensor
+import Testing
+import Training
+import TransUNetModel
+
+/// A phantom dataset with small random-weight models for the refiner phases: a tiny ViT SAM
+/// at 128² (8² embedding, 32² masks) and TransUNet cpu-tiny at 32².
+private struct RefinerPhantoms {
+    let folds: PhantomFolds
+    let sam: URL
+    let transunet: URL
+
+    init(label: String) throws {
+        folds = try PhantomFolds(count: 10, label: label)
+        sam = folds.root.appendingPathComponent("sam.safetensors")
+        transunet = folds.root.appendingPathComponent("transunet.safetensors")
+        var config = SAMConfig.tiny
+        config.imageSize = 128
+        try SAM(config: config, seed: 3).save(to: sam)
+        try TransUNet(TransUNetConfig.cpuTiny.withImageSize(32), seed: 4).save(to: transunet)
+    }
+
+    func options(_ workdir: String, epochs: Int, learningRate: Float = 1e-3) -> RefinerPhaseOptions {
+        RefinerPhaseOptions(dataset: folds.dataset, fold: 0, sam: sam, workdir: folds.root.appendingPathComponent(workdir),
+                            epochs: epochs, batchSize: 2, learningRate: learningRate, seed: 9, coarseSide: 32,
+                            preprocessing: .square(.sam))
+    }
+
+    func tensors(_ url: URL) throws -> [String: Tensor] { try Safetensors.read(url).tensors.tensorsByKey() }
+}
+
+private struct Stop: Error {}
+
+private func changed(_ a: [String: Tensor], _ b: [String: Tensor], prefix: String, keyPrefix: String = "") -> Int {
+    a.keys.filter { $0.hasPrefix(prefix) }.filter { key in
+        guard let other = b[keyPrefix + key] else { return false }
+        return other.scalars != a[key]!.scalars
+    }.count
+}
+
+/// Phase 2 with a frozen encoder trains the prompt encoder and mask decoder only, validates
+/// before training and after each epoch, and writes a SAM checkpoint the chain can load.
+@Test func refinerPhaseTrainsTheDecoderAndLeavesTheFrozenEncoderAlone() throws {
+    let data = try RefinerPhantoms(label: "refiner-phase")
+    defer { data.folds.remove() }
+    let options = data.options("work", epochs: 2)
+    var steps = 0
+    let report = try RefinerTraining.finetuneRefiner(options, progress: { _ in steps += 1 }, report: { _ in })
+    let folder = options.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0")
+    #expect(steps == 2 * ((report.trainCases + 1) / 2))
+    #expect(report.trainCases > 0 && report.valCases > 0)
+
+    let initial = try data.tensors(data.sam)
+    let last = try data.tensors(folder.appendingPathComponent("last.safetensors"))
+    #expect(changed(initial, last, prefix: "mask_decoder.") > 10)
+    #expect(changed(initial, last, prefix: "image_encoder.") == 0)
+    #expect(last.keys.contains { $0.hasPrefix("adamw.m.mask_decoder.") })
+    #expect(!last.keys.contains { $0.hasPrefix("adamw.m.image_encoder.") })
+
+    let lines = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        .split(separator: "\n")
+    #expect(lines.count == 3, "the baseline validation and one line per epoch")
+    #expect(lines[0].contains("\"epoch\":0") && lines[2].contains("\"epoch\":2"))
+    let best = try SAM.load(contentsOf: report.bestFile)
+    #expect(best.config.imageSize == 128)
+}
+
+/// Stopping phase 2 in the middle of an epoch and rerunning gives the files of an
+/// uninterrupted run, byte for byte.
+@Test func refinerPhaseResumesExactly() throws {
+    let data = try RefinerPhantoms(label: "refiner-resume")
+    defer { data.folds.remove() }
+    let straight = data.options("straight", epochs: 2)
+    _ = try RefinerTraining.finetuneRefiner(straight, progress: { _ in }, report: { _ in })
+
+    let resumed = data.options("resumed", epochs: 2)
+    var calls = 0
+    #expect(throws: Stop.self) {
+        _ = try RefinerTraining.finetuneRefiner(resumed, progress: { progress in
+            calls += 1
+            if progress.epoch == 2 && progress.iteration == 1 { throw Stop() }
+        }, report: { _ in })
+    }
+    var seen: [TrainingProgress] = []
+    _ = try RefinerTraining.finetuneRefiner(resumed, progress: { seen.append($0) }, report: { _ in })
+    #expect(seen.first?.epoch == 2 && seen.first?.iteration == 2)
+    for file in ["last.safetensors", "best.safetensors", "metrics.jsonl"] {
+        let a = try Data(contentsOf: straight.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0/\(file)"))
+        let b = try Data(contentsOf: resumed.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0/\(file)"))
+        #expect(a == b, "\(file) differs after resuming")
+    }
+
+    var other = data.options("resumed", epochs: 3)
+    other.learningRate = 5e-4
+    #expect(throws: TrainingError.self) {
+        _ = try RefinerTraining.finetuneRefiner(other, progress: { _ in }, report: { _ in })
+    }
+}
+
+/// Phase 3 changes TransUNet's weights, and the refined term of the joint loss reaches them:
+/// TransUNet's gradient with the refined term differs from the coarse term's alone.
+@Test func endToEndPhaseTrainsTransUNetThroughTheRefinedTerm() throws {
+    let data = try RefinerPhantoms(label: "e2e-phase")
+    defer { data.folds.remove() }
+    var options = data.options("work", epochs: 1)
+    options.transunet = data.transunet
+    let report = try RefinerTraining.endToEnd(options, progress: { _ in }, report: { _ in })
+    let last = try data.tensors(options.workdir.appendingPathComponent("checkpoints/ultrarefiner/fold_0/last.safetensors"))
+    #expect(changed(try data.tensors(data.transunet), last, prefix: "", keyPrefix: "transunet.") > 10)
+    let saved = try UltraRefinerModel.load(contentsOf: report.bestFile)
+    #expect(saved.transunet.config.imageSize == 32 && saved.sam.config.imageSize == 128)
+
+    // One training pass by hand: the gradient of 0.3·coarse alone versus the joint loss.
+    let model = UltraRefinerModel(transunet: try TransUNet.load(contentsOf: data.transunet),
+                                  sam: try SAM.load(contentsOf: data.sam))
+    var generator = SeededGenerator(seed: 1)
+    let image = Tensor.uniform([1, 1, 32, 32], generator: &generator)
+    let samImage = Tensor.uniform([1, 3, 128, 128], generator: &generator)
+    let labels = (0..<(32 * 32)).map { ($0 % 32 > 10 && $0 % 32 < 20 && $0 / 32 > 8 && $0 / 32 < 22) ? 1 : 0 }
+    let target = Tensor((0..<(32 * 32)).map { ($0 % 32 > 10 && $0 % 32 < 20 && $0 / 32 > 8 && $0 / 32 < 22) ? 1 : 0 },
+                        shape: [1, 1, 32, 32])
+    func gradient(coarseOnly: Bool) -> [Float] {
+        model.zeroGrad()
+        let out = model(coarseInput: image, samInput: samImage, frame: .square(128, maskSide: 32))
+        let terms = RefinerLoss()(coarseLogits: out.coarseLogits,
+                                  coarseTargets: Losses.oneHot(labels, batch: 1, classes: 2, height: 32, width: 32),
+                                  candidateLogits: out.candidateLogits, iouPredictions: out.iouPredictions,
+                                  refinedTargets: target,
+                                  coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(out.coarseProbability,
+                                                                                              frame: .square(128, maskSide: 32)))
+        (coarseOnly ? terms.coarse * 0.3 : terms.joint).backward()
+        return model.transunet.namedParameters().flatMap { $0.parameter.grad?.scalars ?? [] }
+    }
+    let coarse = gradient(coarseOnly: true), joint = gradient(coarseOnly: false)
+    let difference = zip(coarse, joint).map { abs($0 - $1) }.reduce(0, +)
+    #expect(difference > 1e-3 * coarse.map(abs).reduce(0, +), "the refined term adds nothing to TransUNet's gradient")
+}
