@@ -44,6 +44,7 @@ struct FoldTraining {
         }
         let metrics = MetricsLog<EpochMetrics>(file: layout.metrics)
         try metrics.discard(fold: fold.fold, after: position.epochsCompleted)
+        let log = try TrainingLog(jobFolder: layout.output, phase: TrainingProgress.transUNetPhase, fold: fold.fold)
         let schedule = PolyLearningRate(base: options.learningRate, totalIterations: totalIterations,
                                         power: TransUNetTrainingOptions.polyPower)
         let dropouts = model.namedModules().compactMap { $0.module as? Dropout }
@@ -68,6 +69,7 @@ struct FoldTraining {
                 position.iterationsInEpoch += 1
                 position.epochLossSumBits = (position.epochLossSum + loss).bitPattern
                 clock.tick()
+                try log.record([("loss", loss), ("lr", Double(optimizer.learningRate))], step: iteration + 1)
                 let report = TrainingProgress(
                     fold: fold.fold, foldIndex: foldIndex, foldCount: foldCount, epoch: epoch + 1,
                     epochs: options.epochs, iteration: step + 1, iterationsPerEpoch: iterationsPerEpoch, loss: loss,
@@ -83,11 +85,15 @@ struct FoldTraining {
             var line = EpochMetrics(fold: fold.fold, epoch: epoch + 1,
                                     loss: position.epochLossSum / Double(iterationsPerEpoch),
                                     lr: schedule.rate(at: (epoch + 1) * iterationsPerEpoch - 1))
+            // Every epoch, for the TensorBoard curve; metrics.jsonl keeps only the final one.
+            let validated = validate(model)
+            try log.record([("val/dice", validated.meanDice)], step: (epoch + 1) * iterationsPerEpoch)
             if epoch + 1 == options.epochs {
-                validation = validate(model)
-                line.valDice = validation?.meanDice
+                validation = validated
+                line.valDice = validated.meanDice
             }
             try metrics.record(line)
+            try log.flush()
             position = FoldPosition(epochsCompleted: epoch + 1, iterationsInEpoch: 0, epochLossSumBits: 0)
             try save()
         }

@@ -3,8 +3,13 @@ import Foundation
 /// Where a training job is, reported after every iteration.
 ///
 /// `fold` is the fold number of `splits.json`; `foldIndex` (0-based) and `foldCount` place it
-/// among the job's folds. `epoch` and `iteration` count from 1.
+/// among the job's folds. `epoch` and `iteration` count from 1. `phase` names the training
+/// phase (`transunet` for phase 1), so one display and one log layout serve every phase.
 public struct TrainingProgress: Sendable {
+    /// The phase name of phase-1 TransUNet training, in progress lines and under `runs/`.
+    public static let transUNetPhase = "transunet"
+
+    public var phase: String
     public var fold: Int
     public var foldIndex: Int
     public var foldCount: Int
@@ -19,7 +24,8 @@ public struct TrainingProgress: Sendable {
 
     /// A progress report from its parts.
     public init(fold: Int, foldIndex: Int, foldCount: Int, epoch: Int, epochs: Int, iteration: Int,
-                iterationsPerEpoch: Int, loss: Double, secondsRemaining: Double?) {
+                iterationsPerEpoch: Int, loss: Double, secondsRemaining: Double?, phase: String = transUNetPhase) {
+        self.phase = phase
         self.fold = fold
         self.foldIndex = foldIndex
         self.foldCount = foldCount

@@ -12,8 +12,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Writes OUT/fold{k}/checkpoint.safetensors (exact state, every epoch), \
             OUT/fold{k}/model.safetensors (final weights), OUT/metrics.jsonl (one line per epoch), \
-            OUT/oof/CASE.npy (out-of-fold foreground probability) and OUT/report.json. Running \
-            the same command again resumes where it stopped and skips finished folds.
+            OUT/oof/CASE.npy (out-of-fold foreground probability), OUT/report.json and TensorBoard \
+            event files under OUT/runs/transunet/fold_{k}/ (tensorboard --logdir OUT/runs). Running \
+            the same command again resumes where it stopped and skips finished folds. Progress is \
+            one redrawn line on a terminal, else a line every 10 seconds and at each epoch's end.
             """)
 
     @Option(help: "A prepared dataset folder (with splits.json).")
@@ -58,14 +60,14 @@ struct TrainCommand: ParsableCommand {
             output: URL(fileURLWithPath: out), batchSize: batchSize, learningRate: lr, seed: seed,
             initialCheckpoint: initialCheckpoint.map { URL(fileURLWithPath: $0) }, imageSize: imageSize)
         let start = ContinuousClock.now
-        var previous = start
         var iterations = 0
+        var display = ProgressDisplay.standardOutput()
+        defer { display.finish() }  // so an error's message starts on a line of its own
         let report = try TransUNetTraining.run(options) { progress in
-            let now = ContinuousClock.now
             iterations += 1
-            print(Self.line(progress, seconds: previous.duration(to: now) / .seconds(1)))
-            previous = now
+            display.show(progress)
         }
+        display.finish()
         let seconds = start.duration(to: .now) / .seconds(1)
         for fold in report.folds {
             print(String(format: "fold %d: val Dice %.4f over %d cases", fold.fold, fold.valDice, fold.valCases.count))
@@ -75,11 +77,5 @@ struct TrainCommand: ParsableCommand {
             print(String(format: "%d iterations in %.1f s (%.3f s/iteration, including data loading and validation)",
                          iterations, seconds, seconds / Double(iterations)))
         }
-    }
-
-    /// One progress line: position, loss, the time since the previous line and the time left.
-    static func line(_ p: TrainingProgress, seconds: Double) -> String {
-        let eta = p.secondsRemaining.map { String(format: "%.0f s left", $0) } ?? "estimating"
-        return p.position + String(format: ", %.2f s, %@", seconds, eta)
     }
 }
