@@ -91,7 +91,11 @@ struct TrainRefiner: ParsableCommand {
         var options = common.options(learningRate: lr)
         options.coarse = source
         options.outOfFold = oof.map { URL(fileURLWithPath: $0) }
-        let report = try RefinerTraining.finetuneRefiner(options, progress: ProgressLines.printer())
+        var display = ProgressDisplay.standardOutput()
+        defer { display.finish() }
+        let report = try RefinerTraining.finetuneRefiner(options, progress: { display.show($0) },
+                                                         report: { display.finish(); print($0) })
+        display.finish()
         print(RefinerReportLines.describe(report, phase: "refiner"))
     }
 }
@@ -117,7 +121,11 @@ struct TrainEndToEnd: ParsableCommand {
     func run() throws {
         var options = common.options(learningRate: lr)
         options.transunet = URL(fileURLWithPath: transunet)
-        let report = try RefinerTraining.endToEnd(options, progress: ProgressLines.printer())
+        var display = ProgressDisplay.standardOutput()
+        defer { display.finish() }
+        let report = try RefinerTraining.endToEnd(options, progress: { display.show($0) },
+                                                  report: { display.finish(); print($0) })
+        display.finish()
         print(RefinerReportLines.describe(report, phase: "e2e"))
     }
 }
@@ -128,19 +136,5 @@ enum RefinerReportLines {
         String(format: "%@: %d training, %d validation cases; before training: coarse Dice %.4f, refined %.4f; best epoch %d: coarse %.4f, refined %.4f -> %@",
                phase, report.trainCases, report.valCases, report.baselineCoarseDice, report.baselineRefinedDice,
                report.bestEpoch, report.bestCoarseDice, report.bestRefinedDice, report.bestFile.path)
-    }
-}
-
-/// Plain progress lines, one every few seconds (the terminal bar comes with the log work).
-enum ProgressLines {
-    static func printer(every seconds: Double = 10) -> (TrainingProgress) -> Void {
-        var last = ContinuousClock.now
-        return { progress in
-            let now = ContinuousClock.now
-            guard last.duration(to: now) >= .seconds(seconds) || progress.iteration == progress.iterationsPerEpoch else { return }
-            last = now
-            let eta = progress.secondsRemaining.map { String(format: "%.0f s left", $0) } ?? "estimating"
-            print(progress.position + ", " + eta)
-        }
     }
 }

@@ -16,6 +16,8 @@ struct PhaseSettings: Sendable {
     var seed: UInt64
     /// `checkpoints/<name>/fold_<k>/`: `last.safetensors`, `best.safetensors`, `metrics.jsonl`.
     var folder: URL
+    /// The job folder, whose `runs/<phase>/fold_<k>/` receives the TensorBoard events.
+    var workdir: URL
     /// Printed and compared on resume: a checkpoint only resumes under the options that made it.
     var signature: String
 }
@@ -70,6 +72,12 @@ struct PhaseLoop {
         let schedule = CosineLearningRate(base: settings.learningRate, totalIterations: total)
         var optimizer = AdamW(parameters, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         let metrics = MetricsLog<PhaseEpochMetrics>(file: metricsFile)
+        let events = try TrainingLog(jobFolder: settings.workdir, phase: settings.phase, fold: settings.fold)
+        func logValidation(_ summary: CoarseRefinedComparison, step: Int) throws {
+            try events.record(summary.scalars(prefix: "val").sorted { $0.key < $1.key }.map { (tag: $0.key, value: $0.value) },
+                              step: step)
+            try events.flush()
+        }
         var position: PhasePosition
         var bestSummary: CoarseRefinedComparison
         if FileManager.default.fileExists(atPath: last.path) {
@@ -85,6 +93,7 @@ struct PhaseLoop {
                                      bestDice: baseline.refinedDice, bestEpoch: 0, baseline: baseline)
             bestSummary = baseline
             try metrics.record(PhaseEpochMetrics(fold: settings.fold, epoch: 0, validation: baseline))
+            try logValidation(baseline, step: 0)
             try saveBest(best, metadata(epoch: 0, summary: baseline))
         }
         func save() throws {
@@ -114,10 +123,11 @@ struct PhaseLoop {
                 position.iterationsInEpoch += 1
                 position.epochLossSumBits = (position.epochLossSum + loss).bitPattern
                 clock.tick()
+                try events.record([("loss", loss), ("lr", Double(optimizer.learningRate))], step: iteration + 1)
                 let update = TrainingProgress(
                     fold: settings.fold, foldIndex: 0, foldCount: 1, epoch: epoch + 1, epochs: settings.epochs,
                     iteration: position.iterationsInEpoch, iterationsPerEpoch: iterationsPerEpoch, loss: loss,
-                    secondsRemaining: clock.estimate(remaining: total - iteration - 1))
+                    secondsRemaining: clock.estimate(remaining: total - iteration - 1), phase: settings.phase)
                 do {
                     try progress(update)
                 } catch {
@@ -138,6 +148,7 @@ struct PhaseLoop {
                 try saveBest(best, metadata(epoch: epoch + 1, summary: summary))
             }
             try metrics.record(line)
+            try logValidation(summary, step: (epoch + 1) * iterationsPerEpoch)
             position.epochsCompleted = epoch + 1
             position.iterationsInEpoch = 0
             position.epochLossSumBits = 0

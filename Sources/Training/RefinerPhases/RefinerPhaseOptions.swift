@@ -68,10 +68,12 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
     }
 
     /// Everything that shapes the training, as sorted JSON: a checkpoint resumes only under the
-    /// same signature. The cache location does not change results, so it is left out.
+    /// same signature. Where the job and the cache live does not change results, so a moved
+    /// work folder still resumes.
     var signature: String {
         var copy = self
         copy.embeddingCache = nil
+        copy.workdir = URL(fileURLWithPath: "/")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(copy)) ?? Data(), as: UTF8.self)

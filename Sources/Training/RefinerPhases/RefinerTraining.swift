@@ -171,6 +171,7 @@ public enum RefinerTraining {
         PhaseSettings(phase: phase, fold: options.fold, epochs: options.epochs, batchSize: options.batchSize,
                       learningRate: options.learningRate, weightDecay: options.weightDecay, seed: options.seed,
                       folder: options.workdir.appendingPathComponent("checkpoints/\(folder)/fold_\(options.fold)"),
+                      workdir: options.workdir,
                       signature: options.signature)
     }
 
