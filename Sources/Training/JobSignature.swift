@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import TransUNetModel
 
 /// The options that decide a job's results (all but which folds to run). Stored as `job.json`
@@ -12,6 +13,8 @@ struct JobSignature: Codable, Equatable {
     var learningRate: Float
     var seed: UInt64
     var initialCheckpoint: String?
+    /// Absent in jobs started before augmentation existed, which decode as nil: trained without.
+    var augmentation: Augmentation?
 
     init(_ options: TransUNetTrainingOptions, imageSize: Int) {
         dataset = options.dataset.standardizedFileURL.path
@@ -22,6 +25,7 @@ struct JobSignature: Codable, Equatable {
         learningRate = options.learningRate
         seed = options.seed
         initialCheckpoint = options.initialCheckpoint?.standardizedFileURL.path
+        augmentation = options.augmentation
     }
 
     /// Writes the signature for a new job, or checks it against the stored one.

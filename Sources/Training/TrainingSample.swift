@@ -5,7 +5,7 @@ import Tensor
 import TransUNetModel
 
 /// One prepared case at the model's input size: what training and validation consume.
-struct TrainingSample {
+struct TrainingSample: Sendable {
     /// The model input (1, 1, S, S) in [0, 1], as `TransUNetPredictor.input(for:)` makes it.
     let input: Tensor
     /// Class per pixel (S·S, row-major): 1 for lesion, 0 for background.

@@ -16,6 +16,10 @@ struct TrainingSeeds {
         SeededGenerator(seed: stream(2, fold, iteration))
     }
 
+    /// The seed of the fold's augmentation transforms, which `Augmentation.transform` combines
+    /// with the epoch and the sample's position in it.
+    func augmentation(fold: Int) -> UInt64 { stream(3, fold, 0) }
+
     private func stream(_ purpose: UInt64, _ fold: Int, _ position: Int) -> UInt64 {
         var generator = SeededGenerator(seed: seed)
             .derived(purpose)

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import TransUNetModel
 
 /// What one phase-1 TransUNet training job does: which prepared dataset and folds, which model,
@@ -25,11 +26,15 @@ public struct TransUNetTrainingOptions: Sendable {
     public var initialCheckpoint: URL?
     /// Input side overriding the preset's (a multiple of 16); smaller inputs make quick runs.
     public var imageSize: Int?
+    /// Seeded flips, rotations and intensity jitter of every training batch (validation never);
+    /// nil trains on the images as they are.
+    public var augmentation: Augmentation?
 
-    /// Options with the original recipe's defaults: batch 4, rate 0.01, seed 1234.
+    /// Options with the original recipe's defaults: batch 4, rate 0.01, seed 1234, and the
+    /// default augmentation.
     public init(dataset: URL, folds: [Int], preset: String, epochs: Int, output: URL,
                 batchSize: Int = 4, learningRate: Float = 0.01, seed: UInt64 = 1234,
-                initialCheckpoint: URL? = nil, imageSize: Int? = nil) {
+                initialCheckpoint: URL? = nil, imageSize: Int? = nil, augmentation: Augmentation? = Augmentation()) {
         self.dataset = dataset
         self.folds = folds
         self.preset = preset
@@ -40,6 +45,7 @@ public struct TransUNetTrainingOptions: Sendable {
         self.seed = seed
         self.initialCheckpoint = initialCheckpoint
         self.imageSize = imageSize
+        self.augmentation = augmentation
     }
 
     /// SGD momentum of the original recipe.
@@ -48,4 +54,6 @@ public struct TransUNetTrainingOptions: Sendable {
     static let weightDecay: Float = 1e-4
     /// Exponent of the poly learning-rate schedule.
     static let polyPower: Float = 0.9
+    /// Batches the background loader prepares ahead of the step being trained.
+    static let prefetchBatches = 2
 }

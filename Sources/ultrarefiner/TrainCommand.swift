@@ -46,6 +46,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Input side in pixels (a multiple of 16) instead of the preset's.")
     var imageSize: Int?
 
+    @Flag(help: "Train on the images as they are, without seeded flips, rotations and intensity jitter.")
+    var noAugment = false
+
     func run() throws {
         let foldNumbers = try folds.split(separator: ",").map { part -> Int in
             guard let number = Int(part.trimmingCharacters(in: .whitespaces)) else {
@@ -53,10 +56,11 @@ struct TrainCommand: ParsableCommand {
             }
             return number
         }
-        let options = TransUNetTrainingOptions(
+        var options = TransUNetTrainingOptions(
             dataset: URL(fileURLWithPath: dataset), folds: foldNumbers, preset: preset, epochs: epochs,
             output: URL(fileURLWithPath: out), batchSize: batchSize, learningRate: lr, seed: seed,
             initialCheckpoint: initialCheckpoint.map { URL(fileURLWithPath: $0) }, imageSize: imageSize)
+        if noAugment { options.augmentation = nil }
         let start = ContinuousClock.now
         var previous = start
         var iterations = 0
