@@ -121,8 +121,10 @@ struct FoldTraining {
     /// Writes the out-of-fold maps, the final weights and, last, the result that marks the fold done.
     private func finish(_ model: TransUNet, validation: Validation) throws -> FoldResult {
         let side = model.config.imageSize
-        try FileManager.default.createDirectory(at: layout.oofFolder, withIntermediateDirectories: true)
         for (name, values) in validation.probabilities {
+            // `oof/`, or `oof/DATASET/` when the job trains on several datasets.
+            try FileManager.default.createDirectory(at: layout.oof(name).deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
             try NPY.write(NPYArray(float32: values, shape: [side, side]), to: layout.oof(name))
         }
         try model.save(to: layout.model(fold.fold), metadata: [

@@ -6,6 +6,8 @@ import TransUNetModel
 /// so that resuming with different options fails instead of mixing two trainings.
 struct JobSignature: Codable, Equatable {
     var dataset: String
+    /// nil for a job on one dataset, so such jobs keep their `job.json` unchanged.
+    var additionalDatasets: [String]?
     var preset: String
     var imageSize: Int
     var epochs: Int
@@ -18,6 +20,8 @@ struct JobSignature: Codable, Equatable {
 
     init(_ options: TransUNetTrainingOptions, imageSize: Int) {
         dataset = options.dataset.standardizedFileURL.path
+        additionalDatasets = options.additionalDatasets.isEmpty
+            ? nil : options.additionalDatasets.map(\.standardizedFileURL.path)
         preset = options.preset
         self.imageSize = imageSize
         epochs = options.epochs

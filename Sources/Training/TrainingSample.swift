@@ -25,13 +25,4 @@ struct TrainingSample: Sendable {
         let labels = mask.resizedNearest(width: side, height: side).pixels.map { $0 > 0 ? UInt8(1) : 0 }
         return TrainingSample(input: predictor.input(for: image), labels: labels)
     }
-
-    /// Samples for `names`, read once each.
-    static func loadAll(_ names: [String], dataset: URL, predictor: TransUNetPredictor) throws -> [String: TrainingSample] {
-        var samples: [String: TrainingSample] = [:]
-        for name in names where samples[name] == nil {
-            samples[name] = try load(name, dataset: dataset, predictor: predictor)
-        }
-        return samples
-    }
 }

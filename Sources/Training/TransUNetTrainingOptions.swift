@@ -7,6 +7,9 @@ import TransUNetModel
 public struct TransUNetTrainingOptions: Sendable {
     /// A prepared dataset folder (`splits.json`, `train/images`, `train/masks`).
     public var dataset: URL
+    /// More prepared datasets trained on together with `dataset`, fold k of each merged; their
+    /// cases are then named `FOLDER/stem`, so the folder names must differ.
+    public var additionalDatasets: [URL] = []
     /// Folds of `splits.json` to train, each on its train cases and validated on its val cases.
     public var folds: [Int]
     /// A `TransUNet.presets` name: `cpu-tiny`, `cpu-small`, `R50-ViT-B_16`, ...
@@ -47,6 +50,9 @@ public struct TransUNetTrainingOptions: Sendable {
         self.imageSize = imageSize
         self.augmentation = augmentation
     }
+
+    /// `dataset` and then `additionalDatasets`.
+    var datasets: [URL] { [dataset] + additionalDatasets }
 
     /// SGD momentum of the original recipe.
     static let momentum: Float = 0.9

@@ -16,7 +16,7 @@ struct TrainCommand: ParsableCommand {
             the same command again resumes where it stopped and skips finished folds.
             """)
 
-    @Option(help: "A prepared dataset folder (with splits.json).")
+    @Option(help: "A prepared dataset folder (with splits.json), or several comma-separated, trained on together (cases named FOLDER/stem).")
     var dataset: String
 
     @Option(help: "Model preset: \(TransUNet.presetList).")
@@ -56,11 +56,14 @@ struct TrainCommand: ParsableCommand {
             }
             return number
         }
+        let datasets = dataset.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        guard let firstDataset = datasets.first else { throw ValidationError("--dataset: no dataset folder given") }
         var options = TransUNetTrainingOptions(
-            dataset: URL(fileURLWithPath: dataset), folds: foldNumbers, preset: preset, epochs: epochs,
+            dataset: firstDataset, folds: foldNumbers, preset: preset, epochs: epochs,
             output: URL(fileURLWithPath: out), batchSize: batchSize, learningRate: lr, seed: seed,
             initialCheckpoint: initialCheckpoint.map { URL(fileURLWithPath: $0) }, imageSize: imageSize)
         if noAugment { options.augmentation = nil }
+        options.additionalDatasets = Array(datasets.dropFirst())
         let start = ContinuousClock.now
         var previous = start
         var iterations = 0
