@@ -33,14 +33,11 @@ public struct Augmentation: Sendable, Equatable, Codable {
     public func transform(seed: UInt64, epoch: Int, index: Int) -> AugmentationTransform {
         // A fresh generator per sample, so no draw depends on how many samples came before.
         var generator = SeededGenerator(seed: seed).derived(UInt64(epoch)).derived(UInt64(index))
+        // low + (high - low)·u: a zero-width range gives its bound exactly, so `.none` is the identity.
         let rotation = generator.uniform(-maxRotationDegrees, maxRotationDegrees)
         let flip = generator.uniform() < horizontalFlipProbability
         let gamma = generator.uniform(gammaRange.lowerBound, gammaRange.upperBound)
         let contrast = generator.uniform(contrastRange.lowerBound, contrastRange.upperBound)
-        // Zero-width ranges give their bound exactly, so `.none` yields the identity.
-        return AugmentationTransform(
-            rotationDegrees: maxRotationDegrees == 0 ? 0 : rotation, flipsHorizontally: flip,
-            gamma: gammaRange.lowerBound == gammaRange.upperBound ? gammaRange.lowerBound : gamma,
-            contrast: contrastRange.lowerBound == contrastRange.upperBound ? contrastRange.lowerBound : contrast)
+        return AugmentationTransform(rotationDegrees: rotation, flipsHorizontally: flip, gamma: gamma, contrast: contrast)
     }
 }
