@@ -53,19 +53,30 @@ struct FoldTraining {
                                      to: checkpoint)
         }
 
+        let batches = TrainingBatches(samples: samples, augmentation: options.augmentation,
+                                      seed: seeds.augmentation(fold: fold.fold), side: config.imageSize)
+        let batchSize = options.batchSize
         var validation: Validation?
         while position.epochsCompleted < options.epochs {
             let epoch = position.epochsCompleted
             let order = Splits.shuffled(fold.train, seed: seeds.shuffle(fold: fold.fold, epoch: epoch))
             model.setTraining(true)
+            // The epoch's remaining batches, built on another core while the steps run; dropped
+            // (and its thread stopped) when the epoch ends or a stop is thrown.
+            let first = position.iterationsInEpoch
+            let loader = BackgroundLoader(count: iterationsPerEpoch - first,
+                                          prefetch: TransUNetTrainingOptions.prefetchBatches) { offset in
+                let start = (first + offset) * batchSize
+                return batches.batch(order[start ..< min(start + batchSize, order.count)], epoch: epoch, firstIndex: start)
+            }
             while position.iterationsInEpoch < iterationsPerEpoch {
                 let step = position.iterationsInEpoch
                 let iteration = epoch * iterationsPerEpoch + step
-                let names = order[step * options.batchSize ..< min((step + 1) * options.batchSize, order.count)]
                 var dropoutSeeds = seeds.dropout(fold: fold.fold, iteration: iteration)
                 for dropout in dropouts { dropout.reseed(dropoutSeeds.next()) }
                 optimizer.learningRate = schedule.rate(at: iteration)
-                let loss = train(model, &optimizer, on: SegmentationBatch(names.map { samples[$0]! }, side: config.imageSize))
+                // The loader holds exactly one batch per remaining step.
+                let loss = train(model, &optimizer, on: try loader.next()!)
                 position.iterationsInEpoch += 1
                 position.epochLossSumBits = (position.epochLossSum + loss).bitPattern
                 clock.tick()
@@ -116,8 +127,10 @@ struct FoldTraining {
     /// Writes the out-of-fold maps, the final weights and, last, the result that marks the fold done.
     private func finish(_ model: TransUNet, validation: Validation) throws -> FoldResult {
         let side = model.config.imageSize
-        try FileManager.default.createDirectory(at: layout.oofFolder, withIntermediateDirectories: true)
         for (name, values) in validation.probabilities {
+            // `oof/`, or `oof/DATASET/` when the job trains on several datasets.
+            try FileManager.default.createDirectory(at: layout.oof(name).deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
             try NPY.write(NPYArray(float32: values, shape: [side, side]), to: layout.oof(name))
         }
         try model.save(to: layout.model(fold.fold), metadata: [

@@ -1,10 +1,13 @@
 import Foundation
+import Imaging
 import TransUNetModel
 
 /// The options that decide a job's results (all but which folds to run). Stored as `job.json`
 /// so that resuming with different options fails instead of mixing two trainings.
 struct JobSignature: Codable, Equatable {
     var dataset: String
+    /// nil for a job on one dataset, so such jobs keep their `job.json` unchanged.
+    var additionalDatasets: [String]?
     var preset: String
     var imageSize: Int
     var epochs: Int
@@ -12,9 +15,13 @@ struct JobSignature: Codable, Equatable {
     var learningRate: Float
     var seed: UInt64
     var initialCheckpoint: String?
+    /// Absent in jobs started before augmentation existed, which decode as nil: trained without.
+    var augmentation: Augmentation?
 
     init(_ options: TransUNetTrainingOptions, imageSize: Int) {
         dataset = options.dataset.standardizedFileURL.path
+        additionalDatasets = options.additionalDatasets.isEmpty
+            ? nil : options.additionalDatasets.map(\.standardizedFileURL.path)
         preset = options.preset
         self.imageSize = imageSize
         epochs = options.epochs
@@ -22,6 +29,7 @@ struct JobSignature: Codable, Equatable {
         learningRate = options.learningRate
         seed = options.seed
         initialCheckpoint = options.initialCheckpoint?.standardizedFileURL.path
+        augmentation = options.augmentation
     }
 
     /// Writes the signature for a new job, or checks it against the stored one.

@@ -5,7 +5,7 @@ import Tensor
 import TransUNetModel
 
 /// One prepared case at the model's input size: what training and validation consume.
-struct TrainingSample {
+struct TrainingSample: Sendable {
     /// The model input (1, 1, S, S) in [0, 1], as `TransUNetPredictor.input(for:)` makes it.
     let input: Tensor
     /// Class per pixel (S·S, row-major): 1 for lesion, 0 for background.
@@ -24,14 +24,5 @@ struct TrainingSample {
         let side = predictor.model.config.imageSize
         let labels = mask.resizedNearest(width: side, height: side).pixels.map { $0 > 0 ? UInt8(1) : 0 }
         return TrainingSample(input: predictor.input(for: image), labels: labels)
-    }
-
-    /// Samples for `names`, read once each.
-    static func loadAll(_ names: [String], dataset: URL, predictor: TransUNetPredictor) throws -> [String: TrainingSample] {
-        var samples: [String: TrainingSample] = [:]
-        for name in names where samples[name] == nil {
-            samples[name] = try load(name, dataset: dataset, predictor: predictor)
-        }
-        return samples
     }
 }

@@ -17,10 +17,14 @@ struct TrainingSeeds {
     }
 
     /// The refiner phases' coarse maps (failure simulator samples, option A+B draws) of a fold.
-    func coarseMaps(fold: Int) -> UInt64 { stream(3, fold, 0) }
+    func coarseMaps(fold: Int) -> UInt64 { stream(5, fold, 0) }
 
     /// LoRA adapters' initial weights in the refiner phases.
     var adapters: UInt64 { stream(4, 0, 0) }
+
+    /// The seed of the fold's augmentation transforms, which `Augmentation.transform` combines
+    /// with the epoch and the sample's position in it.
+    func augmentation(fold: Int) -> UInt64 { stream(3, fold, 0) }
 
     private func stream(_ purpose: UInt64, _ fold: Int, _ position: Int) -> UInt64 {
         var generator = SeededGenerator(seed: seed)

@@ -12,8 +12,8 @@ public enum TransUNetTraining {
     public static func run(_ options: TransUNetTrainingOptions,
                            progress: (TrainingProgress) throws -> Void) throws -> TrainingReport {
         let config = try modelConfig(options)
-        let splits = try PreparedFolds.load(options.dataset)
-        let folds = try options.folds.map { try splits.fold($0) }
+        let sources = try TrainingSources(options.datasets)
+        let folds = try options.folds.map { try sources.fold($0) }
         let layout = JobLayout(output: options.output)
         try FileManager.default.createDirectory(at: options.output, withIntermediateDirectories: true)
         try JobSignature(options, imageSize: config.imageSize).claim(layout.signature)
@@ -35,8 +35,7 @@ public enum TransUNetTraining {
             if samples == nil {
                 // Read through the predictor so training sees exactly the inputs inference will.
                 let names = pending.flatMap { folds[$0].train + folds[$0].val }
-                samples = try TrainingSample.loadAll(names, dataset: options.dataset,
-                                                     predictor: TransUNetPredictor(model: model))
+                samples = try sources.loadAll(names, predictor: TransUNetPredictor(model: model))
             }
             let training = FoldTraining(
                 options: options, fold: folds[index], foldIndex: index, foldCount: folds.count,

@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
             one redrawn line on a terminal, else a line every 10 seconds and at each epoch's end.
             """)
 
-    @Option(help: "A prepared dataset folder (with splits.json).")
+    @Option(help: "A prepared dataset folder (with splits.json), or several comma-separated, trained on together (cases named FOLDER/stem).")
     var dataset: String
 
     @Option(help: "Model preset: \(TransUNet.presetList).")
@@ -48,6 +48,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Input side in pixels (a multiple of 16) instead of the preset's.")
     var imageSize: Int?
 
+    @Flag(help: "Train on the images as they are, without seeded flips, rotations and intensity jitter.")
+    var noAugment = false
+
     func run() throws {
         let foldNumbers = try folds.split(separator: ",").map { part -> Int in
             guard let number = Int(part.trimmingCharacters(in: .whitespaces)) else {
@@ -55,10 +58,14 @@ struct TrainCommand: ParsableCommand {
             }
             return number
         }
-        let options = TransUNetTrainingOptions(
-            dataset: URL(fileURLWithPath: dataset), folds: foldNumbers, preset: preset, epochs: epochs,
+        let datasets = dataset.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        guard let firstDataset = datasets.first else { throw ValidationError("--dataset: no dataset folder given") }
+        var options = TransUNetTrainingOptions(
+            dataset: firstDataset, folds: foldNumbers, preset: preset, epochs: epochs,
             output: URL(fileURLWithPath: out), batchSize: batchSize, learningRate: lr, seed: seed,
             initialCheckpoint: initialCheckpoint.map { URL(fileURLWithPath: $0) }, imageSize: imageSize)
+        if noAugment { options.augmentation = nil }
+        options.additionalDatasets = Array(datasets.dropFirst())
         let start = ContinuousClock.now
         var iterations = 0
         var display = ProgressDisplay.standardOutput()

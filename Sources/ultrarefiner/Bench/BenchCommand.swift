@@ -10,6 +10,7 @@ struct Bench: ParsableCommand {
             BenchSimulate.self,
             BenchSAM.self,
             BenchTransUNet.self,
+            BenchTrain.self,
             BenchDaemon.self,
         ]
     )
