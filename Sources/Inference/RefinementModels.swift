@@ -28,16 +28,31 @@ public final class RefinementModels: @unchecked Sendable {
     /// Loads both weight files; any problem is a configuration error naming the file.
     /// `samPreprocessing` nil means the SAM family's default for the chain (see
     /// `defaultPreprocessing(for:)`); `embeddingCache` names a folder for cached image embeddings.
-    public init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing? = nil, transunetConfig: String? = nil,
-                embeddingCache: URL? = nil) throws {
-        coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
-        let samModel = try SAM.load(contentsOf: sam)
-        samModel.setTraining(false)
-        refiner = UltraRefinerModel(transunet: coarse.model, sam: samModel)
-        self.samPreprocessing = samPreprocessing ?? Self.defaultPreprocessing(for: samModel.config)
-        self.embeddingCache = try embeddingCache.map { try SAMEmbeddingCache(directory: $0, model: samModel) }
-        transunetID = Self.identify(transunet)
-        samID = Self.identify(sam)
+    public convenience init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing? = nil,
+                            transunetConfig: String? = nil, embeddingCache: URL? = nil) throws {
+        let coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
+        try self.init(coarse: coarse, sam: try SAM.load(contentsOf: sam), samPreprocessing: samPreprocessing,
+                      embeddingCache: embeddingCache, transunetID: Self.identify(transunet), samID: Self.identify(sam))
+    }
+
+    /// Loads a joint checkpoint of the end-to-end phase (`transunet.*` and `sam.*` keys with
+    /// both configs), whose two networks were trained together.
+    public convenience init(ultrarefiner: URL, samPreprocessing: SAMPreprocessing? = nil, embeddingCache: URL? = nil) throws {
+        let joint = try UltraRefinerModel.load(contentsOf: ultrarefiner)
+        let id = Self.identify(ultrarefiner)
+        try self.init(coarse: TransUNetPredictor(model: joint.transunet), sam: joint.sam, samPreprocessing: samPreprocessing,
+                      embeddingCache: embeddingCache, transunetID: id, samID: id)
+    }
+
+    private init(coarse: TransUNetPredictor, sam: SAM, samPreprocessing: SAMPreprocessing?, embeddingCache: URL?,
+                 transunetID: String, samID: String) throws {
+        self.coarse = coarse
+        sam.setTraining(false)
+        refiner = UltraRefinerModel(transunet: coarse.model, sam: sam)
+        self.samPreprocessing = samPreprocessing ?? Self.defaultPreprocessing(for: sam.config)
+        self.embeddingCache = try embeddingCache.map { try SAMEmbeddingCache(directory: $0, model: sam) }
+        self.transunetID = transunetID
+        self.samID = samID
     }
 
     /// The chain's preprocessing when none is configured: a TinyViT (LiteMedSAM) refiner gets

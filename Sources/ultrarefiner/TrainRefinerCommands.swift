@@ -8,7 +8,7 @@ import Training
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train: TransUNet over folds (phase 1), the refiner (phase 2), end to end (phase 3).",
-        subcommands: [TrainCommand.self, TrainRefiner.self, TrainEndToEnd.self],
+        subcommands: [TrainCommand.self, TrainPredict.self, TrainRefiner.self, TrainEndToEnd.self, TrainPipeline.self],
         defaultSubcommand: TrainCommand.self)
 }
 
@@ -136,5 +136,86 @@ enum RefinerReportLines {
         String(format: "%@: %d training, %d validation cases; before training: coarse Dice %.4f, refined %.4f; best epoch %d: coarse %.4f, refined %.4f -> %@",
                phase, report.trainCases, report.valCases, report.baselineCoarseDice, report.baselineRefinedDice,
                report.bestEpoch, report.bestCoarseDice, report.bestRefinedDice, report.bestFile.path)
+    }
+}
+
+/// Where a pipeline's dataset is: `--dataset` as a folder, or a name below `--data`.
+struct PipelineDatasetArguments: ParsableArguments {
+    @Option(help: "A folder of prepared datasets; --dataset is then a name in it.")
+    var data: String?
+
+    @Option(help: "A prepared dataset folder (or its name below --data).")
+    var dataset: String
+
+    @Option(help: "The work folder that receives every phase's files.")
+    var workdir: String
+
+    var datasetURL: URL {
+        data.map { URL(fileURLWithPath: $0).appendingPathComponent(dataset) } ?? URL(fileURLWithPath: dataset)
+    }
+}
+
+/// `ultrarefiner train pipeline`: every phase, then the test-split evaluation.
+struct TrainPipeline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "All phases on one dataset: TransUNet, out-of-fold maps, refiner, end to end, test evaluation.",
+        discussion: """
+            Presets: \(PipelinePreset.names). Under WORKDIR: checkpoints/transunet/D/, \
+            predictions/transunet/D/predictions/, checkpoints/sam_finetuned/fold_K/, \
+            checkpoints/ultrarefiner/fold_K/, runs/, evaluation/ (the joint model on the test \
+            split) and evaluation/baseline/ (phase 1's TransUNet with the refiner not fine-tuned), \
+            pipeline.json (wall time and figures per stage). Rerunning resumes.
+            """)
+
+    @OptionGroup var location: PipelineDatasetArguments
+
+    @Option(help: "Pipeline preset: \(PipelinePreset.names).")
+    var preset = "cpu"
+
+    @Option(help: "The refiner's starting weights.")
+    var sam = "models/base/lite_medsam.pth"
+
+    @Option(help: "Seed of everything random.")
+    var seed: UInt64 = 1234
+
+    @Option(help: "Start at this stage (transunet, predict, refiner, e2e, evaluate); earlier ones must be done.")
+    var from: String = "transunet"
+
+    func run() throws {
+        guard let chosen = PipelinePreset.named(preset) else {
+            throw ValidationError("--preset: '\(preset)' is not one of \(PipelinePreset.names)")
+        }
+        guard let stage = TrainingPipeline.Stage(rawValue: from) else {
+            throw ValidationError("--from: '\(from)' is not a stage")
+        }
+        var display = ProgressDisplay.standardOutput()
+        defer { display.finish() }
+        let record = try TrainingPipeline.run(
+            TrainingPipeline.Options(dataset: location.datasetURL, workdir: URL(fileURLWithPath: location.workdir),
+                                     preset: chosen, sam: URL(fileURLWithPath: sam), seed: seed),
+            from: stage, progress: { display.show($0) }, report: { display.finish(); print($0) })
+        display.finish()
+        for (stage, seconds) in record.seconds.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "%@: %.0f s", stage, seconds))
+        }
+        for (name, value) in record.figures.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "%@ %.4f", name, value))
+        }
+    }
+}
+
+/// `ultrarefiner train predict`: gathers phase 1's out-of-fold maps where phase 2 reads them.
+struct TrainPredict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Collect phase 1's out-of-fold maps into WORKDIR/predictions/transunet/D/predictions/.")
+
+    @OptionGroup var location: PipelineDatasetArguments
+
+    func run() throws {
+        let options = TrainingPipeline.Options(dataset: location.datasetURL, workdir: URL(fileURLWithPath: location.workdir),
+                                               preset: .cpu, sam: URL(fileURLWithPath: "/"))
+        print("\(try TrainingPipeline.collectOutOfFold(options)) out-of-fold maps in \(options.predictionsFolder.path)")
     }
 }

@@ -2,16 +2,16 @@ import Imaging
 import Pixels
 import SegmentAnything
 import Tensor
+import TransUNetModel
 
 /// Masks at an image's original size from the phases' outputs, the way the inference chain
 /// makes them.
 enum ValidationMasks {
-    /// The coarse probability (on its square grid, which covers the whole image) resized to the
-    /// original size and thresholded at 0.5.
+    /// The coarse probability (on its square grid, which covers the whole image) at the
+    /// original size, thresholded as the chain does it.
     static func coarse(_ probability: Tensor, size: Size2D) -> Raster<UInt8> {
-        let up = probability.reshaped([1, 1] + Array(probability.shape.suffix(2)))
-            .interpolated(size: size, mode: .bilinear(alignCorners: false))
-        return Raster(width: size.w, height: size.h, pixels: up.scalars.map { $0 > 0.5 ? 255 : 0 })
+        let side = probability.shape.last!
+        return TransUNetPredictor.mask(probability.reshaped([side, side]), width: size.w, height: size.h)
     }
 
     /// The chosen candidate's low-res logits (1, 1, M, M) postprocessed as inference does and
