@@ -37,8 +37,9 @@ open class Sequential: Layer {
     /// The layer at a position (which is its key unless the layers were named).
     public subscript(index: Int) -> any Layer { namedLayers[index].layer }
 
-    /// Applies every layer in order.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// Applies every layer in order. Open so a recipe can compute the same function another
+    /// way (TinyViT's `Conv2dBN` folds its batch norm into the convolution at inference).
+    open func callAsFunction(_ x: Tensor) -> Tensor {
         namedLayers.reduce(x) { $1.layer($0) }
     }
 

@@ -5,13 +5,15 @@ import Foundation
 /// How many cores the numeric code uses, and a chunked parallel loop over them.
 ///
 /// The count comes from `ULTRAREFINER_THREADS` (default: all active cores) and is applied to
-/// OpenBLAS too, so GEMM and our own loops agree on the machine's budget.
+/// OpenBLAS too, so GEMM and our own loops agree on the machine's budget; OpenBLAS's kernels
+/// are checked against the CPU at the same moment (`BLASKernels`).
 public enum Parallelism {
     /// Threads for numeric work, read once from the environment.
     public static let threadCount: Int = {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let requested = ProcessInfo.processInfo.environment["ULTRAREFINER_THREADS"].flatMap { Int($0) }
         let count = max(1, requested ?? cores)
+        BLASKernels.selectNative()
         openblas_set_num_threads(Int32(count))
         return count
     }()

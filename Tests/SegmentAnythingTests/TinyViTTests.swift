@@ -97,6 +97,20 @@ import Testing
         #expect(noGrad { sam.image_encoder(image).scalars } == before)
     }
 
+    /// In inference `Conv2dBN` folds its batch norm into the convolution; with non-trivial
+    /// statistics that gives what the separate layers give (the path taken while recording).
+    @Test func inferenceFoldsBatchNormIntoTheConvolution() {
+        var generator = SeededGenerator(seed: 6)
+        let layer = TinyViT.Conv2dBN(4, 6, kernel: 3, stride: 2, groups: 2, generator: &generator)
+        layer.bn.weight.value = Tensor.randn([6], generator: &generator)
+        layer.bn.bias.value = Tensor.randn([6], generator: &generator)
+        layer.bn.running_mean.value = Tensor.randn([6], generator: &generator)
+        layer.bn.running_var.value = Tensor.uniform([6], low: 0.5, high: 2, generator: &generator)
+        let x = Tensor.randn([2, 4, 9, 9], generator: &generator)
+        let folded = noGrad { layer(x) }
+        #expect(ReferenceArrays.maxAbsDifference(folded, layer(x)) <= 1e-5)
+    }
+
     @Test func gradientsReachEveryPartInTrainingMode() {
         var generator = SeededGenerator(seed: 4)
         let encoder = TinyViT(config: Self.tiny, imageSize: 16, generator: &generator)

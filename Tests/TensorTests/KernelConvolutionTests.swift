@@ -17,6 +17,9 @@ let convolutionGeometries: [Conv2DGeometry] = [
     // Depthwise and large enough that the per-group GEMMs run concurrently and im2col is parallel.
     Conv2DGeometry(batch: 1, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32, kernelHeight: 3, kernelWidth: 3,
                    padH: 1, padW: 1, groups: 32),
+    // Depthwise with stride and dilation (the direct depthwise forward's strided and clipped taps).
+    Conv2DGeometry(batch: 2, inChannels: 6, inHeight: 9, inWidth: 8, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+                   strideH: 2, strideW: 2, padH: 1, padW: 2, dilationW: 2, groups: 6),
     Conv2DGeometry(batch: 3, inChannels: 5, inHeight: 4, inWidth: 5, outChannels: 3, kernelHeight: 1, kernelWidth: 1),
     Conv2DGeometry(batch: 1, inChannels: 4, inHeight: 7, inWidth: 7, outChannels: 2, kernelHeight: 1, kernelWidth: 1,
                    strideH: 2, strideW: 2),

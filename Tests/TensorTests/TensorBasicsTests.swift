@@ -40,6 +40,21 @@ struct TensorBasicsTests {
         for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { #expect(y[k, i, j] == x[i, j, k]) } } }
     }
 
+    /// Permutes that move the contiguous axis inwards take the tiled-transpose copy: sides that
+    /// are not multiples of its tile, an outer axis, and the attention `kᵀ` and NCHW → NHWC shapes.
+    @Test func tiledPermutesMoveElementsToTheirPermutedIndex() {
+        let x = Tensor.arange(0, 3 * 19 * 37).reshaped(3, 19, 37)
+        let y = x.permuted(0, 2, 1)
+        #expect(y.shape == [3, 37, 19])
+        for i in 0..<3 { for j in 0..<19 { for k in 0..<37 { #expect(y[i, k, j] == x[i, j, k]) } } }
+        let image = Tensor.arange(0, 2 * 5 * 6 * 9).reshaped(2, 5, 6, 9)
+        let tokens = image.permuted(0, 2, 3, 1)
+        #expect(tokens.shape == [2, 6, 9, 5])
+        for n in 0..<2 { for c in 0..<5 { for h in 0..<6 { for w in 0..<9 {
+            #expect(tokens[n, h, w, c] == image[n, c, h, w])
+        } } } }
+    }
+
     @Test func reductionsOverNonAdjacentAxesMatchLoops() {
         var generator = SeededGenerator(seed: 5)
         let x = Tensor.randn([3, 4, 5, 2], generator: &generator)

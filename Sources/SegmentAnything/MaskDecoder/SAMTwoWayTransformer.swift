@@ -31,7 +31,7 @@ public final class DecoderAttention: Module {
         let qh = separateHeads(q_proj(q)), kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))
         let perHead = qh.shape[3]
         // Scores are divided after the product, as the reference does (not q pre-scaled).
-        let scores = qh.matmul(kh.transposed(-2, -1)) / Float(perHead).squareRoot()
+        let scores = qh.matmul(transposing: kh) / Float(perHead).squareRoot()
         let out = scores.softmax(axis: -1).matmul(vh).permuted(0, 2, 1, 3)
         return out_proj(out.reshaped([out.shape[0], out.shape[1], -1]))
     }
@@ -76,12 +76,13 @@ public final class TwoWayAttentionBlock: Module {
             queries = queries + self_attn(q: q, k: q, v: queries)
         }
         queries = norm1(queries)
-        var q = queries + queryPE, k = keys + keyPE
-        queries = norm2(queries + cross_attn_token_to_image(q: q, k: k, v: keys))
+        // The keys do not change until the last step, so keys + PE (4096 × 256 per prompt at
+        // SAM's and LiteMedSAM's 64² grid) is formed once for both cross-attentions; the
+        // reference adds it twice, with identical values.
+        let k = keys + keyPE
+        queries = norm2(queries + cross_attn_token_to_image(q: queries + queryPE, k: k, v: keys))
         queries = norm3(queries + mlp(queries))
-        q = queries + queryPE
-        k = keys + keyPE
-        keys = norm4(keys + cross_attn_image_to_token(q: k, k: q, v: queries))
+        keys = norm4(keys + cross_attn_image_to_token(q: k, k: queries + queryPE, v: queries))
         return (queries, keys)
     }
 }

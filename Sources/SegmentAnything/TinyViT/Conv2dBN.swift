@@ -21,5 +21,27 @@ extension TinyViT {
                 (name: "bn", layer: bn),
             ])
         }
+
+        /// The convolution (`c`).
+        public var conv: Conv2d { self[0] as! Conv2d }
+        /// The batch norm (`bn`).
+        public var bn: BatchNorm2d { self[1] as! BatchNorm2d }
+
+        /// In inference (evaluation mode, no graph recorded) the batch norm is an affine map per
+        /// output channel, so it is folded into the convolution's weights and bias: one pass over
+        /// the output instead of the convolution then three elementwise passes. The fold is
+        /// redone on every call rather than cached: it touches only the weights (at most 1/256 of
+        /// the convolution's work at TinyViT's grids), and nothing can then go stale when the
+        /// parameters or statistics change. Training and gradient-recording calls keep the
+        /// separate layers, so batch statistics and gradients are exactly PyTorch's.
+        public override func callAsFunction(_ x: Tensor) -> Tensor {
+            let conv = conv, bn = bn
+            guard !bn.isTraining, !GradMode.isEnabled else { return super.callAsFunction(x) }
+            let scale = bn.weight.value * (bn.running_var.value + bn.eps).rsqrt()
+            let shift = bn.bias.value - bn.running_mean.value * scale
+            // `c` has no bias of its own, so the folded bias is the batch norm's shift alone.
+            return x.conv2d(weight: conv.weight.value * scale.reshaped([-1, 1, 1, 1]), bias: shift, stride: conv.stride, padding: conv.padding,
+                            dilation: conv.dilation, groups: conv.groups)
+        }
     }
 }

@@ -49,7 +49,7 @@ extension TinyViT {
                 .reshaped([3, windows * numHeads, tokens, headDim])
             let q = packed[index: 0], k = packed[index: 1], v = packed[index: 2]
             let bias = attention_biases.value.indexSelect(axis: 1, biasIndices).reshaped([1, numHeads, tokens, tokens])
-            let scores = (q.matmul(k.transposed(-2, -1)) * (1 / Float(headDim).squareRoot()))
+            let scores = (q.matmul(transposing: k) * (1 / Float(headDim).squareRoot()))
                 .reshaped([windows, numHeads, tokens, tokens]) + bias
             let attended = scores.softmax(axis: -1).reshaped([windows * numHeads, tokens, tokens]).matmul(v)
             return proj(attended.reshaped([windows, numHeads, tokens, headDim]).permuted(0, 2, 1, 3)

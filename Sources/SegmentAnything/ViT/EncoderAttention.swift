@@ -46,7 +46,7 @@ public final class EncoderAttention: Module {
         for start in stride(from: 0, to: batch, by: chunk) {
             let end = min(start + chunk, batch)
             let qs = q.slice(axis: 0, start, end), ks = k.slice(axis: 0, start, end), vs = v.slice(axis: 0, start, end)
-            var scores = (qs * scale).matmul(ks.transposed(-2, -1))
+            var scores = (qs * scale).matmul(transposing: ks)
             scores = Self.addDecomposedRelativePosition(scores, query: qs, tableH: tableH, tableW: tableW, h: h, w: w)
             outputs.append(scores.softmax(axis: -1).matmul(vs))
         }

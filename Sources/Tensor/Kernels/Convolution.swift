@@ -5,6 +5,11 @@ public enum Convolution {
     public static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                                geometry: Conv2DGeometry) {
+        if DepthwiseConvolution.applies(to: geometry) {
+            _ = geometry.lowered  // checks the geometry as the lowered route does
+            DepthwiseConvolution.forward(input: input, weight: weight, bias: bias, output: output, geometry: geometry)
+            return
+        }
         geometry.lowered.forward(input: input, weight: weight, output: output)
         if let bias {
             ChannelBias.add(bias, to: output, batch: geometry.batch, channels: geometry.outChannels,

@@ -76,6 +76,10 @@ struct StridedLoop {
 /// `destinationStrides` (the one kernel behind permute, expand, slicing and padding).
 func stridedCopy(shape: [Int], from source: UnsafePointer<Float>, strides sourceStrides: [Int],
                  to destination: UnsafeMutablePointer<Float>, strides destinationStrides: [Int]) {
+    if let transpose = TiledTranspose(shape: shape, sourceStrides: sourceStrides, destinationStrides: destinationStrides) {
+        transpose.run(from: source, to: destination)
+        return
+    }
     let loop = StridedLoop(shape: shape, strides: [destinationStrides, sourceStrides])
     let n = loop.inner, ds = loop.innerStrides[0], ss = loop.innerStrides[1]
     loop.run { offsets in

@@ -54,6 +54,19 @@ extension Tensor {
         return product
     }
 
+    /// `self · otherᵀ` on the last two axes (attention's `q · kᵀ`), for operands of equal rank ≥ 2
+    /// and equal batch axes: the transposition is a BLAS flag, where `matmul(other.transposed())`
+    /// would first copy `other` with a strided gather.
+    public func matmul(transposing other: Tensor) -> Tensor {
+        precondition(rank >= 2 && other.rank == rank && shape.dropLast(2) == other.shape.dropLast(2)
+                     && shape[rank - 1] == other.shape[rank - 1],
+                     "matmul(transposing:): shapes \(shape) and \(other.shape) do not align")
+        let batchAxes = Array(shape.dropLast(2)), batch = batchAxes.reduce(1, *)
+        let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[rank - 2]
+        return Tensor.batchedMatmul(reshaped([batch, m, k]), transposed: false, other.reshaped([batch, n, k]), transposed: true)
+            .reshaped(batchAxes + [m, n])
+    }
+
     /// `self · weightᵀ + bias` over the last axis, with PyTorch's `(out, in)` weight layout.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
         precondition(weight.rank == 2 && shape.last == weight.shape[1],

@@ -9,6 +9,7 @@ struct Bench: ParsableCommand {
             BenchOps.self,
             BenchSimulate.self,
             BenchSAM.self,
+            BenchLiteMedSAM.self,
             BenchTransUNet.self,
             BenchTrain.self,
             BenchDaemon.self,

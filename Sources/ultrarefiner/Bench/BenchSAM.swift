@@ -34,9 +34,9 @@ struct BenchSAM: ParsableCommand {
         let width = 562, height = 471
         let image = Raster(width: width, height: height,
                            pixels: (0..<(width * height)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
-        print("threads \(Parallelism.threadCount), \(model), image \(config.imageSize)², random weights")
+        print("threads \(Parallelism.threadCount), \(model), image \(config.imageSize)², random weights, \(BenchMachine.loadAverages())")
 
-        let gemm = Self.sgemmGFLOPs(generator: &generator)
+        let gemm = BenchMachine.sgemmGFLOPs(generator: &generator)
         print(String(format: "raw sgemm (4096×768 · 768×3072)      %8.1f GFLOP/s", gemm))
 
         let input = SAMInput(image: image, preprocessing: .samPredictor, config: config)
@@ -53,22 +53,16 @@ struct BenchSAM: ParsableCommand {
 
         let predictor = SAMPredictor(model: sam, input: input, embedding: embedding)
         let prompt = SAMPrompt(box: [120, 90, 400, 350])
-                let cpuBefore = Self.processCPUSeconds()
+        let cpuBefore = BenchMachine.processCPUSeconds()
         let decoderSeconds = BenchTiming.medianSeconds(repetitions: decoderRuns) {
             _ = predictor.predict(prompt, multimask: true)
         }
         // CPU time of all threads per prompt: on a shared machine the wall time includes waiting.
-        let decoderCPU = (Self.processCPUSeconds() - cpuBefore) / Double(max(decoderRuns, 1) + 1)
+        let decoderCPU = (BenchMachine.processCPUSeconds() - cpuBefore) / Double(max(decoderRuns, 1) + 1)
         print(String(format: "decoder (prompt enc + decoder + upsample) %6.1f ms/prompt wall, %.1f ms CPU (PyTorch %.1f ms; target ≤ 50)",
                      decoderSeconds * 1e3, decoderCPU * 1e3, Self.pytorchDecoderSeconds * 1e3))
-        print(String(format: "peak RSS                             %8.2f GiB (target ≤ 3)", Self.peakRSSGiB()))
-    }
-
-    /// GFLOP/s of one encoder-shaped GEMM (the MLP's first layer), median of 5.
-    static func sgemmGFLOPs(generator: inout SeededGenerator) -> Double {
-        let a = Tensor.randn([4096, 768], generator: &generator), b = Tensor.randn([768, 3072], generator: &generator)
-        let seconds = noGrad { BenchTiming.medianSeconds(repetitions: 5) { _ = a.matmul(b) } }
-        return 2 * 4096 * 768 * 3072 / seconds / 1e9
+        print(String(format: "peak RSS                             %8.2f GiB (target ≤ 3)", BenchMachine.peakRSSGiB()))
+        print("at the end: \(BenchMachine.loadAverages())")
     }
 
     /// Multiply-adds ×2 of a ViT encoder: patch embedding, per-block projections, MLP and
@@ -90,19 +84,5 @@ struct BenchSAM: ParsableCommand {
         }
         total += 2 * tokens * c * out + 2 * tokens * out * out * 9
         return total
-    }
-
-    /// CPU seconds used by all of the process's threads so far.
-    static func processCPUSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    /// The process's peak resident set size.
-    static func peakRSSGiB() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) * 1024 / Double(1 << 30)  // Linux reports kilobytes
     }
 }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Pixels
+import SegmentAnything
+import Tensor
+
+/// `ultrarefiner bench litemedsam`: LiteMedSAM's TinyViT encoder at 256² and its prompt
+/// encoder + mask decoder, timed on this machine with sgemm re-timed in the same run.
+struct BenchLiteMedSAM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "litemedsam",
+        abstract: "LiteMedSAM encoder s/image (GFLOP/s and fraction of raw sgemm), decoder ms/prompt, peak RSS.")
+
+    @Option(help: "Checkpoint; random weights are used when the file does not exist.")
+    var checkpoint = "models/base/lite_medsam.pth"
+
+    @Option(help: "Timed encoder runs (the median is reported; one untimed warm-up precedes them).")
+    var encoderRuns = 5
+
+    @Option(help: "Timed decoder runs.")
+    var decoderRuns = 30
+
+    /// PyTorch's operation counts (fvcore-style multiply-adds × 2) for the 256² encoder and for
+    /// one prompt through the prompt encoder and mask decoder; our own counts would not be
+    /// comparable with the PyTorch figures below.
+    static let encoderGFLOP = 75.0
+    static let decoderGFLOP = 3.6
+
+    /// PyTorch 2.15 CPU with 2 threads on this machine: encoder (0.33 of its sgemm), decoder.
+    static let pytorchEncoderSeconds = 1.03
+    static let pytorchDecoderSeconds = 0.040
+
+    func run() throws {
+        let url = URL(fileURLWithPath: checkpoint)
+        let real = FileManager.default.fileExists(atPath: url.path)
+        let sam = real ? try SAM.load(contentsOf: url, imageSize: nil) : SAM(config: .liteMedSAM, seed: 1)
+        guard case .tinyViT = sam.config.encoder else {
+            throw ValidationError("\(checkpoint) is not a LiteMedSAM (TinyViT) checkpoint")
+        }
+        var generator = SeededGenerator(seed: 2)
+        // A BUSI-sized grayscale image; its content does not affect the timings.
+        let width = 562, height = 471
+        let image = Raster(width: width, height: height,
+                           pixels: (0..<(width * height)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        print("threads \(Parallelism.threadCount), LiteMedSAM, image \(sam.config.imageSize)², "
+              + (real ? "weights \(checkpoint)" : "random weights (\(checkpoint) not found)"))
+        print("start: \(BenchMachine.loadAverages())")
+
+        let gemm = BenchMachine.sgemmGFLOPs(generator: &generator)
+        print(String(format: "raw sgemm (4096×768 · 768×3072)      %8.1f GFLOP/s", gemm))
+
+        let input = SAMInput(image: image, preprocessing: .liteMedSAM, config: sam.config)
+        var embedding = Tensor.zeros([1])
+        let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns) {
+            embedding = noGrad { sam.image_encoder(input.tensor) }
+        }
+        let rate = Self.encoderGFLOP / encoderSeconds
+        print(String(format: "encoder                              %8.3f s/image (PyTorch %.2f s)",
+                     encoderSeconds, Self.pytorchEncoderSeconds))
+        print(String(format: "encoder throughput                   %8.1f GFLOP/s = %.2f × raw sgemm (target ≥ 0.50; PyTorch 0.33)",
+                     rate, rate / gemm))
+        print(String(format: "  (taking the encoder as %.0f GFLOP, PyTorch's count)", Self.encoderGFLOP))
+
+        let predictor = SAMPredictor(model: sam, input: input, embedding: embedding)
+        let prompts = predictor.promptTensors(SAMPrompt(box: [120, 90, 400, 350]))
+        let imagePE = noGrad { sam.prompt_encoder.denseEncoding() }
+        let cpuBefore = BenchMachine.processCPUSeconds()
+        let decoderSeconds = BenchTiming.medianSeconds(repetitions: decoderRuns) {
+            _ = noGrad { sam.decode(imageEmbedding: embedding, prompts: prompts, multimask: true, imagePE: imagePE) }
+        }
+        // CPU time of all threads per prompt: on a shared machine the wall time includes waiting.
+        let decoderCPU = (BenchMachine.processCPUSeconds() - cpuBefore) / Double(max(decoderRuns, 1) + 1)
+        print(String(format: "decoder (prompt enc + mask decoder)  %8.1f ms/prompt wall, %.1f ms CPU = %.1f GFLOP/s "
+                     + "(PyTorch %.0f ms; target ≤ 30)",
+                     decoderSeconds * 1e3, decoderCPU * 1e3, Self.decoderGFLOP / decoderSeconds,
+                     Self.pytorchDecoderSeconds * 1e3))
+        print(String(format: "  (taking one prompt as %.1f GFLOP, PyTorch's count)", Self.decoderGFLOP))
+        print(String(format: "peak RSS                             %8.2f GiB", BenchMachine.peakRSSGiB()))
+        print("end: \(BenchMachine.loadAverages())")
+    }
+}
