@@ -20,7 +20,7 @@ struct PresetHelpTests {
         return printed.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    @Test(arguments: [["train"], ["infer"], ["bench", "transunet"], ["bench", "daemon"]])
+    @Test(arguments: [["train", "transunet"], ["infer"], ["bench", "transunet"], ["bench", "daemon"]])
     func transUNetPresetsAreListed(_ command: [String]) throws {
         #expect(TransUNet.presetList == "R50-ViT-B_16, R50-ViT-L_16, ViT-B_16, cpu-small, cpu-tiny")
         let help = try Self.help(command)

@@ -51,11 +51,11 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
     let bodies: [JobStage: String] = [
         .prepare: "raw = \"/data/busi\"\nname = \"BUSI\"\nout = \"prepared\"",
         .trainTransUNet: "dataset = \"BUSI\"\nepochs = 1",
-        .predict: "dataset = \"BUSI\"\ntransunet = \"t.safetensors\"\nsam = \"s.pth\"",
+        .predict: "dataset = \"BUSI\"\ncheckpoint = \"jobs/phase1\"",
         .finetuneSAM: "dataset = \"BUSI\"\nepochs = 1",
-        .trainE2E: "dataset = \"BUSI\"\nepochs = 1\ncheckpoint = \"c.safetensors\"",
-        .evaluate: "dataset = \"BUSI\"\nfolds = [4]",
-        .pipeline: "dataset = \"BUSI\"\nepochs = 2\npromote = false",
+        .trainE2E: "dataset = \"BUSI\"\nepochs = 1\ntransunet = \"t.safetensors\"",
+        .evaluate: "dataset = \"BUSI\"\ncheckpoint = \"joint.safetensors\"\nsplit = \"val4\"",
+        .pipeline: "dataset = \"BUSI\"\npreset = \"tiny\"\npromote = false",
     ]
     for stage in JobStage.allCases {
         let body = try #require(bodies[stage])
@@ -79,17 +79,17 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
         ("dataset = \"BUSI\"\n", "train.toml", "train.toml:1: missing key stage"),
         ("stage = \"train-transunet\"\ndataset = \"BUSI\"\n", "train.toml",
          "train.toml:1: stage train-transunet needs key epochs"),
-        ("stage = \"evaluate\"\ndataset = \"BUSI\"\nfolds = [0, 5]\n", "e.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nfolds = [0, 5]\nepochs = 1\n", "e.toml",
          "e.toml:3: folds must be between 0 and 4, got 5"),
-        ("stage = \"evaluate\"\ndataset = \"BUSI\"\nfolds = [1, 1]\n", "e.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nfolds = [1, 1]\nepochs = 1\n", "e.toml",
          "e.toml:3: folds must be a non-empty list without repeats, got [1, 1]"),
-        ("stage = \"evaluate\"\ndataset = \"BUSI\"\nfolds = [\"0\"]\n", "e.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nfolds = [\"0\"]\nepochs = 1\n", "e.toml",
          "e.toml:3: folds must be an array of integers, got [\"0\"]"),
-        ("stage = \"pipeline\"\ndataset = \"BUSI\"\nepochs = 1\npromote = \"yes\"\n", "p.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nepochs = 1\npromote = \"yes\"\n", "p.toml",
          "p.toml:4: promote must be true or false, got \"yes\""),
-        ("stage = \"pipeline\"\ndataset = \"BUSI\"\nepochs = 1\nlearning_rate = 2\n", "p.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nepochs = 1\nlearning_rate = 2\n", "p.toml",
          "p.toml:4: learning_rate must be in (0, 1), got 2.0"),
-        ("stage = \"pipeline\"\ndataset = \"BUSI\"\nepochs = 1\nseed = -1\n", "p.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nepochs = 1\nseed = -1\n", "p.toml",
          "p.toml:4: seed must be a non-negative integer, got -1"),
         ("stage = \"prepare\"\nraw = \"\"\n", "prep.toml", "prep.toml:2: raw must not be empty"),
         ("stage = \"prepare\"\nraw = \"r\"\nepochs = 3\n", "prep.toml", "prep.toml:3: unknown key epochs"),
@@ -98,7 +98,7 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
          "prep.toml:2: cannot read value r (strings need double quotes)"),
         ("stage = \"prepare\"\nraw = \"r\n", "prep.toml", "prep.toml:2: unterminated string"),
         ("stage = \"prepare\"\nraw = \"r\" x\n", "prep.toml", "prep.toml:2: unexpected text after the value"),
-        ("stage = \"evaluate\"\ndataset = \"BUSI\"\nfolds = [0, 1\n", "e.toml",
+        ("stage = \"train-transunet\"\ndataset = \"BUSI\"\nfolds = [0, 1\n", "e.toml",
          "e.toml:3: unterminated array (arrays must fit on one line)"),
         ("{\n  \"stage\": \"train-transunet\",\n  \"dataset\": \"BUSI\",\n  \"epochs\": -3\n}", "train.json",
          "train.json:4: epochs must be a positive integer, got -3"),
@@ -114,16 +114,15 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
     }
 }
 
-@Test func stagesBeyondPrepareAndTransUNetTrainingAreRefusedAsNotAvailable() throws {
-    let e2e = try job("stage = \"train-e2e\"\ndataset = \"BUSI\"\nepochs = 150\n", "e2e.toml")
-    #expect(throws: FormatError("e2e.toml", "stage train-e2e is not available in this version")) {
-        try e2e.validateAvailable()
-    }
-    for stage in JobStage.allCases {
-        #expect(stage.isAvailable == [.prepare, .trainTransUNet].contains(stage), "\(stage)")
-    }
-    try job("stage = \"prepare\"\nraw = \"r\"\n", "prep.toml").validateAvailable()
-    try job("stage = \"train-transunet\"\ndataset = \"BUSI\"\nepochs = 150\n").validateAvailable()
+@Test func refinerStagesTakeTheirOwnKeysAndNeedTheirInputs() throws {
+    let refiner = try job("stage = \"finetune-sam\"\ndataset = \"BUSI\"\nepochs = 4\nencoder = \"lora\"\ncoarse = \"mixed:0.3\"\noof = \"p/oof\"\nmax_train_cases = 50\n", "ft.toml")
+    #expect(refiner.encoder == "lora" && refiner.coarse == "mixed:0.3" && refiner.oof == "p/oof" && refiner.maxTrainCases == 50)
+    #expect(rejection("stage = \"finetune-sam\"\ndataset = \"B\"\nepochs = 1\nencoder = \"half\"\n", "ft.toml")
+            == "ft.toml:4: encoder must be frozen, lora or full, got \"half\"")
+    #expect(rejection("stage = \"train-e2e\"\ndataset = \"B\"\nepochs = 1\n", "e2e.toml")
+            == "e2e.toml:1: stage train-e2e needs key transunet")
+    #expect(rejection("stage = \"pipeline\"\ndataset = \"B\"\nepochs = 1\n", "p.toml") == "p.toml:3: unknown key epochs")
+    #expect(try job("stage = \"evaluate\"\ndataset = \"B\"\ncheckpoint = \"j.safetensors\"\nsplit = \"val0\"\n").split == "val0")
 }
 
 @Test func trainingImageSizeMustBeAMultipleOf16() throws {

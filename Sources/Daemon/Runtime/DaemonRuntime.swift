@@ -146,14 +146,21 @@ public final class DaemonRuntime: @unchecked Sendable {
 
     // MARK: - Configuration
 
-    /// The config file merged with the flags, with a promoted TransUNet (from an earlier
-    /// `promote = true` job) in place of the configured one unless `--transunet` was given.
+    /// The config file merged with the flags, with promoted weights (from earlier
+    /// `promote = true` jobs) in place of the configured ones unless a flag names them.
     private func loadConfig() throws -> DaemonConfig {
         var loaded = try DaemonConfig.load(options.configFile, overrides: options.overrides, validatingWeights: false)
         let spool = URL(fileURLWithPath: loaded.spoolRoot)
-        if options.overrides.transunet == nil, let promoted = PromotionRecord.read(spoolRoot: spool) {
-            logger.notice("using promoted TransUNet weights \(promoted.path) (recorded in \(PromotionRecord.file(spoolRoot: spool).path))")
-            loaded.transunet = promoted.path
+        if let promoted = PromotionRecord.read(spoolRoot: spool) {
+            let record = PromotionRecord.file(spoolRoot: spool).path
+            if options.overrides.transunet == nil, let transunet = promoted.transunet {
+                logger.notice("using promoted TransUNet weights \(transunet.path) (recorded in \(record))")
+                loaded.transunet = transunet.path
+            }
+            if options.overrides.sam == nil, let sam = promoted.sam {
+                logger.notice("using promoted refiner weights \(sam.path) (recorded in \(record))")
+                loaded.sam = sam.path
+            }
         }
         try loaded.validateWeights(configPath: options.configFile?.path)
         return loaded
@@ -184,18 +191,24 @@ public final class DaemonRuntime: @unchecked Sendable {
         notify { try notifier.ready(status: statusLine()) }
     }
 
-    /// Switches the inference lane to newly trained TransUNet weights and records the choice
-    /// so a restart keeps it.
-    private func promote(_ transunet: URL, job: String) {
+    /// Switches the inference lane to newly trained weights (TransUNet, refiner, or both at
+    /// once) and records the choice so a restart keeps it.
+    private func promote(_ weights: PromotedWeights, job: String) {
+        let names = [weights.transunet.map { "TransUNet weights \($0.path)" }, weights.sam.map { "refiner weights \($0.path)" }]
+            .compactMap { $0 }.joined(separator: " and ")
         do {
             var promoted = configLock.withLock { config }
-            promoted.transunet = transunet.path
+            if let transunet = weights.transunet { promoted.transunet = transunet.path }
+            if let sam = weights.sam { promoted.sam = sam.path }
             slot.replace(with: try RefinementModels(config: promoted), maxPixels: promoted.maxPixels)
-            try PromotionRecord.write(transunet, job: job, spoolRoot: layout.root)
-            configLock.withLock { config.transunet = transunet.path }
-            logger.notice("promoted TransUNet weights \(transunet.path)", metadata: ["job": "\(job)"])
+            try PromotionRecord.write(weights, job: job, spoolRoot: layout.root)
+            configLock.withLock {
+                config.transunet = promoted.transunet
+                config.sam = promoted.sam
+            }
+            logger.notice("promoted \(names)", metadata: ["job": "\(job)"])
         } catch {
-            logger.error("cannot promote \(transunet.path), keeping the current weights: \(error)", metadata: ["job": "\(job)"])
+            logger.error("cannot promote \(names), keeping the current weights: \(error)", metadata: ["job": "\(job)"])
         }
     }
 
@@ -234,7 +247,7 @@ public final class DaemonRuntime: @unchecked Sendable {
             var jobLogger = logger
             jobLogger[metadataKey: "job"] = "\(item.stem)"
             let result = runner.process(item, control: control, logger: jobLogger)
-            if let promoted = result.promotedTransUNet { promote(promoted, job: item.stem) }
+            if let promoted = result.promoted { promote(promoted, job: item.stem) }
             return result.outcome
         }
     }

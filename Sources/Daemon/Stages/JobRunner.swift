@@ -22,8 +22,8 @@ public struct JobRunner: Sendable {
     /// What a finished job asks of the daemon.
     public struct Result: Sendable, Equatable {
         public var outcome: ItemOutcome
-        /// TransUNet weights to switch to (a `promote = true` training job that succeeded).
-        public var promotedTransUNet: URL?
+        /// Weights to switch to (a `promote = true` training job that succeeded).
+        public var promoted: PromotedWeights?
     }
 
     /// Runs the job in `item`.
@@ -31,7 +31,6 @@ public struct JobRunner: Sendable {
         let job: JobFile
         do {
             job = try JobFile.parse(Array(try Data(contentsOf: item.workURL)), fileName: item.droppedName)
-            try job.validateAvailable()
         } catch {
             return Result(outcome: .failed(stage: "parse", error: "\(error)"))
         }
@@ -44,7 +43,7 @@ public struct JobRunner: Sendable {
             try AtomicFile.write(try JSONSerialization.data(withJSONObject: report.record, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
                                  to: folder.appendingPathComponent("report.json"))
             control.report("\(job.stage.rawValue) finished", fields: ["stage": job.stage.rawValue, "finished": true], force: true)
-            return Result(outcome: .done, promotedTransUNet: job.promote ? report.promotable : nil)
+            return Result(outcome: .done, promoted: job.promote ? report.promotable : nil)
         } catch JobInterruption.cancelled {
             control.clearCancelRequest()
             return Result(outcome: .failed(stage: job.stage.rawValue, error: "cancelled by user (ultrarefiner cancel)"))
@@ -58,7 +57,7 @@ public struct JobRunner: Sendable {
     /// A finished stage's report and, for training, the weights it offers for promotion.
     struct StageReport {
         var record: [String: Any]
-        var promotable: URL?
+        var promotable: PromotedWeights?
     }
 
     private func run(_ job: JobFile, folder: URL, control: JobControl, logger: Logger) throws -> StageReport {
@@ -67,9 +66,16 @@ public struct JobRunner: Sendable {
             return try prepare(job, control: control, logger: logger)
         case .trainTransUNet:
             return try trainTransUNet(job, folder: folder, control: control, logger: logger)
-        default:
-            // validateAvailable() admits only the stages handled above.
-            throw FormatError(job.fileName, "stage \(job.stage.rawValue) is not available in this version")
+        case .predict:
+            return try predict(job, folder: folder)
+        case .finetuneSAM:
+            return try finetuneRefiner(job, folder: folder, control: control, logger: logger)
+        case .trainE2E:
+            return try trainEndToEnd(job, folder: folder, control: control, logger: logger)
+        case .pipeline:
+            return try pipeline(job, folder: folder, control: control, logger: logger)
+        case .evaluate:
+            return try evaluate(job, folder: folder, control: control, logger: logger)
         }
     }
 
@@ -99,15 +105,7 @@ public struct JobRunner: Sendable {
         if let batchSize = job.batchSize { options.batchSize = batchSize }
         if let learningRate = job.learningRate { options.learningRate = Float(learningRate) }
         if let seed = job.seed { options.seed = UInt64(seed) }
-        let report = try TransUNetTraining.run(options) { progress in
-            control.report(Self.summary(progress), fields: [
-                "stage": job.stage.rawValue, "fold": progress.fold, "fold_index": progress.foldIndex,
-                "fold_count": progress.foldCount, "epoch": progress.epoch, "epochs": progress.epochs,
-                "iteration": progress.iteration, "iterations_per_epoch": progress.iterationsPerEpoch,
-                "loss": progress.loss, "seconds_remaining": progress.secondsRemaining ?? -1,
-            ])
-            try control.checkInterruption()
-        }
+        let report = try TransUNetTraining.run(options, progress: progressReporter(job, control: control))
         for fold in report.folds {
             logger.info("fold \(fold.fold): validation Dice \(String(format: "%.4f", fold.valDice))",
                         metadata: ["dice": "\(fold.valDice)", "stage": "\(job.stage.rawValue)"])
@@ -116,7 +114,22 @@ public struct JobRunner: Sendable {
                       metadata: ["dice": "\(report.meanValDice)", "stage": "\(job.stage.rawValue)"])
         let data = try JSONEncoder().encode(report)
         let record = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-        return StageReport(record: record, promotable: folder.appendingPathComponent(report.modelToPromote))
+        return StageReport(record: record, promotable: PromotedWeights(transunet: folder.appendingPathComponent(report.modelToPromote)))
+    }
+
+    /// Reports each training step to `status`/`STATUS=` and stops the job at its next step
+    /// when cancelled or shutting down (training checkpoints first).
+    func progressReporter(_ job: JobFile, control: JobControl) -> (TrainingProgress) throws -> Void {
+        { progress in
+            control.report(Self.summary(progress), fields: [
+                "stage": job.stage.rawValue, "phase": progress.phase, "fold": progress.fold,
+                "fold_index": progress.foldIndex, "fold_count": progress.foldCount, "epoch": progress.epoch,
+                "epochs": progress.epochs, "iteration": progress.iteration,
+                "iterations_per_epoch": progress.iterationsPerEpoch, "loss": progress.loss,
+                "seconds_remaining": progress.secondsRemaining ?? -1,
+            ])
+            try control.checkInterruption()
+        }
     }
 
     /// `fold 0 (1/5) epoch 3/150 iteration 10/80 loss 0.4123 ETA 1h02m`, for `STATUS=` and `status`.

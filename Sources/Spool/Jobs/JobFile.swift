@@ -33,6 +33,14 @@ public struct JobFile: Sendable, Equatable {
     public let checkpoint: String?
     public let transunet: String?
     public let sam: String?
+    /// Refiner phases: `frozen`, `lora` or `full`; `simulated`, `oof` or `mixed:SHARE`; the
+    /// out-of-fold maps folder; a cap on training cases.
+    public let encoder: String?
+    public let coarse: String?
+    public let oof: String?
+    public let maxTrainCases: Int?
+    /// Evaluation: `test`, `train` or `valK`.
+    public let split: String?
 
     /// Reads and validates the job file at `url`; the format follows the extension.
     public static func load(_ url: URL) throws -> JobFile {
@@ -108,18 +116,19 @@ public struct JobFile: Sendable, Equatable {
         checkpoint = try reader.string("checkpoint")
         transunet = try reader.string("transunet")
         sam = try reader.string("sam")
+        encoder = try reader.string("encoder")
+        if let encoder, !["frozen", "lora", "full"].contains(encoder) {
+            throw reader.error("encoder", "encoder must be frozen, lora or full, got \"\(encoder)\"")
+        }
+        coarse = try reader.string("coarse")
+        oof = try reader.string("oof")
+        maxTrainCases = try reader.positiveInteger("max_train_cases")
+        split = try reader.string("split")
         for (key, value) in [("dataset", dataset), ("raw", raw), ("name", name), ("out", out),
-                             ("checkpoint", checkpoint), ("transunet", transunet), ("sam", sam), ("preset", preset)]
+                             ("checkpoint", checkpoint), ("transunet", transunet), ("sam", sam), ("preset", preset),
+                             ("coarse", coarse), ("oof", oof), ("split", split)]
         where value?.isEmpty == true {
             throw reader.error(key, "\(key) must not be empty")
-        }
-    }
-
-    /// Throws when this version cannot run the stage, so the job goes to `failed/` with a
-    /// clear reason instead of waiting forever.
-    public func validateAvailable() throws {
-        guard stage.isAvailable else {
-            throw FormatError(fileName, "stage \(stage.rawValue) is not available in this version")
         }
     }
 }

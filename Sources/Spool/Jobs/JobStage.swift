@@ -8,20 +8,20 @@ public enum JobStage: String, Sendable, CaseIterable {
     case evaluate
     case pipeline
 
-    /// Stages this version of the daemon can run; the others are refused with a clear error
-    /// instead of being silently queued.
-    public var isAvailable: Bool { self == .prepare || self == .trainTransUNet }
-
     /// Keys a job of this stage may set besides `stage`.
     var allowedKeys: Set<String> {
+        // The refiner phases' own settings: encoder training, coarse-map source, out-of-fold maps.
+        let refiner: Set<String> = ["sam", "encoder", "coarse", "oof", "max_train_cases"]
         let training: Set<String> = ["dataset", "folds", "preset", "epochs", "promote", "batch_size", "learning_rate", "seed",
                                      "image_size"]
         switch self {
         case .prepare: return ["dataset", "raw", "name", "out", "folds", "seed"]
         case .trainTransUNet: return training.union(["checkpoint"])
-        case .finetuneSAM: return training.union(["checkpoint", "sam"])
-        case .trainE2E, .pipeline: return training.union(["checkpoint", "transunet", "sam"])
-        case .predict, .evaluate: return ["dataset", "folds", "transunet", "sam", "checkpoint", "out", "batch_size"]
+        case .finetuneSAM: return training.union(refiner)
+        case .trainE2E: return training.union(refiner).union(["transunet"])
+        case .pipeline: return ["dataset", "preset", "sam", "seed", "promote"]
+        case .predict: return ["dataset", "checkpoint"]
+        case .evaluate: return ["dataset", "transunet", "sam", "checkpoint", "split"]
         }
     }
 
@@ -29,8 +29,11 @@ public enum JobStage: String, Sendable, CaseIterable {
     var requiredKeys: [String] {
         switch self {
         case .prepare: return ["raw"]
-        case .trainTransUNet, .finetuneSAM, .trainE2E, .pipeline: return ["dataset", "epochs"]
-        case .predict, .evaluate: return ["dataset"]
+        case .trainTransUNet, .finetuneSAM: return ["dataset", "epochs"]
+        case .trainE2E: return ["dataset", "epochs", "transunet"]
+        case .pipeline: return ["dataset"]
+        case .predict: return ["dataset", "checkpoint"]
+        case .evaluate: return ["dataset"]
         }
     }
 }
