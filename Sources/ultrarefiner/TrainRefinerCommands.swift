@@ -133,9 +133,13 @@ struct TrainEndToEnd: ParsableCommand {
 /// The closing lines of a refiner phase.
 enum RefinerReportLines {
     static func describe(_ report: RefinerTraining.Report, phase: String) -> String {
-        String(format: "%@: %d training, %d validation cases; before training: coarse Dice %.4f, refined %.4f; best epoch %d: coarse %.4f, refined %.4f -> %@",
+        let pace = report.secondsPerSample.map { seconds in
+            String(format: "\n%.3f s per training sample, %.1f %% of it outside the networks (coarse maps, prompts)",
+                   seconds, 100 * (report.outsideModelShare ?? 0))
+        } ?? ""
+        return String(format: "%@: %d training, %d validation cases; before training: coarse Dice %.4f, refined %.4f; best epoch %d: coarse %.4f, refined %.4f -> %@",
                phase, report.trainCases, report.valCases, report.baselineCoarseDice, report.baselineRefinedDice,
-               report.bestEpoch, report.bestCoarseDice, report.bestRefinedDice, report.bestFile.path)
+               report.bestEpoch, report.bestCoarseDice, report.bestRefinedDice, report.bestFile.path) + pace
     }
 }
 

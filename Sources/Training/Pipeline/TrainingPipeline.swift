@@ -98,6 +98,8 @@ public enum TrainingPipeline {
             record.figures["refiner_val_baseline_refined_dice"] = result.baselineRefinedDice
             record.figures["refiner_val_best_refined_dice"] = result.bestRefinedDice
             record.figures["refiner_val_coarse_dice"] = result.bestCoarseDice
+            record.figures["refiner_seconds_per_sample"] = result.secondsPerSample
+            record.figures["refiner_outside_model_share"] = result.outsideModelShare
             refinerBest = result.bestFile
         }
         var jointBest: URL?
@@ -111,6 +113,7 @@ public enum TrainingPipeline {
             let result = try RefinerTraining.endToEnd(e2e, progress: progress, report: report)
             record.figures["e2e_val_best_refined_dice"] = result.bestRefinedDice
             record.figures["e2e_val_best_coarse_dice"] = result.bestCoarseDice
+            record.figures["e2e_seconds_per_sample"] = result.secondsPerSample
             jointBest = result.bestFile
         }
         try timed(.evaluate) {

@@ -46,8 +46,9 @@ struct PhaseLoop {
     /// Sets training/evaluation modes before the epoch's steps.
     var beginTraining: () -> Void
     /// Forward and backward of training item `item` (an index into the training cases) as
-    /// sample number `sample` of the phase, its loss scaled by `scale`; returns the unscaled loss.
-    var step: (_ item: Int, _ sample: Int, _ scale: Float) throws -> Double
+    /// sample number `sample` of the phase, its loss scaled by `scale`; returns the unscaled
+    /// loss and the seconds spent outside the networks (making the coarse map and prompts).
+    var step: (_ item: Int, _ sample: Int, _ scale: Float) throws -> (loss: Double, outsideModel: Double)
     /// Validation of the current weights (evaluation mode, no gradients).
     var validate: () throws -> CoarseRefinedComparison
     /// Writes the current weights as the phase's deliverable.
@@ -65,6 +66,11 @@ struct PhaseLoop {
         var best: CoarseRefinedComparison
         var bestEpoch: Int
         var bestFile: URL
+        /// This run's training samples, their seconds (forward, backward and the optimiser's
+        /// share) and the seconds of those spent outside the networks.
+        var samples = 0
+        var sampleSeconds = 0.0
+        var outsideModelSeconds = 0.0
     }
 
     func run(progress: (TrainingProgress) throws -> Void, report: (String) -> Void) throws -> Result {
@@ -102,6 +108,7 @@ struct PhaseLoop {
         }
 
         var clock = RemainingTime()
+        var samples = 0, sampleSeconds = 0.0, outsideModelSeconds = 0.0
         while position.epochsCompleted < settings.epochs {
             let epoch = position.epochsCompleted
             let index = Dictionary(uniqueKeysWithValues: trainNames.enumerated().map { ($1, $0) })
@@ -115,11 +122,16 @@ struct PhaseLoop {
                 optimizer.learningRate = schedule.rate(at: iteration)
                 for p in parameters { p.parameter.zeroGrad() }
                 var loss = 0.0
+                let stepStart = ContinuousClock.now
                 for (offset, item) in items.enumerated() {
-                    loss += try step(item, epoch * trainCount + start + offset, 1 / Float(items.count))
+                    let cost = try step(item, epoch * trainCount + start + offset, 1 / Float(items.count))
+                    loss += cost.loss
+                    outsideModelSeconds += cost.outsideModel
                 }
                 loss /= Double(items.count)
                 optimizer.step()
+                samples += items.count
+                sampleSeconds += stepStart.duration(to: .now) / .seconds(1)
                 position.iterationsInEpoch += 1
                 position.epochLossSumBits = (position.epochLossSum + loss).bitPattern
                 clock.tick()
@@ -154,7 +166,8 @@ struct PhaseLoop {
             position.epochLossSumBits = 0
             try save()
         }
-        return Result(baseline: position.baseline, best: bestSummary, bestEpoch: position.bestEpoch, bestFile: best)
+        return Result(baseline: position.baseline, best: bestSummary, bestEpoch: position.bestEpoch, bestFile: best,
+                      samples: samples, sampleSeconds: sampleSeconds, outsideModelSeconds: outsideModelSeconds)
     }
 
     private func metadata(epoch: Int, summary: CoarseRefinedComparison) -> [String: String] {

@@ -39,6 +39,11 @@ public enum RefinerTraining {
         public var bestFile: URL
         public var trainCases: Int
         public var valCases: Int
+        /// This run's seconds per training sample, and the share of them spent outside the
+        /// networks (coarse maps and prompts); nil when the run trained nothing (a rerun of a
+        /// finished phase).
+        public var secondsPerSample: Double?
+        public var outsideModelShare: Double?
     }
 
     public static let refinerFolder = "sam_finetuned"
@@ -63,10 +68,8 @@ public enum RefinerTraining {
         // Validation maps are fixed across epochs: indices past any training sample's.
         let validationIndex = 1 << 40
 
-        func refine(_ item: RefinerCase, probability: Tensor) -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {
-            let embedding = item.embedding ?? sam.image_encoder(item.input.tensor)
-            return sam.decode(imageEmbedding: embedding, prompts: generator(probability, frame: item.input.frame).samPromptTensors,
-                              multimask: true)
+        func refine(_ item: RefinerCase, prompts: SAMPromptTensors) -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {
+            sam.decode(imageEmbedding: item.embedding ?? sam.image_encoder(item.input.tensor), prompts: prompts, multimask: true)
         }
         let loop = PhaseLoop(
             settings: settings(options, phase: "refiner", folder: refinerFolder),
@@ -74,20 +77,23 @@ public enum RefinerTraining {
             beginTraining: { sam.setTraining(false) },
             step: { index, sample, scale in
                 let item = data.train[index]
+                let start = ContinuousClock.now
                 let probability = try maps.probability(for: item, index: sample)
-                let decoded = refine(item, probability: probability)
+                let prompts = generator(probability, frame: item.input.frame).samPromptTensors
+                let outside = start.duration(to: .now) / .seconds(1)
+                let decoded = refine(item, prompts: prompts)
                 let terms = loss.refined(candidateLogits: decoded.lowRes, iouPredictions: decoded.iou,
                                          refinedTargets: item.target,
                                          coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame))
                 (terms.total * scale).backward()
-                return Double(terms.total.item)
+                return (Double(terms.total.item), outside)
             },
             validate: {
                 sam.setTraining(false)
                 var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
                 for (i, item) in data.val.enumerated() {
                     let probability = try maps.probability(for: item, index: validationIndex + i)
-                    let decoded = noGrad { refine(item, probability: probability) }
+                    let decoded = noGrad { refine(item, prompts: generator(probability, frame: item.input.frame).samPromptTensors) }
                     let best = SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou))
                     coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(probability, size: item.input.originalSize),
                                                       groundTruth: item.truth))
@@ -128,7 +134,8 @@ public enum RefinerTraining {
                                  refinedTargets: item.target,
                                  coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(out.coarseProbability, frame: item.input.frame))
                 (terms.joint * scale).backward()
-                return Double(terms.joint.item)
+                // Every input is prepared when the cases load; the prompts are part of the joint forward.
+                return (Double(terms.joint.item), 0)
             },
             validate: {
                 model.setTraining(false)
@@ -179,7 +186,9 @@ public enum RefinerTraining {
         Report(baselineRefinedDice: result.baseline.refinedDice, baselineCoarseDice: result.baseline.coarseDice,
                bestRefinedDice: result.best.refinedDice, bestCoarseDice: result.best.coarseDice,
                bestEpoch: result.bestEpoch, bestFile: result.bestFile,
-               trainCases: data.train.count, valCases: data.val.count)
+               trainCases: data.train.count, valCases: data.val.count,
+               secondsPerSample: result.samples > 0 ? result.sampleSeconds / Double(result.samples) : nil,
+               outsideModelShare: result.sampleSeconds > 0 ? result.outsideModelSeconds / result.sampleSeconds : nil)
     }
 }
 
