@@ -19,6 +19,9 @@ struct TrainingSeeds {
     /// The refiner phases' coarse maps (failure simulator samples, option A+B draws) of a fold.
     func coarseMaps(fold: Int) -> UInt64 { stream(5, fold, 0) }
 
+    /// Which of a fold's training cases a capped refiner phase keeps (`maxTrainCases`).
+    func subset(fold: Int) -> UInt64 { stream(6, fold, 0) }
+
     /// LoRA adapters' initial weights in the refiner phases.
     var adapters: UInt64 { stream(4, 0, 0) }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import SegmentAnything
 import Training
 
@@ -14,8 +15,11 @@ struct Train: ParsableCommand {
 
 /// The options phases 2 and 3 share.
 struct RefinerPhaseArguments: ParsableArguments {
-    @Option(help: "A prepared dataset folder (with splits.json).")
+    @Option(help: "A prepared dataset folder (with splits.json); several, comma-separated, train together.")
     var dataset: String
+
+    @Flag(help: "No augmentation (applied only when the encoder trains: a frozen encoder's cached embeddings admit none).")
+    var noAugment = false
 
     @Option(help: "The fold of splits.json whose training cases train and whose validation cases choose the best epoch.")
     var fold = 0
@@ -51,11 +55,13 @@ struct RefinerPhaseArguments: ParsableArguments {
     var embeddingCache: String?
 
     func options(learningRate: Float) -> RefinerPhaseOptions {
-        RefinerPhaseOptions(
-            dataset: URL(fileURLWithPath: dataset), fold: fold, sam: URL(fileURLWithPath: sam),
+        let datasets = dataset.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        return RefinerPhaseOptions(
+            dataset: datasets[0], fold: fold, sam: URL(fileURLWithPath: sam),
             workdir: URL(fileURLWithPath: workdir), epochs: epochs, batchSize: batchSize, learningRate: learningRate,
             weightDecay: weightDecay, seed: seed, encoder: encoder, coarseSide: coarseSide,
-            maxTrainCases: maxTrainCases, embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) })
+            maxTrainCases: maxTrainCases, embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) },
+            augmentation: noAugment ? nil : Augmentation(), additionalDatasets: Array(datasets.dropFirst()))
     }
 }
 

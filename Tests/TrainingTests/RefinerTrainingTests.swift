@@ -1,4 +1,5 @@
 import Formats
+import Imaging
 import Foundation
 import NN
 import Refiners
@@ -139,4 +140,22 @@ private func changed(_ a: [String: Tensor], _ b: [String: Tensor], prefix: Strin
     let coarse = gradient(coarseOnly: true), joint = gradient(coarseOnly: false)
     let difference = zip(coarse, joint).map { abs($0 - $1) }.reduce(0, +)
     #expect(difference > 1e-3 * coarse.map(abs).reduce(0, +), "the refined term adds nothing to TransUNet's gradient")
+}
+
+/// Augmentation changes what a trained encoder sees (the first step's loss moves), and leaves
+/// a frozen encoder's runs exactly as they were (its cached embeddings admit none).
+@Test func refinerPhaseAugmentsOnlyWhenTheEncoderTrains() throws {
+    let data = try RefinerPhantoms(label: "refiner-augment")
+    defer { data.folds.remove() }
+    func firstLoss(_ encoder: EncoderTraining, augment: Bool, _ workdir: String) throws -> Double {
+        var options = data.options(workdir, epochs: 1)
+        options.encoder = encoder
+        options.maxTrainCases = 2
+        options.augmentation = augment ? Augmentation() : nil
+        var losses: [Double] = []
+        _ = try RefinerTraining.finetuneRefiner(options, progress: { losses.append($0.loss) }, report: { _ in })
+        return try #require(losses.first)
+    }
+    #expect(try firstLoss(.frozen, augment: true, "frozen-a") == firstLoss(.frozen, augment: false, "frozen-b"))
+    #expect(try firstLoss(.lora, augment: true, "lora-a") != firstLoss(.lora, augment: false, "lora-b"))
 }

@@ -46,7 +46,7 @@ struct TrainingSources {
 
     /// The dataset and stem of a case name; stems and folder names hold no `/`, so the first
     /// one separates them.
-    private func locate(_ name: String) -> (URL, String) {
+    func locate(_ name: String) -> (URL, String) {
         guard datasets.count > 1, let slash = name.firstIndex(of: "/") else { return (datasets[0], name) }
         let folder = name[..<slash]
         return (datasets.first { $0.lastPathComponent == folder }!, String(name[name.index(after: slash)...]))

@@ -28,7 +28,7 @@ public struct PipelinePreset: Sendable, Equatable, Codable {
     /// One fold for phase 1 (option A needs no out-of-fold maps), the refiner's encoder frozen
     /// so its embeddings are computed once per image.
     public static let cpu = PipelinePreset(
-        name: "cpu", transunetPreset: "cpu-small", imageSize: 224, folds: [0], transunetEpochs: 30,
+        name: "cpu", transunetPreset: "cpu-small", imageSize: 224, folds: [0], transunetEpochs: 20,
         transunetBatchSize: 8, transunetLearningRate: 0.01, refinerFold: 0, refinerEpochs: 4, endToEndEpochs: 2,
         refinerBatchSize: 4, encoder: .frozen, coarse: .simulated, maxTrainCases: nil)
 

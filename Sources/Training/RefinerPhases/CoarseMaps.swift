@@ -67,14 +67,22 @@ struct CoarseMaps {
         return maps
     }
 
-    /// (1, side, side) coarse probability for sample `index` of `item`.
-    func probability(for item: RefinerCase, index: Int) throws -> Tensor {
-        let values: [Float]
+    /// (1, side, side) coarse probability for sample `index` of `item`. An augmented item
+    /// brings its `transform`: its simulated maps come from its warped ground truth, and its
+    /// out-of-fold map is warped the same way at the image's size.
+    func probability(for item: RefinerCase, index: Int, transform: AugmentationTransform = .identity) throws -> Tensor {
+        var values: [Float]
         if useOutOfFold(index: index) {
             guard let map = outOfFold[item.name] else {
                 throw TrainingError("case \(item.name)", "no out-of-fold probability loaded")
             }
             values = map
+            if transform != .identity {
+                let size = item.truth
+                let full = Raster(width: side, height: side, pixels: map)
+                    .resized(width: size.width, height: size.height, mode: .bilinear(alignCorners: false))
+                values = transform.probability(full).resized(width: side, height: side, mode: .bilinear(alignCorners: false)).pixels
+            }
         } else {
             values = try simulator.sample(groundTruth: item.truthOnCoarseGrid, index: index).probability.pixels
         }

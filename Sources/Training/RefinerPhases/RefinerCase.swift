@@ -25,6 +25,8 @@ struct RefinerCase {
     let truth: Raster<UInt8>
     /// TransUNet's (1, 1, S, S) input and (1, 2, S, S) one-hot targets (end-to-end phase only).
     let coarse: (input: Tensor, targets: Tensor)?
+    /// The grayscale image, kept only when the encoder trains, for augmentation.
+    let image: Raster<UInt8>?
 
     /// What loading needs to know about the models.
     struct Setup {
@@ -38,15 +40,21 @@ struct RefinerCase {
         var transunet: TransUNetPredictor?
     }
 
-    /// Reads `split/images/NAME.png` and `split/masks/NAME.png` of a prepared dataset.
-    static func load(_ name: String, dataset: URL, split: String = "train", setup: Setup) throws -> RefinerCase {
-        let imageFile = dataset.appendingPathComponent("\(split)/images/\(name).png")
-        let maskFile = dataset.appendingPathComponent("\(split)/masks/\(name).png")
+    /// Reads `split/images/STEM.png` and `split/masks/STEM.png` of a prepared dataset as the
+    /// case `name` (the stem, or `DATASET/stem` when a job trains on several datasets).
+    static func load(_ stem: String, name: String? = nil, dataset: URL, split: String = "train", setup: Setup) throws -> RefinerCase {
+        let imageFile = dataset.appendingPathComponent("\(split)/images/\(stem).png")
+        let maskFile = dataset.appendingPathComponent("\(split)/masks/\(stem).png")
         let image = try PNG.readGray(imageFile)
         let mask = try PNG.readGray(maskFile).map { $0 > 0 ? UInt8(255) : 0 }
         guard mask.width == image.width, mask.height == image.height else {
             throw TrainingError(maskFile.path, "mask is \(mask.width)x\(mask.height) but its image is \(image.width)x\(image.height)")
         }
+        return try RefinerCase(name: name ?? stem, image: image, mask: mask, setup: setup)
+    }
+
+    /// A case from its image and 0/255 mask (read from disk, or augmented).
+    init(name: String, image: Raster<UInt8>, mask: Raster<UInt8>, setup: Setup) throws {
         let input = SAMInput(image: image, preprocessing: setup.preprocessing, config: setup.sam.config)
         var embedding: Tensor?
         if setup.frozenEncoder {
@@ -60,10 +68,22 @@ struct RefinerCase {
             let labels = mask.resizedNearest(width: side, height: side).pixels.map { $0 > 0 ? 1 : 0 }
             coarse = (predictor.input(for: image), Losses.oneHot(labels, batch: 1, classes: 2, height: side, width: side))
         }
-        return RefinerCase(
-            name: name, input: input, embedding: embedding, target: Self.maskGridTarget(mask, frame: input.frame),
-            truthOnCoarseGrid: mask.resizedNearest(width: setup.coarseSide, height: setup.coarseSide),
-            truth: mask, coarse: coarse)
+        self.name = name
+        self.input = input
+        self.embedding = embedding
+        target = Self.maskGridTarget(mask, frame: input.frame)
+        truthOnCoarseGrid = mask.resizedNearest(width: setup.coarseSide, height: setup.coarseSide)
+        truth = mask
+        self.coarse = coarse
+        self.image = setup.frozenEncoder ? nil : image
+    }
+
+    /// The case under `transform`: image (with its intensity jitter) and mask warped alike,
+    /// and everything derived from them made again. Only for a trained encoder (`image` kept).
+    func augmented(_ transform: AugmentationTransform, setup: Setup) throws -> RefinerCase {
+        guard let image, transform != .identity else { return self }
+        let warped = transform.image(image.map { Float($0) / 255 }).map { UInt8(($0 * 255).rounded().clamped(0, 255)) }
+        return try RefinerCase(name: name, image: warped, mask: transform.mask(truth), setup: setup)
     }
 
     /// The mask resized (nearest) onto the frame's content region of the mask grid, zero on the
@@ -82,4 +102,8 @@ struct RefinerCase {
     var simulatable: Bool {
         truthOnCoarseGrid.pixels.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } >= FailureSimulator.minimumArea
     }
+}
+
+extension Float {
+    fileprivate func clamped(_ low: Float, _ high: Float) -> Float { Swift.min(Swift.max(self, low), high) }
 }

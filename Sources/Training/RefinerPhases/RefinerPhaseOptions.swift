@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import SegmentAnything
 
 /// How much of the refiner's image encoder trains in phases 2 and 3.
@@ -41,13 +42,19 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
     public var maxTrainCases: Int?
     /// Where frozen-encoder embeddings are cached (default `workdir/cache/sam_embeddings`).
     public var embeddingCache: URL?
+    /// Seeded augmentation of each training sample (image, mask and coarse map alike) when the
+    /// encoder trains; a frozen encoder's cached embeddings admit none, so it is not applied then.
+    public var augmentation: Augmentation?
+    /// More prepared datasets trained together with `dataset`, fold by fold (cases named
+    /// `DATASET/stem`, as phase 1 names them).
+    public var additionalDatasets: [URL]
 
     /// Phase 2 defaults (AdamW lr 1e-4); phase 3 callers set `learningRate` 1e-5 and `transunet`.
     public init(dataset: URL, fold: Int = 0, sam: URL, transunet: URL? = nil, workdir: URL, epochs: Int,
                 batchSize: Int = 4, learningRate: Float = 1e-4, weightDecay: Float = 0.01, seed: UInt64 = 1234,
                 encoder: EncoderTraining = .frozen, coarse: CoarseSource = .simulated, outOfFold: URL? = nil,
                 coarseSide: Int = 224, preprocessing: SAMPreprocessing? = nil, maxTrainCases: Int? = nil,
-                embeddingCache: URL? = nil) {
+                embeddingCache: URL? = nil, augmentation: Augmentation? = Augmentation(), additionalDatasets: [URL] = []) {
         self.dataset = dataset
         self.fold = fold
         self.sam = sam
@@ -65,7 +72,12 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         self.preprocessing = preprocessing
         self.maxTrainCases = maxTrainCases
         self.embeddingCache = embeddingCache
+        self.augmentation = augmentation
+        self.additionalDatasets = additionalDatasets
     }
+
+    /// The augmentation that applies: none while the encoder is frozen.
+    var effectiveAugmentation: Augmentation? { encoder == .frozen ? nil : augmentation }
 
     /// Everything that shapes the training, as sorted JSON: a checkpoint resumes only under the
     /// same signature. Where the job and the cache live does not change results, so a moved

@@ -76,9 +76,9 @@ public enum RefinerTraining {
             model: sam, parameters: sam.trainableParameters(), trainNames: data.train.map(\.name),
             beginTraining: { sam.setTraining(false) },
             step: { index, sample, scale in
-                let item = data.train[index]
                 let start = ContinuousClock.now
-                let probability = try maps.probability(for: item, index: sample)
+                let (item, transform) = try data.trainingSample(index, sample: sample)
+                let probability = try maps.probability(for: item, index: sample, transform: transform)
                 let prompts = generator(probability, frame: item.input.frame).samPromptTensors
                 let outside = start.duration(to: .now) / .seconds(1)
                 let decoded = refine(item, prompts: prompts)
@@ -126,16 +126,18 @@ public enum RefinerTraining {
             settings: settings(options, phase: "e2e", folder: endToEndFolder),
             model: model, parameters: model.trainableParameters(), trainNames: data.train.map(\.name),
             beginTraining: { model.setTraining(false) },
-            step: { index, _, scale in
-                let item = data.train[index]
+            step: { index, sample, scale in
+                let start = ContinuousClock.now
+                let item = try data.trainingSample(index, sample: sample).item
+                let outside = start.duration(to: .now) / .seconds(1)
                 let out = forward(item)
                 let terms = loss(coarseLogits: out.coarseLogits, coarseTargets: item.coarse!.targets,
                                  candidateLogits: out.candidateLogits, iouPredictions: out.iouPredictions,
                                  refinedTargets: item.target,
                                  coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(out.coarseProbability, frame: item.input.frame))
                 (terms.joint * scale).backward()
-                // Every input is prepared when the cases load; the prompts are part of the joint forward.
-                return (Double(terms.joint.item), 0)
+                // The prompts are part of the joint forward, so only augmentation counts as outside.
+                return (Double(terms.joint.item), outside)
             },
             validate: {
                 model.setTraining(false)
@@ -196,13 +198,28 @@ public enum RefinerTraining {
 struct PhaseData {
     var train: [RefinerCase]
     var val: [RefinerCase]
+    let setup: RefinerCase.Setup
+    let augmentation: Augmentation?
+    let augmentationSeed: UInt64
+
+    /// Training item `index` as sample `sample` of the phase: under its seeded transform (a pure
+    /// function of the seed, the epoch and the position in it) when augmenting.
+    func trainingSample(_ index: Int, sample: Int) throws -> (item: RefinerCase, transform: AugmentationTransform) {
+        guard let augmentation else { return (train[index], .identity) }
+        let transform = augmentation.transform(seed: augmentationSeed, epoch: sample / train.count, index: sample % train.count)
+        let item = try train[index].augmented(transform, setup: setup)
+        // A rotation can carry a lesion at the border mostly out of the image, leaving too
+        // little for the simulator; that sample is then taken as it is.
+        return item.simulatable ? (item, transform) : (train[index], .identity)
+    }
 
     static func load(_ options: RefinerPhaseOptions, sam: SAM, transunet: TransUNetPredictor?,
                      report: (String) -> Void) throws -> PhaseData {
-        let fold = try PreparedFolds.load(options.dataset).fold(options.fold)
+        let sources = try TrainingSources([options.dataset] + options.additionalDatasets)
+        let fold = try sources.fold(options.fold)
         var trainNames = fold.train
         if let limit = options.maxTrainCases, limit < trainNames.count {
-            trainNames = Array(Splits.shuffled(trainNames, seed: TrainingSeeds(seed: options.seed).shuffle(fold: options.fold, epoch: -1))
+            trainNames = Array(Splits.shuffled(trainNames, seed: TrainingSeeds(seed: options.seed).subset(fold: options.fold))
                 .prefix(limit)).sorted()
         }
         let frozen = options.encoder == .frozen
@@ -215,14 +232,17 @@ struct PhaseData {
         func cases(_ names: [String], _ role: String) throws -> [RefinerCase] {
             var out: [RefinerCase] = []
             for (i, name) in names.enumerated() {
-                let item = try RefinerCase.load(name, dataset: options.dataset, setup: setup)
+                let (dataset, stem) = sources.locate(name)
+                let item = try RefinerCase.load(stem, name: name, dataset: dataset, setup: setup)
                 if item.simulatable { out.append(item) }
                 if (i + 1) % 50 == 0 { report("loaded \(i + 1)/\(names.count) \(role) cases") }
             }
             report("\(role): \(out.count) lesion cases of \(names.count) (\(names.count - out.count) without a lesion the simulator can corrupt)")
             return out
         }
-        let data = PhaseData(train: try cases(trainNames, "train"), val: try cases(fold.val, "validation"))
+        let data = PhaseData(train: try cases(trainNames, "train"), val: try cases(fold.val, "validation"), setup: setup,
+                             augmentation: options.effectiveAugmentation,
+                             augmentationSeed: TrainingSeeds(seed: options.seed).augmentation(fold: options.fold))
         guard !data.train.isEmpty, !data.val.isEmpty else {
             throw TrainingError(options.dataset.path, "fold \(options.fold) has no lesion cases to train or validate the refiner on")
         }
