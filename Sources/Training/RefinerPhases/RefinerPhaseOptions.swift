@@ -38,8 +38,10 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
     public var coarseSide: Int
     /// SAM's preprocessing; nil means the family's default for the chain.
     public var preprocessing: SAMPreprocessing?
-    /// Train on at most this many of the fold's training cases (a seeded choice), to fit a budget.
+    /// Train on at most this many of the fold's training cases (a seeded choice), and validate
+    /// on at most `maxValCases`, to fit a budget.
     public var maxTrainCases: Int?
+    public var maxValCases: Int?
     /// Where frozen-encoder embeddings are cached (default `workdir/cache/sam_embeddings`).
     public var embeddingCache: URL?
     /// Seeded augmentation of each training sample (image, mask and coarse map alike) when the
@@ -71,6 +73,7 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         self.coarseSide = coarseSide
         self.preprocessing = preprocessing
         self.maxTrainCases = maxTrainCases
+        maxValCases = nil
         self.embeddingCache = embeddingCache
         self.augmentation = augmentation
         self.additionalDatasets = additionalDatasets
@@ -101,8 +104,8 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         if coarse.needsOutOfFold && outOfFold == nil {
             throw TrainingError("coarse source \(coarse.name)", "needs the out-of-fold maps folder (--oof)")
         }
-        if let maxTrainCases, maxTrainCases < 1 {
-            throw TrainingError("max train cases \(maxTrainCases)", "must be at least 1")
+        for (name, cap) in [("max train cases", maxTrainCases), ("max validation cases", maxValCases)] {
+            if let cap, cap < 1 { throw TrainingError("\(name) \(cap)", "must be at least 1") }
         }
     }
 }

@@ -217,11 +217,11 @@ struct PhaseData {
                      report: (String) -> Void) throws -> PhaseData {
         let sources = try TrainingSources([options.dataset] + options.additionalDatasets)
         let fold = try sources.fold(options.fold)
-        var trainNames = fold.train
-        if let limit = options.maxTrainCases, limit < trainNames.count {
-            trainNames = Array(Splits.shuffled(trainNames, seed: TrainingSeeds(seed: options.seed).subset(fold: options.fold))
-                .prefix(limit)).sorted()
+        func capped(_ names: [String], _ limit: Int?) -> [String] {
+            guard let limit, limit < names.count else { return names }
+            return Array(Splits.shuffled(names, seed: TrainingSeeds(seed: options.seed).subset(fold: options.fold)).prefix(limit)).sorted()
         }
+        let trainNames = capped(fold.train, options.maxTrainCases), valNames = capped(fold.val, options.maxValCases)
         let frozen = options.encoder == .frozen
         let cacheFolder = options.embeddingCache ?? options.workdir.appendingPathComponent("cache/sam_embeddings")
         let setup = RefinerCase.Setup(
@@ -240,7 +240,7 @@ struct PhaseData {
             report("\(role): \(out.count) lesion cases of \(names.count) (\(names.count - out.count) without a lesion the simulator can corrupt)")
             return out
         }
-        let data = PhaseData(train: try cases(trainNames, "train"), val: try cases(fold.val, "validation"), setup: setup,
+        let data = PhaseData(train: try cases(trainNames, "train"), val: try cases(valNames, "validation"), setup: setup,
                              augmentation: options.effectiveAugmentation,
                              augmentationSeed: TrainingSeeds(seed: options.seed).augmentation(fold: options.fold))
         guard !data.train.isEmpty, !data.val.isEmpty else {

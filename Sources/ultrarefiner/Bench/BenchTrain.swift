@@ -13,7 +13,7 @@ import TransUNetModel
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Batch preparation (augmentation) time, and the training step with and without the background loader.")
+        abstract: "Seconds per training sample of each phase and the share spent outside the networks; the background loader's effect.")
 
     @Option(help: "Model preset (\(TransUNet.presetList)).")
     var model = "cpu-tiny"
@@ -29,6 +29,15 @@ struct BenchTrain: ParsableCommand {
 
     @Option(help: "Timed runs of each kind (medians are reported).")
     var repetitions = 3
+
+    @Option(help: "A prepared dataset: also time phases 2 and 3 on it (one epoch over --refiner-cases training images).")
+    var dataset: String?
+
+    @Option(help: "The refiner for phases 2 and 3.")
+    var sam = "models/base/lite_medsam.pth"
+
+    @Option(help: "Training images of the phase 2 and 3 runs.")
+    var refinerCases = 16
 
     func run() throws {
         guard var config = TransUNet.preset(named: model) else {
@@ -62,6 +71,32 @@ struct BenchTrain: ParsableCommand {
         })
         print(String(format: "  training step: %.3f s/step preparing inline, %.3f s/step with the loader (%.1f%% saved)",
                      inline / Double(steps), loaded / Double(steps), 100 * (1 - loaded / inline)))
+        print(String(format: "phase 1 (TransUNet): %.3f s per training sample, %.1f %% of it preparing the batch",
+                     loaded / Double(steps * batchSize), 100 * augmented / (loaded / Double(steps))))
+        if let dataset { try benchRefinerPhases(dataset: URL(fileURLWithPath: dataset), network: network) }
+    }
+
+    /// One epoch of phases 2 and 3 (the refiner's encoder frozen, option A) on a few images,
+    /// timed by the phases themselves.
+    private func benchRefinerPhases(dataset: URL, network: TransUNet) throws {
+        let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-train-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: workdir) }
+        let transunet = workdir.appendingPathComponent("transunet.safetensors")
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        try network.save(to: transunet)
+        var options = RefinerPhaseOptions(dataset: dataset, sam: URL(fileURLWithPath: sam), workdir: workdir, epochs: 1,
+                                          coarseSide: network.config.imageSize, maxTrainCases: refinerCases)
+        options.maxValCases = 2
+        let quiet: (String) -> Void = { _ in }
+        let phase2 = try RefinerTraining.finetuneRefiner(options, progress: { _ in }, report: quiet)
+        options.transunet = transunet
+        options.sam = phase2.bestFile
+        options.learningRate = 1e-5
+        let phase3 = try RefinerTraining.endToEnd(options, progress: { _ in }, report: quiet)
+        for (name, report) in [("phase 2 (refiner)", phase2), ("phase 3 (end to end)", phase3)] {
+            print(String(format: "%@: %.3f s per training sample, %.1f %% of it outside the networks (coarse maps, prompts, augmentation)",
+                         name, report.secondsPerSample ?? 0, 100 * (report.outsideModelShare ?? 0)))
+        }
     }
 }
 
