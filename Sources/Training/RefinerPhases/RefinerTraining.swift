@@ -59,9 +59,9 @@ public enum RefinerTraining {
         let seeds = TrainingSeeds(seed: options.seed)
         let maps = CoarseMaps(
             source: options.coarse, simulator: FailureSimulator(seed: seeds.coarseMaps(fold: options.fold)),
-            outOfFold: try options.outOfFold.map {
+            outOfFold: try options.coarse.needsOutOfFold ? options.outOfFold.map {
                 try CoarseMaps.readOutOfFold((data.train + data.val).map(\.name), folder: $0, side: options.coarseSide)
-            } ?? [:],
+            } ?? [:] : [:],
             side: options.coarseSide, seed: seeds.coarseMaps(fold: options.fold))
         let generator = PromptGenerator()
         let loss = RefinerLoss()
