@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Inference
+import SegmentAnything
 import Training
 import TransUNetModel
 
@@ -19,13 +20,16 @@ struct Evaluate: ParsableCommand {
 
     @Option(name: [.customLong("transunet"), .customLong("checkpoint")],
             help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
-    var transunet: String
+    var transunet: String?
 
     @Option(help: "TransUNet configuration: \(TransUNet.presetList), or auto.")
     var model = "auto"
 
     @Option(help: "SAM checkpoint (official or MedSAM .pth, LiteMedSAM, or our .safetensors).")
-    var sam: String
+    var sam: String?
+
+    @Option(help: "A joint checkpoint of `train e2e` (both networks, trained together) instead of --transunet and --sam.")
+    var ultrarefiner: String?
 
     @Option(help: "Square preprocessing with this normalisation: sam or minmax. Default: the SAM family's own, as for infer.")
     var squareNorm: PixelNormalization?
@@ -39,11 +43,23 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Output folder for the report.")
     var out: String
 
+    func validate() throws {
+        let pair = transunet != nil && sam != nil, joint = ultrarefiner != nil
+        guard pair != joint else {
+            throw ValidationError("give --transunet and --sam, or --ultrarefiner (a joint checkpoint) alone")
+        }
+        if joint && (transunet != nil || sam != nil) {
+            throw ValidationError("--ultrarefiner holds both networks: leave out --transunet and --sam")
+        }
+    }
+
     func run() throws {
         let datasetFolder = URL(fileURLWithPath: dataset)
         let chosen = try EvaluationSplit.resolve(split, dataset: datasetFolder)
-        let models = try RefinementModels(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam),
-                                          samPreprocessing: squareNorm.map { .square($0) }, transunetConfig: model)
+        let preprocessing = squareNorm.map { SAMPreprocessing.square($0) }
+        let models = try ultrarefiner.map { try RefinementModels(ultrarefiner: URL(fileURLWithPath: $0), samPreprocessing: preprocessing) }
+            ?? RefinementModels(transunet: URL(fileURLWithPath: transunet!), sam: URL(fileURLWithPath: sam!),
+                                samPreprocessing: preprocessing, transunetConfig: model)
         var report = EvaluationReport(provenance: [
             "TransUNet: \(models.transunetID)", "SAM: \(models.samID)",
             "SAM preprocessing: \(models.samPreprocessing)",
