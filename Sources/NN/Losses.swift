@@ -62,6 +62,15 @@ public enum Losses {
         return (logits.relu() - logits * targets + ((logits.abs() * -1).exp() + 1).log()).mean()
     }
 
+    /// U-MedSAM's shape-distance loss of probabilities against a `ShapeDistanceTarget` `D`:
+    /// `Σ|D − p| / Σ p` per item (every axis but the first), averaged over items; `epsilon`
+    /// guards an all-zero prediction.
+    public static func shapeDistance(probabilities: Tensor, target: Tensor, epsilon: Float = 1e-6) -> Tensor {
+        precondition(probabilities.shape == target.shape, "shapeDistance: \(probabilities.shape) vs \(target.shape)")
+        let axes = Array(1..<probabilities.rank)
+        return ((target - probabilities).abs().sum(axes: axes) / (probabilities.sum(axes: axes) + epsilon)).mean()
+    }
+
     /// Mean squared error.
     public static func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Tensor {
         (a - b).squared().mean()
