@@ -90,7 +90,9 @@ struct PhaseLoop {
             position = try PhaseCheckpoint.read(last, into: model, optimizer: &optimizer, signature: settings.signature)
             try metrics.discard(fold: settings.fold, after: position.epochsCompleted)
             bestSummary = try metrics.entries().first { $0.epoch == position.bestEpoch }?.validation ?? position.baseline
-            report("resuming \(settings.phase) fold \(settings.fold) at epoch \(position.epochsCompleted + 1), iteration \(position.iterationsInEpoch + 1)")
+            report(position.epochsCompleted == settings.epochs
+                   ? "\(settings.phase) fold \(settings.fold) already trained (\(settings.epochs) epochs, best epoch \(position.bestEpoch))"
+                   : "resuming \(settings.phase) fold \(settings.fold) at epoch \(position.epochsCompleted + 1), iteration \(position.iterationsInEpoch + 1)")
         } else {
             try FileManager.default.createDirectory(at: settings.folder, withIntermediateDirectories: true)
             let baseline = try validate()
