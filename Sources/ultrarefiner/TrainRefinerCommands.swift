@@ -97,11 +97,7 @@ struct TrainRefiner: ParsableCommand {
         var options = common.options(learningRate: lr)
         options.coarse = source
         options.outOfFold = oof.map { URL(fileURLWithPath: $0) }
-        var display = ProgressDisplay.standardOutput()
-        defer { display.finish() }
-        let report = try RefinerTraining.finetuneRefiner(options, progress: { display.show($0) },
-                                                         report: { display.finish(); print($0) })
-        display.finish()
+        let report = try TrainingDisplay.run { try RefinerTraining.finetuneRefiner(options, progress: $0, report: $1) }
         print(RefinerReportLines.describe(report, phase: "refiner"))
     }
 }
@@ -127,12 +123,19 @@ struct TrainEndToEnd: ParsableCommand {
     func run() throws {
         var options = common.options(learningRate: lr)
         options.transunet = URL(fileURLWithPath: transunet)
+        let report = try TrainingDisplay.run { try RefinerTraining.endToEnd(options, progress: $0, report: $1) }
+        print(RefinerReportLines.describe(report, phase: "e2e"))
+    }
+}
+
+/// Runs a training command with the progress display: steps go to the display, tables and
+/// stage lines are printed on lines of their own, and the display's line is closed however
+/// the run ends (so an error's message starts on a new line).
+enum TrainingDisplay {
+    static func run<T>(_ body: (_ progress: (TrainingProgress) -> Void, _ report: (String) -> Void) throws -> T) rethrows -> T {
         var display = ProgressDisplay.standardOutput()
         defer { display.finish() }
-        let report = try RefinerTraining.endToEnd(options, progress: { display.show($0) },
-                                                  report: { display.finish(); print($0) })
-        display.finish()
-        print(RefinerReportLines.describe(report, phase: "e2e"))
+        return try body({ display.show($0) }, { display.finish(); print($0) })
     }
 }
 
@@ -199,13 +202,9 @@ struct TrainPipeline: ParsableCommand {
         guard let stage = TrainingPipeline.Stage(rawValue: from) else {
             throw ValidationError("--from: '\(from)' is not a stage")
         }
-        var display = ProgressDisplay.standardOutput()
-        defer { display.finish() }
-        let record = try TrainingPipeline.run(
-            TrainingPipeline.Options(dataset: location.datasetURL, workdir: URL(fileURLWithPath: location.workdir),
-                                     preset: chosen, sam: URL(fileURLWithPath: sam), seed: seed),
-            from: stage, progress: { display.show($0) }, report: { display.finish(); print($0) })
-        display.finish()
+        let options = TrainingPipeline.Options(dataset: location.datasetURL, workdir: URL(fileURLWithPath: location.workdir),
+                                               preset: chosen, sam: URL(fileURLWithPath: sam), seed: seed)
+        let record = try TrainingDisplay.run { try TrainingPipeline.run(options, from: stage, progress: $0, report: $1) }
         for (stage, seconds) in record.seconds.sorted(by: { $0.key < $1.key }) {
             print(String(format: "%@: %.0f s", stage, seconds))
         }

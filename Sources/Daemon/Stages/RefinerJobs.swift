@@ -1,4 +1,3 @@
-import Durable
 import Foundation
 import Inference
 import Logging
@@ -24,14 +23,9 @@ extension JobRunner {
     /// `stage = "predict"`: gathers a phase-1 job's out-of-fold maps (`checkpoint` names its
     /// folder) into this job's `predictions/`, where `finetune-sam` jobs read them as `oof`.
     func predict(_ job: JobFile, folder: URL) throws -> StageReport {
-        let source = resolve(job.checkpoint!).appendingPathComponent("oof")
-        let files = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".npy") }
         let target = folder.appendingPathComponent("predictions")
-        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        for file in files {
-            try AtomicFile.write(try Data(contentsOf: source.appendingPathComponent(file)), to: target.appendingPathComponent(file))
-        }
-        return StageReport(record: ["stage": "predict", "maps": files.count, "predictions": target.path])
+        let count = try TrainingPipeline.copyOutOfFold(from: resolve(job.checkpoint!).appendingPathComponent("oof"), to: target)
+        return StageReport(record: ["stage": "predict", "maps": count, "predictions": target.path])
     }
 
     /// The refiner phases' options from the job's keys; unset keys keep the phase defaults.

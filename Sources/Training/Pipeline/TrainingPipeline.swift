@@ -134,14 +134,24 @@ public enum TrainingPipeline {
         return record
     }
 
-    /// Copies phase 1's out-of-fold maps into the predictions folder; returns how many there are.
+    /// Copies phase 1's out-of-fold maps into the predictions folder; returns how many there are
+    /// (none before phase 1 has written any).
     public static func collectOutOfFold(_ options: Options) throws -> Int {
         let source = options.transunetFolder.appendingPathComponent("oof")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: source.path))?.filter { $0.hasSuffix(".npy") } ?? []
-        try FileManager.default.createDirectory(at: options.predictionsFolder, withIntermediateDirectories: true)
+        guard FileManager.default.fileExists(atPath: source.path) else {
+            try FileManager.default.createDirectory(at: options.predictionsFolder, withIntermediateDirectories: true)
+            return 0
+        }
+        return try copyOutOfFold(from: source, to: options.predictionsFolder)
+    }
+
+    /// Copies every `.npy` map of `source` (which must exist) into `target`, each atomically;
+    /// returns how many.
+    public static func copyOutOfFold(from source: URL, to target: URL) throws -> Int {
+        let files = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".npy") }
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         for file in files {
-            try AtomicFile.write(try Data(contentsOf: source.appendingPathComponent(file)),
-                                 to: options.predictionsFolder.appendingPathComponent(file))
+            try AtomicFile.write(try Data(contentsOf: source.appendingPathComponent(file)), to: target.appendingPathComponent(file))
         }
         return files.count
     }

@@ -110,10 +110,10 @@ struct PhaseLoop {
         }
 
         var clock = RemainingTime()
+        let index = Dictionary(uniqueKeysWithValues: trainNames.enumerated().map { ($1, $0) })
         var samples = 0, sampleSeconds = 0.0, outsideModelSeconds = 0.0
         while position.epochsCompleted < settings.epochs {
             let epoch = position.epochsCompleted
-            let index = Dictionary(uniqueKeysWithValues: trainNames.enumerated().map { ($1, $0) })
             let order = Splits.shuffled(trainNames, seed: TrainingSeeds(seed: settings.seed).shuffle(fold: settings.fold, epoch: epoch))
                 .map { index[$0]! }
             beginTraining()

@@ -90,17 +90,11 @@ public enum RefinerTraining {
             },
             validate: {
                 sam.setTraining(false)
-                var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
-                for (i, item) in data.val.enumerated() {
+                return try compare(data.val) { i, item in
                     let probability = try maps.probability(for: item, index: validationIndex + i)
                     let decoded = noGrad { refine(item, prompts: generator(probability, frame: item.input.frame).samPromptTensors) }
-                    let best = SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou))
-                    coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(probability, size: item.input.originalSize),
-                                                      groundTruth: item.truth))
-                    refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(best, input: item.input),
-                                                       groundTruth: item.truth))
+                    return (probability, SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou)))
                 }
-                return CoarseRefinedComparison(coarse: coarse, refined: refined)
             },
             saveBest: { url, metadata in try saveMerged(sam) { try sam.save(to: url, metadata: metadata) } })
         return makeReport(try loop.run(progress: progress, report: report), data: data)
@@ -141,18 +135,30 @@ public enum RefinerTraining {
             },
             validate: {
                 model.setTraining(false)
-                var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
-                for item in data.val {
+                return compare(data.val) { _, item in
                     let out = noGrad { forward(item) }
-                    coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(out.coarseProbability, size: item.input.originalSize),
-                                                      groundTruth: item.truth))
-                    refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(out.bestLogits, input: item.input),
-                                                       groundTruth: item.truth))
+                    return (out.coarseProbability, out.bestLogits)
                 }
-                return CoarseRefinedComparison(coarse: coarse, refined: refined)
             },
             saveBest: { url, metadata in try saveMerged(sam) { try model.save(to: url, metadata: metadata) } })
         return makeReport(try loop.run(progress: progress, report: report), data: data)
+    }
+
+    /// Coarse and refined masks of every validation case against its ground truth, at the
+    /// original size. `outputs` gives a case's coarse probability (on its square grid) and the
+    /// chosen candidate's low-res logits.
+    static func compare(_ cases: [RefinerCase],
+                        _ outputs: (_ index: Int, _ item: RefinerCase) throws -> (coarse: Tensor, refined: Tensor)) rethrows
+        -> CoarseRefinedComparison {
+        var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
+        for (i, item) in cases.enumerated() {
+            let masks = try outputs(i, item)
+            coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(masks.coarse, size: item.input.originalSize),
+                                              groundTruth: item.truth))
+            refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(masks.refined, input: item.input),
+                                               groundTruth: item.truth))
+        }
+        return CoarseRefinedComparison(coarse: coarse, refined: refined)
     }
 
     /// The refiner with the trainable parts the options ask for: prompt encoder and mask
