@@ -44,19 +44,17 @@ test: deps models
 	$(SWIFT) build $(CONFIG) --build-tests
 	$(SWIFT) test $(CONFIG) --skip-build --disable-xctest
 
-## `make run` starts ultrarefinerd in the foreground on ./spool. Weights: TRANSUNET=... SAM=...
-## (official SAM .pth, a TransUNet .pth or our .safetensors). SAM defaults to the pretrained
-## LiteMedSAM that `make models` places; TransUNet, until a trained default ships, to the
-## reference-fixture weights in ../shared when present (untrained: a weak coarse mask).
-TRANSUNET    ?= $(wildcard ../shared/fixtures/transunet_mini/transunet.pth)
-SAM          ?= models/base/lite_medsam.pth
+## `make run` starts ultrarefinerd in the foreground on ./spool with the shipped model
+## (models/default/, trained on BUSI; its refiner's unchanged tensors come from the LiteMedSAM
+## that `make models` places). MODEL=NAME picks another model in models/; TRANSUNET=... or
+## SAM=... (official .pth or our .safetensors) replace one network of it.
+MODEL        ?= default
+TRANSUNET    ?=
+SAM          ?=
 
 run: build models
-	@if [ -z "$(TRANSUNET)" ] || [ -z "$(SAM)" ]; then \
-	  echo "make run needs weights: make run TRANSUNET=path/to/transunet.pth [SAM=path/to/sam.pth]"; exit 2; \
-	fi
 	@echo "ultrarefinerd on $(SPOOL): drop PNGs into $(SPOOL)/inbox/, job files into $(SPOOL)/jobs/; Ctrl-C stops"
-	.build/release/ultrarefinerd --foreground --spool $(SPOOL) --transunet $(TRANSUNET) --sam $(SAM)
+	.build/release/ultrarefinerd --foreground --spool $(SPOOL) --model $(MODEL) $(if $(TRANSUNET),--transunet $(TRANSUNET)) $(if $(SAM),--sam $(SAM))
 
 clean:
 	rm -rf .build

@@ -36,15 +36,17 @@ public final class RefinementModels: @unchecked Sendable {
     }
 
     /// Loads a joint checkpoint of the end-to-end phase (`transunet.*` and `sam.*` keys with
-    /// both configs), whose two networks were trained together.
+    /// both configs), whose two networks were trained together; one stored as changes to a base
+    /// checkpoint finds it in `models/base/`.
     public convenience init(ultrarefiner: URL, samPreprocessing: SAMPreprocessing? = nil, embeddingCache: URL? = nil) throws {
-        let joint = try UltraRefinerModel.load(contentsOf: ultrarefiner)
+        let joint = try UltraRefinerModel.load(contentsOf: ultrarefiner,
+                                               baseFolder: ModelSelection.baseLiteMedSAM.deletingLastPathComponent())
         let id = Self.identify(ultrarefiner)
         try self.init(coarse: TransUNetPredictor(model: joint.transunet), sam: joint.sam, samPreprocessing: samPreprocessing,
                       embeddingCache: embeddingCache, transunetID: id, samID: id)
     }
 
-    private init(coarse: TransUNetPredictor, sam: SAM, samPreprocessing: SAMPreprocessing?, embeddingCache: URL?,
+    init(coarse: TransUNetPredictor, sam: SAM, samPreprocessing: SAMPreprocessing?, embeddingCache: URL?,
                  transunetID: String, samID: String) throws {
         self.coarse = coarse
         sam.setTraining(false)

@@ -18,17 +18,9 @@ struct Evaluate: ParsableCommand {
             that cannot be read or refined is reported and counted, and the run goes on.
             """)
 
-    @Option(name: [.customLong("transunet"), .customLong("checkpoint")],
-            help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
-    var transunet: String?
+    @OptionGroup var weights: ModelArguments
 
-    @Option(help: "TransUNet configuration: \(TransUNet.presetList), or auto.")
-    var model = "auto"
-
-    @Option(help: "SAM checkpoint (official or MedSAM .pth, LiteMedSAM, or our .safetensors).")
-    var sam: String?
-
-    @Option(help: "A joint checkpoint of `train e2e` (both networks, trained together) instead of --transunet and --sam.")
+    @Option(help: "A joint checkpoint of `train e2e` (both networks, trained together) instead of the model.")
     var ultrarefiner: String?
 
     @Option(help: "Square preprocessing with this normalisation: sam or minmax. Default: the SAM family's own, as for infer.")
@@ -44,11 +36,7 @@ struct Evaluate: ParsableCommand {
     var out: String
 
     func validate() throws {
-        let pair = transunet != nil && sam != nil, joint = ultrarefiner != nil
-        guard pair != joint else {
-            throw ValidationError("give --transunet and --sam, or --ultrarefiner (a joint checkpoint) alone")
-        }
-        if joint && (transunet != nil || sam != nil) {
+        if ultrarefiner != nil && (weights.transunet != nil || weights.sam != nil) {
             throw ValidationError("--ultrarefiner holds both networks: leave out --transunet and --sam")
         }
     }
@@ -58,8 +46,7 @@ struct Evaluate: ParsableCommand {
         let chosen = try EvaluationSplit.resolve(split, dataset: datasetFolder)
         let preprocessing = squareNorm.map { SAMPreprocessing.square($0) }
         let models = try ultrarefiner.map { try RefinementModels(ultrarefiner: URL(fileURLWithPath: $0), samPreprocessing: preprocessing) }
-            ?? RefinementModels(transunet: URL(fileURLWithPath: transunet!), sam: URL(fileURLWithPath: sam!),
-                                samPreprocessing: preprocessing, transunetConfig: model)
+            ?? RefinementModels(selection: weights.selection, samPreprocessing: preprocessing)
         var report = EvaluationReport(provenance: [
             "TransUNet: \(models.transunetID)", "SAM: \(models.samID)",
             "SAM preprocessing: \(models.samPreprocessing)",

@@ -7,11 +7,13 @@ import Inference
 import Pixels
 import SegmentAnything
 import Tensor
+import Training
 import TransUNetModel
 
 /// `ultrarefiner infer`: segment one image with the whole chain — TransUNet coarse
 /// probability, differentiable prompts, SAM refinement — or, with `--coarse-only`, the
-/// TransUNet stage alone. With `--gt` it prints the coarse/refined metric table.
+/// TransUNet stage alone. The shipped model runs unless other weights are named; the outputs
+/// are the daemon's for the same image. With `--gt` it prints the coarse/refined metric table.
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment one ultrasound image: TransUNet coarse mask refined by SAM (or the coarse mask alone).")
@@ -19,15 +21,7 @@ struct Infer: ParsableCommand {
     @Flag(help: "Run only the TransUNet stage.")
     var coarseOnly = false
 
-    @Option(name: [.customLong("transunet"), .customLong("checkpoint")],
-            help: "TransUNet checkpoint: the original code's .pth or our .safetensors.")
-    var transunet: String
-
-    @Option(help: "TransUNet configuration: \(TransUNet.presetList), or auto.")
-    var model = "auto"
-
-    @Option(help: "SAM checkpoint (official or MedSAM .pth, or our .safetensors); required without --coarse-only.")
-    var sam: String?
+    @OptionGroup var weights: ModelArguments
 
     @Option(help: "Square preprocessing with this normalisation: sam (UltraRefiner's) or minmax (MedSAM's). Default: the SAM family's own (square + sam for ViT SAM, LiteMedSAM's recipe for LiteMedSAM).")
     var squareNorm: PixelNormalization?
@@ -45,12 +39,6 @@ struct Infer: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String
 
-    func validate() throws {
-        if !coarseOnly && sam == nil {
-            throw ValidationError("--sam PATH is required for the full chain (or pass --coarse-only)")
-        }
-    }
-
     func run() throws {
         let outFolder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
@@ -59,8 +47,10 @@ struct Infer: ParsableCommand {
         if let truth, truth.width != gray.width || truth.height != gray.height {
             throw ValidationError("\(gt!): mask is \(truth.width)×\(truth.height) but the image is \(gray.width)×\(gray.height)")
         }
-        guard let samPath = sam, !coarseOnly else {
-            let predictor = try TransUNetPredictor(checkpoint: URL(fileURLWithPath: transunet), configName: model)
+        let selection = weights.selection
+        guard !coarseOnly else {
+            let predictor = try selection.transunet.map { try TransUNetPredictor(checkpoint: $0, configName: selection.transunetConfig) }
+                ?? RefinementModels(selection: selection).coarse
             let probability = noGrad { predictor.foregroundProbability(gray) }
             let side = predictor.model.config.imageSize
             try NPY.write(NPYArray(float32: probability.scalars, shape: [side, side]), to: outFolder.appendingPathComponent("coarse.npy"))
@@ -72,8 +62,7 @@ struct Infer: ParsableCommand {
         }
 
         // The same chain the daemon runs on each inbox image.
-        let models = try RefinementModels(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: samPath),
-                                          samPreprocessing: squareNorm.map { .square($0) }, transunetConfig: model,
+        let models = try RefinementModels(selection: selection, samPreprocessing: squareNorm.map { .square($0) },
                                           embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) })
         let result = try models.refine(gray)
         try NPY.write(NPYArray(float32: result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),
@@ -81,16 +70,18 @@ struct Infer: ParsableCommand {
         try NPY.write(NPYArray(float32: result.refinedProbability, shape: [gray.height, gray.width]),
                       to: outFolder.appendingPathComponent("refined.npy"))
         try PNG.write(result.mask, to: outFolder.appendingPathComponent("mask.png"))
+        let coarseMask = noGrad {
+            TransUNetPredictor.mask(Tensor(result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),
+                                    width: gray.width, height: gray.height)
+        }
+        try PNG.write(MaskOverlay.picture(gray, truth: truth, coarse: coarseMask, refined: result.mask,
+                                          side: min(512, max(gray.width, gray.height))),
+                      to: outFolder.appendingPathComponent("overlay.png"))
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: result.prompts, options: [.prettyPrinted, .sortedKeys]),
                              to: outFolder.appendingPathComponent("prompts.json"))
-        print("wrote coarse.npy, refined.npy, mask.png and prompts.json to \(outFolder.path)")
-        if let truth {
-            let coarse = noGrad {
-                TransUNetPredictor.mask(Tensor(result.coarseProbability, shape: [result.coarseSide, result.coarseSide]),
-                                        width: gray.width, height: gray.height)
-            }
-            printMetrics(coarse: coarse, refined: result.mask, truth: truth)
-        }
+        print("wrote coarse.npy, refined.npy, mask.png, overlay.png (contours: green truth, red coarse, blue refined) "
+            + "and prompts.json to \(outFolder.path)")
+        if let truth { printMetrics(coarse: coarseMask, refined: result.mask, truth: truth) }
     }
 
     /// One row per metric: name, coarse, refined, delta with its direction.

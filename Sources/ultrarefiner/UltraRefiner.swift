@@ -12,6 +12,7 @@ struct UltraRefiner: ParsableCommand {
         subcommands: [
             Infer.self,
             Evaluate.self,
+            Export.self,
             Bench.self,
             PrepareCommand.self,
             PhantomCommand.self,

@@ -27,6 +27,9 @@ struct UltraRefinerDaemon: ParsableCommand {
     @Flag(help: "Log plain lines to the terminal even when stderr is connected to journald.")
     var foreground = false
 
+    @Option(help: "A named model in the models folder (default: the config's [model] name, else the shipped 'default').")
+    var model: String?
+
     @Option(help: "TransUNet weights (.pth or .safetensors); overrides [model] transunet.")
     var transunet: String?
 
@@ -49,7 +52,7 @@ struct UltraRefinerDaemon: ParsableCommand {
         }
         let options = DaemonOptions(
             configFile: config.map { URL(fileURLWithPath: $0) },
-            overrides: DaemonConfig.Overrides(transunet: transunet, sam: sam, spoolRoot: spool,
+            overrides: DaemonConfig.Overrides(modelName: model, transunet: transunet, sam: sam, spoolRoot: spool,
                                               instance: instance, leaseSeconds: leaseSeconds),
             retryDelay: retryDelay, version: UltraRefinerVersion.string)
         let status = DaemonRuntime(options: options, logger: Logger(label: "ultrarefinerd")).run()

@@ -94,31 +94,44 @@ import Testing
     // The flag replaces the missing file, so loading succeeds.
     let loaded = try DaemonConfig.load(configURL, overrides: .init(sam: transunet.path))
     #expect(loaded.sam == transunet.path)
-    #expect(throws: FormatError("command line", "no transunet weights: set [model] transunet or pass --transunet")) {
-        try DaemonConfig.load(nil)
+    let elsewhere = folder.appendingPathComponent("no-models")
+    #expect(throws: FormatError("\(elsewhere.path)/default/ultrarefiner.safetensors",
+                                "no model 'default' in the models folder \(elsewhere.path) (relative to the working folder unless absolute)")) {
+        try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path), validatingWeights: false)
+            .withModelsRoot(elsewhere.path).validateWeights()
     }
 }
 
-@Test func theDefaultModelIsNotShippedYetAndSaysSo() {
+@Test func aModelNameMustNotLeaveTheModelsFolder() {
     var config = DaemonConfig()
-    config.transunet = "default"
-    config.sam = "default"
-    #expect(throws: FormatError("x.toml", "transunet = \"default\": no default model ships with this version yet; name a weights file")) {
-        try config.validateWeights(configPath: "x.toml")
+    config.modelName = "../etc"
+    #expect(throws: FormatError(URL(fileURLWithPath: config.modelsRoot), "'../etc' is not a model name (letters, digits, '-', '_' and '.')")) {
+        try config.validateWeights()
     }
 }
 
-/// With no SAM named, the LiteMedSAM that `make models` places is the SAM (paths resolve from
-/// the working folder, the package root under `swift test`).
-@Test func withoutANamedSAMTheBaseLiteMedSAMIsUsedWhenPresent() throws {
-    let transunet = try TestPaths.temporaryDirectory("default-sam").appendingPathComponent("t.pth")
-    _ = FileManager.default.createFile(atPath: transunet.path, contents: Data([0]))
-    if FileManager.default.fileExists(atPath: DaemonConfig.baseLiteMedSAM) {
-        let config = try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path))
-        #expect(config.sam == DaemonConfig.baseLiteMedSAM)
-        #expect(try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path, sam: transunet.path)).sam == transunet.path,
-                "a named SAM wins")
-    } else {
-        #expect(throws: FormatError.self) { try DaemonConfig.load(nil, overrides: .init(transunet: transunet.path)) }
+/// With nothing named, the shipped model runs; a weights file replaces only its own network,
+/// and both files given need no named model (paths resolve from the working folder, the
+/// package root under `swift test`).
+@Test func theShippedModelIsTheDefaultAndFilesReplaceItsParts() throws {
+    let file = try TestPaths.temporaryDirectory("default-model").appendingPathComponent("t.pth")
+    _ = FileManager.default.createFile(atPath: file.path, contents: Data([0]))
+    let plain = try DaemonConfig.parse("", path: "c.toml")
+    #expect(plain.selection.name == "default" && plain.selection.root.relativePath == "models" && plain.selection.usesNamedModel)
+    let partly = plain.merging(.init(transunet: file.path))
+    #expect(partly.selection.usesNamedModel && partly.selection.transunet?.path == file.path && partly.selection.sam == nil)
+    let both = plain.merging(.init(transunet: file.path, sam: file.path))
+    #expect(!both.selection.usesNamedModel, "two files need no named model")
+    try both.withModelsRoot("/nonexistent").validateWeights()
+    let named = try DaemonConfig.parse("[model]\nname = \"mine\"\nroot = \"/srv/models\"\n", path: "c.toml")
+    #expect(try named.selection.namedWeights().path == "/srv/models/mine/ultrarefiner.safetensors")
+    #expect(named.merging(.init(modelName: "other")).modelName == "other", "--model wins over [model] name")
+}
+
+extension DaemonConfig {
+    fileprivate func withModelsRoot(_ root: String) -> DaemonConfig {
+        var copy = self
+        copy.modelsRoot = root
+        return copy
     }
 }

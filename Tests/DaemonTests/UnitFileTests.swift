@@ -59,8 +59,9 @@ private let systemdFolder = TestPaths.repositoryRoot.appendingPathComponent("sys
 @Test func exampleConfigIsAValidDaemonConfig() throws {
     let url = systemdFolder.appendingPathComponent("ultrarefinerd.toml")
     let config = try DaemonConfig.parse(try String(contentsOf: url, encoding: .utf8), path: url.path)
-    #expect(config.transunet == "/var/lib/ultrarefiner/models/transunet.safetensors")
-    #expect(config.sam == "/var/lib/ultrarefiner/models/lite_medsam.pth")
+    #expect(config.modelsRoot == "/var/lib/ultrarefiner/models")
+    #expect(config.modelName == "default")
+    #expect(config.transunet == nil && config.sam == nil, "the example runs the shipped model unchanged")
     #expect(config.spoolRoot == "/var/lib/ultrarefiner/spool")
     #expect(config.maxPixels == 16_000_000)
     #expect(config.leaseSeconds == 60)

@@ -8,16 +8,18 @@ import Spool
 
 /// The daemon's settings, read from its TOML config and merged with command-line flags.
 ///
-/// Defaults (when neither the file nor a flag sets a value): spool `./spool`; SAM weights
-/// `models/base/lite_medsam.pth` when that file exists (what `make models` fetches); the SAM
-/// family's own preprocessing (LiteMedSAM's recipe for TinyViT, square with SAM normalisation
-/// for ViT) unless `preprocessing` or `sam_normalization` is set; inference on every core and training
-/// on all but one (so a running job leaves room for masks), `max_pixels = 16_777_216` (4096², so
-/// PNG bombs are refused before decoding). Weights have no default until the project ships a
-/// default model: they must be named.
+/// Defaults (when neither the file nor a flag sets a value): spool `./spool`; the shipped model
+/// `default` from the folder `models` (`[model] name`, `[model] root`), whose networks an
+/// explicit `transunet` or `sam` weights file replaces; the SAM family's own preprocessing
+/// (LiteMedSAM's recipe for TinyViT, square with SAM normalisation for ViT) unless
+/// `preprocessing` or `sam_normalization` is set; inference on every core and training on all
+/// but one (so a running job leaves room for masks), `max_pixels = 16_777_216` (4096², so PNG
+/// bombs are refused before decoding).
 public struct DaemonConfig: Sendable, Equatable {
-    /// How an ultrasound image is brought to the network's square input.
-
+    /// `[model] name`, `--model`: the named model in `modelsRoot` (`NAME/ultrarefiner.safetensors`).
+    public var modelName: String = ModelSelection.defaultName
+    /// `[model] root`: the folder of named models and of `base/`, relative to the working folder.
+    public var modelsRoot: String = ModelSelection.defaultRoot.relativePath
     /// TransUNet weights (`[model] transunet`, `--transunet`).
     public var transunet: String?
     /// SAM weights (`[model] sam`, `--sam`).
@@ -55,6 +57,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// Values given on the command line; each one set wins over the config file.
     public struct Overrides: Sendable, Equatable {
+        public var modelName: String?
         public var transunet: String?
         public var sam: String?
         public var spoolRoot: String?
@@ -62,8 +65,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var leaseSeconds: Double?
 
         /// Collects the flags that were given.
-        public init(transunet: String? = nil, sam: String? = nil, spoolRoot: String? = nil,
+        public init(modelName: String? = nil, transunet: String? = nil, sam: String? = nil, spoolRoot: String? = nil,
                     instance: String? = nil, leaseSeconds: Double? = nil) {
+            self.modelName = modelName
             self.transunet = transunet
             self.sam = sam
             self.spoolRoot = spoolRoot
@@ -76,11 +80,13 @@ public struct DaemonConfig: Sendable, Equatable {
     public static func parse(_ text: String, path: String) throws -> DaemonConfig {
         let reader = DocumentReader(try TOMLSubsetParser.parse(text, path: path), path: path)
         try reader.rejectUnknownKeys(allowed: [
-            "model.transunet", "model.sam", "model.preprocessing", "model.sam_normalization",
+            "model.name", "model.root", "model.transunet", "model.sam", "model.preprocessing", "model.sam_normalization",
             "spool.root", "spool.instance", "spool.lease_seconds", "lanes.inference_threads", "lanes.training_threads", "limits.max_pixels",
             "data.root",
         ])
         var config = DaemonConfig()
+        config.modelName = try reader.string("model.name") ?? config.modelName
+        config.modelsRoot = try reader.string("model.root") ?? config.modelsRoot
         config.transunet = try reader.string("model.transunet")
         config.sam = try reader.string("model.sam")
         if let p = try reader.choice("model.preprocessing", SAMPreprocessing.Geometry.allCases.map(\.rawValue)) {
@@ -108,7 +114,7 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// Reads the config file at `url` (nil: defaults only), applies `overrides`, and checks
-    /// that both weight files exist, so a bad setup fails before the daemon reports ready.
+    /// that every weights file it names exists, so a bad setup fails before the daemon reports ready.
     /// `validatingWeights: false` only reads and merges (to find the spool before the weights).
     public static func load(_ url: URL?, overrides: Overrides = Overrides(),
                             validatingWeights: Bool = true) throws -> DaemonConfig {
@@ -120,18 +126,15 @@ public struct DaemonConfig: Sendable, Equatable {
             }
             config = try parse(text, path: url.path)
         }
-        var merged = config.merging(overrides)
-        if merged.sam == nil, FileManager.default.fileExists(atPath: Self.baseLiteMedSAM) { merged.sam = Self.baseLiteMedSAM }
-        if validatingWeights { try merged.validateWeights(configPath: url?.path) }
+        let merged = config.merging(overrides)
+        if validatingWeights { try merged.validateWeights() }
         return merged
     }
-
-    /// Where `make models` puts the pretrained LiteMedSAM: the SAM used when none is named.
-    public static let baseLiteMedSAM = "models/base/lite_medsam.pth"
 
     /// This config with every override that was given replacing the file's value.
     public func merging(_ overrides: Overrides) -> DaemonConfig {
         var merged = self
+        merged.modelName = overrides.modelName ?? modelName
         merged.transunet = overrides.transunet ?? transunet
         merged.sam = overrides.sam ?? sam
         merged.spoolRoot = overrides.spoolRoot ?? spoolRoot
@@ -140,33 +143,29 @@ public struct DaemonConfig: Sendable, Equatable {
         return merged
     }
 
-    /// Throws a configuration error naming the missing weight file (or the missing setting, in
-    /// `configPath`, the config file the settings came from; nil: they came from the command line).
-    public func validateWeights(configPath: String?) throws {
-        let configPath = configPath ?? "command line"
-        for (key, value) in [("transunet", transunet), ("sam", sam)] {
-            guard let value else {
-                throw FormatError(configPath, "no \(key) weights: set [model] \(key) or pass --\(key)")
-            }
-            if value == "default" {
-                throw FormatError(configPath, "\(key) = \"default\": no default model ships with this version yet; name a weights file")
-            }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw FormatError(value, "\(key) weights file does not exist")
-            }
-        }
+    /// Throws a configuration error naming the missing weights file.
+    public func validateWeights() throws {
+        try selection.validate()
+    }
+
+    /// The weights this config names.
+    public var selection: ModelSelection {
+        ModelSelection(root: URL(fileURLWithPath: modelsRoot), name: modelName,
+                       transunet: transunet.map { URL(fileURLWithPath: $0) }, sam: sam.map { URL(fileURLWithPath: $0) })
+    }
+
+    /// What the inference lane runs, for logs: the named model and the files replacing its parts.
+    public var modelDescription: String {
+        let parts = [selection.usesNamedModel ? "model \(modelsRoot)/\(modelName)" : nil,
+                     transunet.map { "transunet \($0)" }, sam.map { "sam \($0)" }]
+        return parts.compactMap { $0 }.joined(separator: ", ")
     }
 }
 
 extension RefinementModels {
     /// The models a daemon config names.
     public convenience init(config: DaemonConfig) throws {
-        guard let transunet = config.transunet, let sam = config.sam else {
-            throw FormatError("config", "both [model] transunet and [model] sam weights must be set")
-        }
-        try self.init(transunet: URL(fileURLWithPath: transunet), sam: URL(fileURLWithPath: sam),
-                      samPreprocessing: config.samPreprocessing)
+        try self.init(selection: config.selection, samPreprocessing: config.samPreprocessing)
     }
 }
 

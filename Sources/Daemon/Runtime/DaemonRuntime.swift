@@ -81,7 +81,7 @@ public final class DaemonRuntime: @unchecked Sendable {
         let queue = SpoolQueue(layout: layout, version: options.version, instance: lease.instance)
         let keeper = LeaseKeeper(lease: lease, acquired: acquired, queue: queue, logger: logger)
         do {
-            logger.info("loading models: transunet \(config.transunet ?? "-"), sam \(config.sam ?? "-")")
+            logger.info("loading models: \(config.modelDescription)")
             slot = ModelSlot(try RefinementModels(config: config), maxPixels: config.maxPixels)
             watcher = try SpoolWatcher(layout: layout)
         } catch {
@@ -162,7 +162,7 @@ public final class DaemonRuntime: @unchecked Sendable {
                 loaded.sam = sam.path
             }
         }
-        try loaded.validateWeights(configPath: options.configFile?.path)
+        try loaded.validateWeights()
         return loaded
     }
 
@@ -180,11 +180,13 @@ public final class DaemonRuntime: @unchecked Sendable {
             }
             slot.replace(with: try RefinementModels(config: fresh), maxPixels: fresh.maxPixels)
             configLock.withLock {
+                config.modelName = fresh.modelName
+                config.modelsRoot = fresh.modelsRoot
                 config.transunet = fresh.transunet
                 config.sam = fresh.sam
                 config.maxPixels = fresh.maxPixels
             }
-            logger.notice("reloaded: transunet \(fresh.transunet ?? "-"), sam \(fresh.sam ?? "-")")
+            logger.notice("reloaded: \(fresh.modelDescription)")
         } catch {
             logger.error("reload failed, keeping the previous configuration: \(error)")
         }

@@ -32,7 +32,7 @@ extension JobRunner {
     func refinerOptions(_ job: JobFile, folder: URL, learningRate: Float) throws -> RefinerPhaseOptions {
         var options = RefinerPhaseOptions(
             dataset: resolve(job.dataset!), fold: job.folds.first ?? 0,
-            sam: job.sam.map(resolve) ?? URL(fileURLWithPath: DaemonConfig.baseLiteMedSAM), workdir: folder,
+            sam: job.sam.map(resolve) ?? ModelSelection.baseLiteMedSAM, workdir: folder,
             epochs: job.epochs ?? 1, learningRate: Float(job.learningRate ?? Double(learningRate)),
             maxTrainCases: job.maxTrainCases)
         if let batchSize = job.batchSize { options.batchSize = batchSize }
@@ -80,7 +80,7 @@ extension JobRunner {
         }
         let record = try TrainingPipeline.run(
             TrainingPipeline.Options(dataset: resolve(job.dataset!), workdir: folder, preset: preset,
-                                     sam: job.sam.map(resolve) ?? URL(fileURLWithPath: DaemonConfig.baseLiteMedSAM),
+                                     sam: job.sam.map(resolve) ?? ModelSelection.baseLiteMedSAM,
                                      seed: UInt64(job.seed ?? 1234)),
             progress: progressReporter(job, control: control), report: { logger.info("\($0)") })
         let joint = folder.appendingPathComponent("checkpoints/\(RefinerTraining.endToEndFolder)/fold_\(preset.refinerFold)/best.safetensors")
@@ -100,7 +100,7 @@ extension JobRunner {
                 throw TrainingError(job.fileName, "evaluate needs transunet (with sam) or a joint checkpoint")
             }
             models = try RefinementModels(transunet: resolve(transunet),
-                                          sam: job.sam.map(resolve) ?? URL(fileURLWithPath: DaemonConfig.baseLiteMedSAM))
+                                          sam: job.sam.map(resolve) ?? ModelSelection.baseLiteMedSAM)
         }
         let split = try EvaluationSplit.resolve(job.split ?? "test", dataset: dataset)
         var report = EvaluationReport(provenance: ["TransUNet: \(models.transunetID)", "SAM: \(models.samID)",

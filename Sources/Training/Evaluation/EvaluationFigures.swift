@@ -9,8 +9,33 @@ public enum EvaluationColors {
     public static let refined = RGBColor(60, 160, 255)
 }
 
-/// A case shrunk for a grid: the image in gray, letterboxed into a square, with the contours
-/// of its ground truth, coarse and refined masks (refined drawn last, on top).
+/// An image letterboxed into a `side`×`side` RGB square with the contours of its masks drawn
+/// over it in order (the last on top): the case grids' tiles and `infer`'s `overlay.png`.
+public enum MaskOverlay {
+    /// `masks` are nonzero for lesion and the size of `image`; a nil mask is left out.
+    public static func picture(_ image: Raster<UInt8>, masks: [(Raster<UInt8>?, RGBColor)], side: Int) -> Raster<UInt8> {
+        let scale = min(Double(side) / Double(image.width), Double(side) / Double(image.height))
+        let width = max(1, min(side, Int((Double(image.width) * scale).rounded())))
+        let height = max(1, min(side, Int((Double(image.height) * scale).rounded())))
+        let x = (side - width) / 2, y = (side - height) / 2
+        var canvas = Canvas(width: side, height: side, background: .black)
+        canvas.paste(AreaResample.resized(image.plane(0), width: width, height: height), x: x, y: y)
+        // Masks shrink by nearest neighbour so they stay binary; contours are taken at the drawn size.
+        for case let (mask?, color) in masks {
+            canvas.contour(of: mask.plane(0).resizedNearest(width: width, height: height), x: x, y: y, color)
+        }
+        return canvas.raster
+    }
+
+    /// Ground truth, coarse and refined contours in the report's colours (refined on top).
+    public static func picture(_ image: Raster<UInt8>, truth: Raster<UInt8>?, coarse: Raster<UInt8>?,
+                               refined: Raster<UInt8>?, side: Int) -> Raster<UInt8> {
+        picture(image, masks: [(truth, EvaluationColors.truth), (coarse, EvaluationColors.coarse),
+                               (refined, EvaluationColors.refined)], side: side)
+    }
+}
+
+/// A case shrunk for a grid, with its metrics.
 struct CaseTile: Sendable {
     let evaluated: EvaluatedCase
     /// RGB, `side`×`side`.
@@ -19,18 +44,7 @@ struct CaseTile: Sendable {
     init(_ evaluated: EvaluatedCase, image: Raster<UInt8>, truth: Raster<UInt8>, coarse: Raster<UInt8>,
          refined: Raster<UInt8>, side: Int) {
         self.evaluated = evaluated
-        let scale = min(Double(side) / Double(image.width), Double(side) / Double(image.height))
-        let width = max(1, min(side, Int((Double(image.width) * scale).rounded())))
-        let height = max(1, min(side, Int((Double(image.height) * scale).rounded())))
-        let x = (side - width) / 2, y = (side - height) / 2
-        var canvas = Canvas(width: side, height: side, background: .black)
-        canvas.paste(AreaResample.resized(image.plane(0), width: width, height: height), x: x, y: y)
-        // Masks shrink by nearest neighbour so they stay binary; contours are taken at tile size.
-        for (mask, color) in [(truth, EvaluationColors.truth), (coarse, EvaluationColors.coarse),
-                              (refined, EvaluationColors.refined)] {
-            canvas.contour(of: mask.plane(0).resizedNearest(width: width, height: height), x: x, y: y, color)
-        }
-        picture = canvas.raster
+        picture = MaskOverlay.picture(image, truth: truth, coarse: coarse, refined: refined, side: side)
     }
 }
 

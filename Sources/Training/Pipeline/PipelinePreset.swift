@@ -25,11 +25,13 @@ public struct PipelinePreset: Sendable, Equatable, Codable {
         transunetBatchSize: 4, transunetLearningRate: 0.01, refinerFold: 0, refinerEpochs: 1, endToEndEpochs: 1,
         refinerBatchSize: 4, encoder: .frozen, coarse: .mixed(outOfFoldShare: 0.5), maxTrainCases: nil)
 
-    /// One fold for phase 1 (option A needs no out-of-fold maps), the refiner's encoder frozen
-    /// so its embeddings are computed once per image.
+    /// The shipped default model's recipe. One fold for phase 1 (option A needs no out-of-fold
+    /// maps) with most of the two hours spent there, because the coarse model's detection
+    /// bounds what refinement can reach; the refiner's encoder frozen so its embeddings are
+    /// computed once per image.
     public static let cpu = PipelinePreset(
-        name: "cpu", transunetPreset: "cpu-small", imageSize: 224, folds: [0], transunetEpochs: 20,
-        transunetBatchSize: 8, transunetLearningRate: 0.01, refinerFold: 0, refinerEpochs: 4, endToEndEpochs: 2,
+        name: "cpu", transunetPreset: "cpu-small", imageSize: 224, folds: [0], transunetEpochs: 40,
+        transunetBatchSize: 8, transunetLearningRate: 0.01, refinerFold: 0, refinerEpochs: 5, endToEndEpochs: 2,
         refinerBatchSize: 4, encoder: .frozen, coarse: .simulated, maxTrainCases: nil)
 
     /// TransUNet's published recipe for phase 1 (R50-ViT-B/16, 224², 150 epochs, batch 24) on
