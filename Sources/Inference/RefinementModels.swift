@@ -68,7 +68,7 @@ public final class RefinementModels: @unchecked Sendable {
     }
 
     /// `name (N bytes, modified TIME)`: enough to tell which weights produced an output.
-    static func identify(_ url: URL) -> String {
+    public static func identify(_ url: URL) -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         let modified = (attributes?[.modificationDate] as? Date).map { ISO8601DateFormatter().string(from: $0) } ?? "?"

@@ -46,6 +46,13 @@ public struct SAMPrediction: Sendable {
     public var bestIndex: Int {
         SAMCandidates.best(iou)
     }
+
+    /// The best candidate as a mask at the original size, foreground (255) where its logit is
+    /// above 0, the official predictor's `mask_threshold`.
+    public var bestMask: Raster<UInt8> {
+        let logits = masks[index: bestIndex]
+        return Raster(width: logits.shape[1], height: logits.shape[0], pixels: logits.scalars.map { $0 > 0 ? UInt8(255) : 0 })
+    }
 }
 
 /// The official predictor workflow: encode one image once, then decode any number of prompts

@@ -15,7 +15,9 @@ struct Evaluate: ParsableCommand {
             Writes OUT/metrics.csv (one row per image), OUT/summary.md (mean ± sd, median, \
             images better or worse by more than 0.05 Dice), OUT/scatter_dice.png, \
             OUT/delta_histogram.png, OUT/cases_worst.png and OUT/cases_improved.png. An image \
-            that cannot be read or refined is reported and counted, and the run goes on.
+            that cannot be read or refined is reported and counted, and the run goes on. With \
+            --prompt gt-box, only OUT/metrics.csv (each image's box and metrics) and OUT/summary.md; \
+            images with an empty ground truth have no box and are skipped and counted.
             """)
 
     @OptionGroup var weights: ModelArguments
@@ -35,7 +37,20 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Output folder for the report.")
     var out: String
 
+    @Option(help: "chain (TransUNet's prompts, against its coarse mask) or gt-box (--sam alone, prompted with each ground-truth mask's bounding box: the ceiling of box prompting).")
+    var prompt = EvaluationPrompt.chain
+
+    @Flag(name: .customLong("single-mask"), help: "With --prompt gt-box: take SAM's single-mask output instead of the best of three by predicted IoU.")
+    var singleMask = false
+
     func validate() throws {
+        if prompt == .groundTruthBox {
+            guard weights.transunet == nil, ultrarefiner == nil else {
+                throw ValidationError("--prompt gt-box evaluates SAM alone (--sam, else the model's refiner): leave out --transunet and --ultrarefiner")
+            }
+            return
+        }
+        if singleMask { throw ValidationError("--single-mask goes with --prompt gt-box; the chain's refiner picks its own mask") }
         if ultrarefiner != nil && (weights.transunet != nil || weights.sam != nil) {
             throw ValidationError("--ultrarefiner holds both networks: leave out --transunet and --sam")
         }
@@ -44,6 +59,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let datasetFolder = URL(fileURLWithPath: dataset)
         let chosen = try EvaluationSplit.resolve(split, dataset: datasetFolder)
+        if prompt == .groundTruthBox { return try runGroundTruthBox(dataset: datasetFolder, split: chosen) }
         let preprocessing = squareNorm.map { SAMPreprocessing.square($0) }
         let models = try ultrarefiner.map { try RefinementModels(ultrarefiner: URL(fileURLWithPath: $0), samPreprocessing: preprocessing) }
             ?? RefinementModels(selection: weights.selection, samPreprocessing: preprocessing)

@@ -3,7 +3,6 @@ import Durable
 import Formats
 import Foundation
 import Imaging
-import Pixels
 import SegmentAnything
 import Tensor
 
@@ -79,9 +78,7 @@ struct SAMCommand: ParsableCommand {
         try NPY.write(NPYArray(float32: prediction.lowRes.scalars, shape: prediction.lowRes.shape),
                       to: folder.appendingPathComponent("low_res.npy"))
         let best = prediction.bestIndex
-        let logits = prediction.masks[index: best].scalars
-        let mask = Raster(width: picture.width, height: picture.height, pixels: logits.map { $0 > 0 ? UInt8(255) : 0 })
-        try PNG.write(mask, to: folder.appendingPathComponent("mask.png"))
+        try PNG.write(prediction.bestMask, to: folder.appendingPathComponent("mask.png"))
         print("model \(sam.config.encoder) at \(sam.config.imageSize)², \(preprocessing) preprocessing")
         print("iou " + prediction.iou.map { String(format: "%.4f", $0) }.joined(separator: " ") + ", best mask \(best)")
         print("wrote \(folder.path)/{masks.npy, iou.npy, low_res.npy, mask.png}")

@@ -54,12 +54,7 @@ public enum DatasetEvaluation {
         for (index, name) in split.cases.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
             do {
-                let image = try PNG.readGray(folder.appendingPathComponent("images/\(name).png"))
-                let maskFile = folder.appendingPathComponent("masks/\(name).png")
-                let truth = try PNG.readGray(maskFile)
-                guard truth.width == image.width, truth.height == image.height else {
-                    throw TrainingError(maskFile.path, "mask is \(truth.width)x\(truth.height) but its image is \(image.width)x\(image.height)")
-                }
+                let (image, truth) = try readCase(name, in: folder)
                 let result = try models.refine(image)
                 // The coarse mask at full size, thresholded as `infer` does it.
                 let coarse = noGrad {
@@ -73,5 +68,17 @@ public enum DatasetEvaluation {
                 progress(index + 1, name, .failed(reason: "\(error)"))
             }
         }
+    }
+
+    /// One case's grayscale image and ground-truth mask from a split folder, checked to be the
+    /// same size, so every evaluation reads and rejects cases alike.
+    static func readCase(_ name: String, in folder: URL) throws -> (image: Raster<UInt8>, truth: Raster<UInt8>) {
+        let image = try PNG.readGray(folder.appendingPathComponent("images/\(name).png"))
+        let maskFile = folder.appendingPathComponent("masks/\(name).png")
+        let truth = try PNG.readGray(maskFile)
+        guard truth.width == image.width, truth.height == image.height else {
+            throw TrainingError(maskFile.path, "mask is \(truth.width)x\(truth.height) but its image is \(image.width)x\(image.height)")
+        }
+        return (image, truth)
     }
 }

@@ -22,6 +22,17 @@ struct ValueSummary: Equatable {
         let sorted = values.sorted(), middle = values.count / 2
         median = values.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
+
+    /// A summary table cell, `mean ± sd (median)`, noting the count when the values cover
+    /// fewer than the `total` images (a distance undefined on some).
+    func cell(of total: Int) -> String {
+        String(format: "%.4f ± %.4f (%.4f)", mean, standardDeviation, median) + countNote(of: total)
+    }
+
+    /// `, n=K` when the values cover fewer than the `total` images.
+    func countNote(of total: Int) -> String {
+        count == total ? "" : ", n=\(count)"
+    }
 }
 
 extension EvaluationReport {
@@ -63,7 +74,7 @@ extension EvaluationReport {
             let change = ValueSummary(cases.compactMap { evaluated in
                 column.value(evaluated.refined).flatMap { r in column.value(evaluated.coarse).map { r - $0 } }
             })
-            lines.append("| \(column.label) | \(cell(coarse)) | \(cell(refined)) | \(String(format: "%+.4f", change.mean))\(countNote(change)) |")
+            lines.append("| \(column.label) | \(coarse.cell(of: cases.count)) | \(refined.cell(of: cases.count)) | \(String(format: "%+.4f", change.mean))\(change.countNote(of: cases.count)) |")
         }
         let counts = changeCounts
         let threshold = String(format: "%.2f", Self.changeThreshold)
@@ -76,15 +87,6 @@ extension EvaluationReport {
             lines += failures.map { "- \($0.name): \($0.reason)" }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func cell(_ summary: ValueSummary) -> String {
-        String(format: "%.4f ± %.4f (%.4f)", summary.mean, summary.standardDeviation, summary.median) + countNote(summary)
-    }
-
-    /// `, n=K` when a metric is defined on fewer than all images.
-    private func countNote(_ summary: ValueSummary) -> String {
-        summary.count == cases.count ? "" : ", n=\(summary.count)"
     }
 
     /// A CSV field, quoted when it holds a comma, quote or line break (quotes doubled).

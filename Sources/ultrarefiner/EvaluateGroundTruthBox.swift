@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Inference
+import SegmentAnything
+import Training
+
+/// What `ultrarefiner evaluate` prompts SAM with.
+enum EvaluationPrompt: String, ExpressibleByArgument, CaseIterable {
+    /// The whole chain: TransUNet's mask becomes the prompts.
+    case chain
+    /// SAM alone with each ground-truth mask's bounding box, the ceiling of box prompting.
+    case groundTruthBox = "gt-box"
+}
+
+extension Evaluate {
+    /// `--prompt gt-box`: SAM (`--sam`, else the model's refiner) on every case of `split`,
+    /// prompted with its ground-truth box, with the same preprocessing the chain would give it.
+    func runGroundTruthBox(dataset: URL, split: EvaluationSplit) throws {
+        let (model, id): (SAM, String)
+        if let sam = weights.selection.sam {
+            (model, id) = (try SAM.load(contentsOf: sam), RefinementModels.identify(sam))
+        } else {
+            let models = try RefinementModels(selection: weights.selection)
+            (model, id) = (models.refiner.sam, models.samID)
+        }
+        let preprocessing = squareNorm.map { SAMPreprocessing.square($0) } ?? RefinementModels.defaultPreprocessing(for: model.config)
+        var report = GroundTruthBoxReport(provenance: [
+            "SAM: \(id)", "SAM preprocessing: \(preprocessing)",
+            "Prompt: the bounding box of the ground-truth mask only (no points, no mask prompt)",
+            "Mask: " + (singleMask ? "the single-mask output" : "the best of three by predicted IoU"),
+            "Dataset: \(dataset.path), split \(split.name) (\(split.cases.count) images)",
+        ])
+        let total = split.cases.count
+        print("evaluating SAM with ground-truth boxes on \(total) images of split \(split.name)")
+        GroundTruthBoxEvaluation.run(sam: model, preprocessing: preprocessing, dataset: dataset, split: split,
+                                     multimask: !singleMask, into: &report) { position, name, outcome in
+            switch outcome {
+            case .evaluated(let evaluated, let seconds):
+                print(String(format: "[%d/%d] %@: Dice %.4f, %.1f s", position, total, name, evaluated.metrics.dice, seconds))
+            case .skipped:
+                print("[\(position)/\(total)] \(name): empty ground truth, no box: skipped")
+            case .failed(let reason):
+                print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
+            }
+        }
+        let outFolder = URL(fileURLWithPath: out)
+        try report.write(to: outFolder)
+        print(report.summaryMarkdown)
+        print("wrote \(GroundTruthBoxReport.fileNames.joined(separator: ", ")) to \(outFolder.path)")
+        if report.cases.isEmpty && total > 0 { throw ExitCode.failure }
+    }
+}
