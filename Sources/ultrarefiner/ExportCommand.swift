@@ -18,6 +18,9 @@ struct Export: ParsableCommand {
     @Option(help: "The SAM checkpoint the refiner was fine-tuned from.")
     var base = ModelSelection.baseLiteMedSAM.relativePath
 
+    @Option(help: "The run's pipeline.json, kept in the metadata (`pipeline`) as the record of how the model was trained.")
+    var pipeline: String?
+
     @Option(help: "Output file, e.g. models/default/ultrarefiner.safetensors (its base is then looked up in models/base/).")
     var out: String
 
@@ -28,6 +31,13 @@ struct Export: ParsableCommand {
         var metadata = joint.metadata
         metadata[UltraRefinerModel.configMetadataKey] = nil
         metadata["exported_from"] = source.lastPathComponent
+        if let pipeline {
+            let record = try Data(contentsOf: URL(fileURLWithPath: pipeline))
+            guard (try? JSONSerialization.jsonObject(with: record)) is [String: Any] else {
+                throw ValidationError("\(pipeline): not a pipeline.json (a JSON object)")
+            }
+            metadata["pipeline"] = String(decoding: record, as: UTF8.self)
+        }
         let checkpoint = try model.checkpointStoringChanges(from: try ModelCheckpoint<SAM>(contentsOf: baseURL).tensors,
                                                              baseFile: baseURL.lastPathComponent, metadata: metadata)
         let outURL = URL(fileURLWithPath: out)

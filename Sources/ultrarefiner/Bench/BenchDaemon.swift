@@ -22,12 +22,15 @@ struct BenchDaemon: ParsableCommand {
     var width = 560
     @Option var height = 470
 
-    @Option(help: "TransUNet weights; without it, random weights of --transunet-preset are generated.")
+    @Option(help: "A named model in models/ (e.g. default, the shipped one); --transunet and --sam replace its networks.")
+    var model: String?
+
+    @Option(help: "TransUNet weights; without it (and without --model), random weights of --transunet-preset are generated.")
     var transunet: String?
     @Option(help: "TransUNet preset for generated weights: \(TransUNet.presetList).")
     var transunetPreset = "cpu-tiny"
 
-    @Option(help: "SAM weights; without it, random weights of --sam-preset are generated.")
+    @Option(help: "SAM weights; without it (and without --model), random weights of --sam-preset are generated.")
     var sam: String?
     @Option(help: "SAM preset for generated weights: \(SAM.presetList).")
     var samPreset = "tiny"
@@ -36,7 +39,7 @@ struct BenchDaemon: ParsableCommand {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ultrarefiner-bench-daemon-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let (transunetFile, samFile) = try weights(in: root)
+        let weightArguments = try weights(in: root)
         let layout = SpoolLayout(root: root.appendingPathComponent("spool"))
         try layout.createSkeleton()
 
@@ -44,7 +47,7 @@ struct BenchDaemon: ParsableCommand {
             .deletingLastPathComponent().appendingPathComponent("ultrarefinerd")
         let daemon = Process()
         daemon.executableURL = daemonPath
-        daemon.arguments = ["--spool", layout.root.path, "--transunet", transunetFile.path, "--sam", samFile.path]
+        daemon.arguments = ["--spool", layout.root.path] + weightArguments
         let logFile = root.appendingPathComponent("daemon.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         daemon.standardError = try FileHandle(forWritingTo: logFile)
@@ -87,7 +90,9 @@ struct BenchDaemon: ParsableCommand {
         }
         let spoolSeconds = wall - modelSeconds - encodeSeconds
         let failed = try FileManager.default.contentsOfDirectory(atPath: layout.failed.path).count
-        print("ultrarefinerd on \(count) phantom images \(width)×\(height), transunet \(transunet ?? transunetPreset), sam \(sam ?? samPreset)")
+        print("ultrarefinerd on \(count) phantom images \(width)×\(height), "
+            + (model.map { "model \($0), " } ?? "") + "transunet \(transunet ?? (model == nil ? transunetPreset : "the model's")), "
+            + "sam \(sam ?? (model == nil ? samPreset : "the model's"))")
         print(String(format: "throughput          %8.1f images/min  (%.2f s wall for %d images, %d failed)", Double(count) / wall * 60, wall, count, failed))
         print(String(format: "latency drop→done   p50 %.3f s   p95 %.3f s   max %.3f s", percentile(latencies, 0.5), percentile(latencies, 0.95), latencies.last!))
         print(String(format: "model time          %8.3f s/image (decode + model steps, as the daemon logged them)", modelSeconds / Double(count)))
@@ -110,7 +115,12 @@ struct BenchDaemon: ParsableCommand {
         return kilobytes / 1024
     }
 
-    private func weights(in folder: URL) throws -> (URL, URL) {
+    /// The daemon's weight flags: the named model with any file given replacing its network, or
+    /// both files (generated with random weights of the presets when not given).
+    private func weights(in folder: URL) throws -> [String] {
+        if let model {
+            return ["--model", model] + (transunet.map { ["--transunet", $0] } ?? []) + (sam.map { ["--sam", $0] } ?? [])
+        }
         let transunetFile: URL
         if let transunet { transunetFile = URL(fileURLWithPath: transunet) } else {
             guard let config = TransUNet.preset(named: transunetPreset) else { throw ValidationError("unknown TransUNet preset \(transunetPreset)") }
@@ -123,7 +133,7 @@ struct BenchDaemon: ParsableCommand {
             samFile = folder.appendingPathComponent("sam.safetensors")
             try SAM(config: config, seed: 2).save(to: samFile)
         }
-        return (transunetFile, samFile)
+        return ["--transunet", transunetFile.path, "--sam", samFile.path]
     }
 
     /// The (step, seconds) timings an item's log records.
