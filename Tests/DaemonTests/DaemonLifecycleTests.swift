@@ -81,9 +81,11 @@ extension DaemonProcessTests {
             #expect(daemon.log.contains("configuration error") && daemon.log.contains(expectedText), "log:\n\(daemon.log)")
             #expect(receiver.receive(until: { $0.contains("READY=1") }, timeout: 0.2).allSatisfy { !$0.contains("READY=1") })
         }
-        let noWeights = try DaemonProcess(spool: spool, arguments: ["--spool", spool.path])
-        #expect(noWeights.waitForExit() == DaemonRuntime.configurationErrorStatus)
-        #expect(noWeights.log.contains("no transunet weights"), "log:\n\(noWeights.log)")
+        // Without weight files the daemon runs a named model (the shipped one by default); a name
+        // with nothing behind it is a configuration error naming the models folder.
+        let unknownModel = try DaemonProcess(spool: spool, arguments: ["--spool", spool.path, "--model", "no-such-model"])
+        #expect(unknownModel.waitForExit() == DaemonRuntime.configurationErrorStatus)
+        #expect(unknownModel.log.contains("no model 'no-such-model' in the models folder"), "log:\n\(unknownModel.log)")
     }
 
     @Test func watchdogPingsFlowAndSIGHUPReloadsWithoutDroppingWork() throws {
