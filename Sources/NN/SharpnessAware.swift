@@ -37,9 +37,21 @@ public struct SharpnessAware<Base: Optimizer>: Optimizer {
     /// call. Returns the loss at `w`.
     @discardableResult
     public mutating func step(_ loss: () throws -> Tensor) rethrows -> Tensor {
+        var first: Tensor?
+        try step(accumulating: {
+            let value = try loss()
+            value.backward()
+            if first == nil { first = value }
+        })
+        return first!
+    }
+
+    /// One sharpness-aware step for a caller that accumulates gradients itself (e.g. a batch
+    /// of single-item passes): `accumulate` runs the forward and backward passes and is called
+    /// twice, at `w` and at the perturbed weights; gradients are cleared before each call.
+    public mutating func step(accumulating accumulate: () throws -> Void) rethrows {
         for (_, p) in parameters { p.zeroGrad() }
-        let first = try loss()
-        first.backward()
+        try accumulate()
         let moving = parameters.compactMap { item in item.parameter.grad.map { (item.parameter, $0) } }
         let norm = moving.reduce(Float(0)) { $0 + ($1.1 * $1.1).sum().item }.squareRoot()
         var offsets: [(Parameter, Tensor)] = []
@@ -53,12 +65,11 @@ public struct SharpnessAware<Base: Optimizer>: Optimizer {
             }
         }
         for (_, p) in parameters { p.zeroGrad() }
-        try loss().backward()
+        try accumulate()
         noGrad {
             for (p, offset) in offsets { p.value = p.value.detached() - offset }
         }
         base.step()
-        return first
     }
 }
 

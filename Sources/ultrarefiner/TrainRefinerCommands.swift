@@ -54,18 +54,47 @@ struct RefinerPhaseArguments: ParsableArguments {
     @Option(help: "Folder for cached image embeddings (default WORKDIR/cache/sam_embeddings).")
     var embeddingCache: String?
 
-    func options(learningRate: Float) -> RefinerPhaseOptions {
+    @Option(help: "Optimiser: adamw, or sam-adamw (sharpness-aware AdamW, U-MedSAM's: two forward/backward passes per step).")
+    var optimizer = "adamw"
+
+    @Option(help: "Sharpness-aware radius rho, with --optimizer sam-adamw (default 0.05).")
+    var rho: Double?
+
+    @Option(help: "Learning-rate schedule: cosine, or plateau (x0.9 after more than 5 epochs without a lower mean training loss).")
+    var schedule: PhaseSchedule = .cosine
+
+    func validate() throws { _ = try phaseOptimizer() }
+
+    func phaseOptimizer() throws -> PhaseOptimizer {
+        try commandLineChoice { try PhaseOptimizer.parse(optimizer, rho: rho, keys: ("--optimizer", "--rho")) }
+    }
+
+    func options(learningRate: Float) throws -> RefinerPhaseOptions {
         let datasets = dataset.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
-        return RefinerPhaseOptions(
+        var options = RefinerPhaseOptions(
             dataset: datasets[0], fold: fold, sam: URL(fileURLWithPath: sam),
             workdir: URL(fileURLWithPath: workdir), epochs: epochs, batchSize: batchSize, learningRate: learningRate,
             weightDecay: weightDecay, seed: seed, encoder: encoder, coarseSide: coarseSide,
             maxTrainCases: maxTrainCases, embeddingCache: embeddingCache.map { URL(fileURLWithPath: $0) },
             augmentation: noAugment ? nil : Augmentation(), additionalDatasets: Array(datasets.dropFirst()))
+        options.optimizer = try phaseOptimizer()
+        options.schedule = schedule
+        return options
+    }
+}
+
+/// A setting parsed by the Training module's shared parser (which job files use too), its
+/// errors shown as usage errors.
+func commandLineChoice<Value>(_ parse: () throws -> Value) throws -> Value {
+    do {
+        return try parse()
+    } catch let error as TrainingError {
+        throw ValidationError(error.description)
     }
 }
 
 extension EncoderTraining: ExpressibleByArgument {}
+extension PhaseSchedule: ExpressibleByArgument {}
 
 /// `ultrarefiner train refiner`: phase 2.
 struct TrainRefiner: ParsableCommand {
@@ -90,11 +119,31 @@ struct TrainRefiner: ParsableCommand {
     @Option(help: "Phase 1's out-of-fold probability maps (NAME.npy), for oof and mixed.")
     var oof: String?
 
+    @Option(help: "Loss: standard (BCE + Dice + IoU MSE + change penalty) or uncertainty (U-MedSAM's multi-loss with learned weights).")
+    var loss = "standard"
+
+    @Option(help: "With --loss uncertainty: its components, comma-separated, among dice, bce, mse, shape (default all four).")
+    var losses: String?
+
+    @Option(help: "With --loss uncertainty: paper (sum L/(2 sigma^2) + log prod sigma) or authors (0.5 L/sigma^2 + log(1 + sigma^2)).")
+    var uncertaintyForm: String?
+
+    func validate() throws { _ = try phaseLoss() }
+
+    func phaseLoss() throws -> RefinerPhaseLoss {
+        try commandLineChoice {
+            try RefinerPhaseLoss.parse(
+                loss, components: losses.map { $0.isEmpty ? [] : $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) },
+                form: uncertaintyForm, keys: ("--loss", "--losses", "--uncertainty-form"))
+        }
+    }
+
     func run() throws {
         guard let source = CoarseSource(coarse) else {
             throw ValidationError("--coarse: '\(coarse)' is not simulated, oof or mixed:SHARE")
         }
-        var options = common.options(learningRate: lr)
+        var options = try common.options(learningRate: lr)
+        options.loss = try phaseLoss()
         options.coarse = source
         options.outOfFold = oof.map { URL(fileURLWithPath: $0) }
         let report = try TrainingDisplay.run { try RefinerTraining.finetuneRefiner(options, progress: $0, report: $1) }
@@ -121,7 +170,7 @@ struct TrainEndToEnd: ParsableCommand {
     var lr: Float = 1e-5
 
     func run() throws {
-        var options = common.options(learningRate: lr)
+        var options = try common.options(learningRate: lr)
         options.transunet = URL(fileURLWithPath: transunet)
         let report = try TrainingDisplay.run { try RefinerTraining.endToEnd(options, progress: $0, report: $1) }
         print(RefinerReportLines.describe(report, phase: "e2e"))

@@ -138,3 +138,48 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
         try job("stage = \"train-transunet\"\r\ndataset = \"BUSI\"\r\nepochs = 0\r\n")
     }
 }
+
+@Test func uMedSAMKeysParseForFinetuneSAM() throws {
+    let parsed = try job("""
+        stage = "finetune-sam"
+        dataset = "BUSI"
+        epochs = 10
+        loss = "uncertainty"
+        losses = ["dice", "bce", "mse", "shape"]
+        uncertainty_form = "paper"
+        optimizer = "sam-adamw"
+        rho = 0.05
+        schedule = "plateau"
+        """, "umedsam.toml")
+    #expect(parsed.loss == "uncertainty" && parsed.losses == ["dice", "bce", "mse", "shape"])
+    #expect(parsed.uncertaintyForm == "paper" && parsed.optimizer == "sam-adamw" && parsed.rho == 0.05)
+    #expect(parsed.schedule == "plateau")
+    let json = try job("{\"stage\": \"finetune-sam\", \"dataset\": \"BUSI\", \"epochs\": 1, \"loss\": \"uncertainty\", \"losses\": [\"shape\"], \"optimizer\": \"sam-adamw\"}", "u.json")
+    #expect(json.losses == ["shape"] && json.optimizer == "sam-adamw" && json.rho == nil)
+    // The end-to-end phase shares the optimiser and schedule, not phase 2's loss.
+    #expect(try job("stage = \"train-e2e\"\ndataset = \"B\"\nepochs = 1\ntransunet = \"t\"\nschedule = \"plateau\"\n").schedule == "plateau")
+}
+
+@Test func malformedUMedSAMKeysNameFileLineAndKey() {
+    let head = "stage = \"finetune-sam\"\ndataset = \"B\"\nepochs = 1\n"
+    let cases: [(String, String)] = [
+        ("loss = \"focal\"\n", "u.toml:4: loss must be one of standard | uncertainty, got \"focal\""),
+        ("loss = \"uncertainty\"\nlosses = [\"dice\", \"iou\"]\n", "u.toml:5: losses must be among dice, bce, mse, shape, got \"iou\""),
+        ("loss = \"uncertainty\"\nlosses = []\n", "u.toml:5: losses must name at least one of dice, bce, mse, shape"),
+        ("loss = \"uncertainty\"\nlosses = [\"dice\", \"dice\"]\n", "u.toml:5: losses must not repeat a component, got [\"dice\", \"dice\"]"),
+        ("loss = \"uncertainty\"\nlosses = \"dice\"\n", "u.toml:5: losses must be an array of strings, got \"dice\""),
+        ("losses = [\"dice\"]\n", "u.toml:4: losses only applies with loss = \"uncertainty\""),
+        ("loss = \"standard\"\nuncertainty_form = \"paper\"\n", "u.toml:5: uncertainty_form only applies with loss = \"uncertainty\""),
+        ("loss = \"uncertainty\"\nuncertainty_form = \"kendall\"\n", "u.toml:5: uncertainty_form must be one of paper | authors, got \"kendall\""),
+        ("optimizer = \"sgd\"\n", "u.toml:4: optimizer must be one of adamw | sam-adamw, got \"sgd\""),
+        ("optimizer = \"sam-adamw\"\nrho = 0\n", "u.toml:5: rho must be a positive number, got 0.0"),
+        ("optimizer = \"sam-adamw\"\nrho = \"big\"\n", "u.toml:5: rho must be a number, got \"big\""),
+        ("rho = 0.1\n", "u.toml:4: rho only applies with optimizer = \"sam-adamw\""),
+        ("schedule = \"step\"\n", "u.toml:4: schedule must be one of cosine | plateau, got \"step\""),
+    ]
+    for (body, expected) in cases {
+        #expect(rejection(head + body, "u.toml") == expected, "\(body)")
+    }
+    #expect(rejection("stage = \"train-e2e\"\ndataset = \"B\"\nepochs = 1\ntransunet = \"t\"\nloss = \"uncertainty\"\n", "e.toml")
+            == "e.toml:5: unknown key loss")
+}

@@ -5,6 +5,7 @@ import NN
 import Refiners
 import SegmentAnything
 import Tensor
+import TestSupport
 import Testing
 import Training
 import TransUNetModel
@@ -74,19 +75,23 @@ private func changed(_ a: [String: Tensor], _ b: [String: Tensor], prefix: Strin
     #expect(best.config.imageSize == 128)
 }
 
-/// Stopping phase 2 in the middle of an epoch and rerunning gives the files of an
-/// uninterrupted run, byte for byte.
-@Test func refinerPhaseResumesExactly() throws {
-    let data = try RefinerPhantoms(label: "refiner-resume")
-    defer { data.folds.remove() }
-    let straight = data.options("straight", epochs: 2)
+/// Runs phase 2 straight through and again stopped in the middle of epoch 2 then rerun, each
+/// with `data.options(workdir, epochs: 2)` changed by `configure`, and expects the same files
+/// byte for byte; returns the options of the resumed run.
+@discardableResult
+private func expectExactResume(_ data: RefinerPhantoms,
+                               _ configure: (inout RefinerPhaseOptions) -> Void = { _ in }) throws -> RefinerPhaseOptions {
+    func options(_ workdir: String) -> RefinerPhaseOptions {
+        var options = data.options(workdir, epochs: 2)
+        configure(&options)
+        return options
+    }
+    let straight = options("straight")
     _ = try RefinerTraining.finetuneRefiner(straight, progress: { _ in }, report: { _ in })
 
-    let resumed = data.options("resumed", epochs: 2)
-    var calls = 0
+    let resumed = options("resumed")
     #expect(throws: Stop.self) {
         _ = try RefinerTraining.finetuneRefiner(resumed, progress: { progress in
-            calls += 1
             if progress.epoch == 2 && progress.iteration == 1 { throw Stop() }
         }, report: { _ in })
     }
@@ -98,11 +103,97 @@ private func changed(_ a: [String: Tensor], _ b: [String: Tensor], prefix: Strin
         let b = try Data(contentsOf: resumed.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0/\(file)"))
         #expect(a == b, "\(file) differs after resuming")
     }
+    return resumed
+}
+
+/// Stopping phase 2 in the middle of an epoch and rerunning gives the files of an
+/// uninterrupted run, byte for byte; other options do not resume the checkpoint.
+@Test func refinerPhaseResumesExactly() throws {
+    let data = try RefinerPhantoms(label: "refiner-resume")
+    defer { data.folds.remove() }
+    try expectExactResume(data)
 
     var other = data.options("resumed", epochs: 3)
     other.learningRate = 5e-4
     #expect(throws: TrainingError.self) {
         _ = try RefinerTraining.finetuneRefiner(other, progress: { _ in }, report: { _ in })
+    }
+}
+
+/// U-MedSAM's recipe: every loss component weighted by learned uncertainty, sharpness-aware AdamW.
+private func uMedSAM(_ options: inout RefinerPhaseOptions) {
+    options.loss = .uncertainty(components: RefinerLoss.Component.allCases, form: .paper)
+    options.optimizer = .sharpnessAware(rho: 0.05)
+    options.schedule = .plateau
+}
+
+/// Phase 2 with U-MedSAM's recipe: the loss falls, the σ's move and are logged every epoch (in
+/// metrics.jsonl and TensorBoard), the plateau schedule keeps the rate (no plateau yet), the
+/// σ's and their moments are in `last.safetensors`, and `best.safetensors` stays a SAM
+/// checkpoint with the σ's in its metadata.
+@Test func refinerPhaseTrainsWithUncertaintyWeightsSharpnessAwareAdamWAndPlateau() throws {
+    let data = try RefinerPhantoms(label: "refiner-umedsam")
+    defer { data.folds.remove() }
+    var options = data.options("work", epochs: 3)
+    uMedSAM(&options)
+    let report = try RefinerTraining.finetuneRefiner(options, progress: { _ in }, report: { _ in })
+    let folder = options.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0")
+
+    struct Line: Decodable { var epoch: Int; var loss: Double?; var lr: Float?; var sigma: [String: Double]? }
+    let lines = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        .split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
+    let epochs = Array(lines.dropFirst())
+    #expect(epochs.count == 3 && lines[0].sigma == nil)
+    let losses = epochs.compactMap(\.loss)
+    #expect(losses.count == 3 && losses[2] < losses[0], "the loss should fall: \(losses)")
+    #expect(epochs.allSatisfy { $0.lr == options.learningRate }, "a plateau schedule keeps the rate for 5 epochs")
+    let sigmas = epochs.compactMap(\.sigma)
+    #expect(sigmas.count == 3 && sigmas.allSatisfy { Set($0.keys) == ["dice", "bce", "mse", "shape"] })
+    #expect(sigmas[0].values.allSatisfy { abs($0 - 1) > 1e-4 }, "every σ should move off 1: \(sigmas[0])")
+    #expect(sigmas[2] != sigmas[0])
+
+    let runs = options.workdir.appendingPathComponent("runs/refiner/fold_0")
+    let eventFile = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
+    let logged = try EventFileDecoder.events(at: runs.appendingPathComponent(eventFile))
+        .flatMap { event in event.values.filter { $0.tag == "sigma/dice" }.map { (event.step, $0.value) } }
+    #expect(logged.map(\.1) == sigmas.map { Float($0["dice"]!) })
+
+    let (last, metadata) = try Safetensors.read(folder.appendingPathComponent("last.safetensors"))
+    let keys = Set(last.tensorsByKey().keys)
+    #expect(keys.isSuperset(of: ["loss_weights.log_variances", "adamw.m.loss_weights.log_variances",
+                                 "adamw.v.loss_weights.log_variances"]))
+    #expect(keys.contains { $0.hasPrefix("sam.mask_decoder.") })
+    #expect(metadata["training_position"]?.contains("\"plateau\"") == true)
+    let best = try Safetensors.read(report.bestFile)
+    #expect(!best.tensors.tensorsByKey().keys.contains { $0.hasPrefix("loss_weights") || $0.hasPrefix("sam.") })
+    #expect(best.metadata["uncertainty_sigmas"]?.contains("\"shape\"") == true)
+    #expect(try SAM.load(contentsOf: report.bestFile).config.imageSize == 128)
+}
+
+/// Sharpness-aware steps differ from plain AdamW's under otherwise equal options.
+@Test func sharpnessAwareAdamWChangesTheSteps() throws {
+    let data = try RefinerPhantoms(label: "refiner-sam-adamw")
+    defer { data.folds.remove() }
+    func lastWeights(_ optimizer: PhaseOptimizer, _ workdir: String) throws -> [String: Tensor] {
+        var options = data.options(workdir, epochs: 2)
+        options.maxTrainCases = 2
+        options.optimizer = optimizer
+        _ = try RefinerTraining.finetuneRefiner(options, progress: { _ in }, report: { _ in })
+        return try data.tensors(options.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0/last.safetensors"))
+    }
+    let plain = try lastWeights(.adamw, "adamw"), sharp = try lastWeights(.sharpnessAware(rho: 0.05), "sam-adamw")
+    #expect(changed(plain, sharp, prefix: "mask_decoder.") > 10)
+}
+
+/// U-MedSAM's recipe resumes exactly too: σ's, their moments and the plateau state included.
+@Test func refinerPhaseWithUMedSAMRecipeResumesExactly() throws {
+    let data = try RefinerPhantoms(label: "refiner-umedsam-resume")
+    defer { data.folds.remove() }
+    let resumed = try expectExactResume(data, uMedSAM)
+    var standard = resumed
+    standard.loss = .standard
+    #expect(throws: TrainingError.self) {
+        _ = try RefinerTraining.finetuneRefiner(standard, progress: { _ in }, report: { _ in })
     }
 }
 

@@ -46,13 +46,29 @@ extension JobRunner {
             options.coarse = source
         }
         options.outOfFold = job.oof.map(resolve)
+        options.optimizer = try jobChoice(job) { try PhaseOptimizer.parse(job.optimizer, rho: job.rho, keys: ("optimizer", "rho")) }
+        if let schedule = job.schedule.flatMap(PhaseSchedule.init(rawValue:)) { options.schedule = schedule }
         return options
+    }
+
+    /// A setting parsed by Training's shared parser, its errors naming the job file.
+    private func jobChoice<Value>(_ job: JobFile, _ parse: () throws -> Value) throws -> Value {
+        do {
+            return try parse()
+        } catch let error as TrainingError {
+            throw TrainingError(job.fileName, error.description)
+        }
     }
 
     /// `stage = "finetune-sam"`: phase 2; promotes the fine-tuned refiner.
     func finetuneRefiner(_ job: JobFile, folder: URL, control: JobControl, logger: Logger) throws -> StageReport {
+        var options = try refinerOptions(job, folder: folder, learningRate: 1e-4)
+        options.loss = try jobChoice(job) {
+            try RefinerPhaseLoss.parse(job.loss, components: job.losses, form: job.uncertaintyForm,
+                                       keys: ("loss", "losses", "uncertainty_form"))
+        }
         let report = try RefinerTraining.finetuneRefiner(
-            try refinerOptions(job, folder: folder, learningRate: 1e-4),
+            options,
             progress: progressReporter(job, control: control), report: { logger.info("\($0)") })
         logger.notice("fine-tuned the refiner: validation refined Dice \(String(format: "%.4f", report.bestRefinedDice)) (before: \(String(format: "%.4f", report.baselineRefinedDice)))",
                       metadata: ["dice": "\(report.bestRefinedDice)", "stage": "\(job.stage.rawValue)"])

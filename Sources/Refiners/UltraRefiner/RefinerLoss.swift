@@ -1,5 +1,6 @@
 import Imaging
 import NN
+import Pixels
 import SegmentAnything
 import Tensor
 
@@ -63,16 +64,10 @@ public struct RefinerLoss {
     /// The refined objective (see the type's description); arguments as in `callAsFunction`.
     public func refined(candidateLogits: Tensor, iouPredictions: Tensor, refinedTargets: Tensor,
                         coarseInRefinedFrame: Tensor) -> RefinedTerms {
-        let batch = candidateLogits.shape[0], candidates = candidateLogits.shape[1]
-        precondition(iouPredictions.shape == [batch, candidates], "iouPredictions must be (B, K)")
-        precondition(refinedTargets.shape == [batch, 1] + Array(candidateLogits.shape[2...]),
-                     "refinedTargets must be (B, 1, H, W) on the candidates' grid")
-        let targets = refinedTargets.expanded(to: candidateLogits.shape)
-        let bce = Losses.binaryCrossEntropyWithLogits(candidateLogits, targets: targets)
-        let maskDice = Losses.binaryDice(probabilities: candidateLogits.sigmoid().reshaped([batch * candidates, -1]),
-                                         targets: targets.reshaped([batch * candidates, -1]))
-        let actualIoU = Tensor(Self.hardIoU(candidateLogits.detached(), targets.detached()), shape: [batch, candidates])
-        let iouMSE = Losses.meanSquaredError(iouPredictions, actualIoU)
+        let batch = candidateLogits.shape[0]
+        let bce = component(.bce, candidateLogits: candidateLogits, iouPredictions: iouPredictions, refinedTargets: refinedTargets)
+        let maskDice = component(.dice, candidateLogits: candidateLogits, iouPredictions: iouPredictions, refinedTargets: refinedTargets)
+        let iouMSE = component(.mse, candidateLogits: candidateLogits, iouPredictions: iouPredictions, refinedTargets: refinedTargets)
 
         // The candidate SAM would return, and how good the coarse mask already was.
         let refined = SAMCandidates.select(candidateLogits, SAMCandidates.best(iouPredictions: iouPredictions)).sigmoid()
@@ -81,6 +76,56 @@ public struct RefinerLoss {
         let change = (perItem * Tensor(weights, shape: [batch])).mean() * changePenaltyWeight
         return RefinedTerms(maskBCE: bce, maskDice: maskDice, iouMSE: iouMSE, changePenalty: change,
                             total: bce + maskDice + iouMSE + change)
+    }
+
+    /// The refined terms U-MedSAM's uncertainty-weighted multi-loss can combine.
+    public enum Component: String, Sendable, Codable, CaseIterable {
+        /// Soft Dice of every candidate against the ground truth.
+        case dice
+        /// BCE-with-logits of every candidate.
+        case bce
+        /// MSE between the IoU head's predictions and each candidate's actual IoU.
+        case mse
+        /// `Losses.shapeDistance` of every candidate against the ground truth's `ShapeDistanceTarget`.
+        case shape
+    }
+
+    /// One refined term, on every candidate as `refined` trains them (SAM returns several and
+    /// picks one by predicted IoU, so each candidate learns the ground truth and the IoU head
+    /// learns to rank them); arguments as in `callAsFunction`.
+    public func component(_ component: Component, candidateLogits: Tensor, iouPredictions: Tensor,
+                          refinedTargets: Tensor) -> Tensor {
+        let batch = candidateLogits.shape[0], candidates = candidateLogits.shape[1]
+        precondition(iouPredictions.shape == [batch, candidates], "iouPredictions must be (B, K)")
+        precondition(refinedTargets.shape == [batch, 1] + Array(candidateLogits.shape[2...]),
+                     "refinedTargets must be (B, 1, H, W) on the candidates' grid")
+        let targets = refinedTargets.expanded(to: candidateLogits.shape)
+        let planes = [batch * candidates, -1]
+        switch component {
+        case .bce:
+            return Losses.binaryCrossEntropyWithLogits(candidateLogits, targets: targets)
+        case .dice:
+            return Losses.binaryDice(probabilities: candidateLogits.sigmoid().reshaped(planes), targets: targets.reshaped(planes))
+        case .mse:
+            let actualIoU = Tensor(Self.hardIoU(candidateLogits.detached(), targets.detached()), shape: [batch, candidates])
+            return Losses.meanSquaredError(iouPredictions, actualIoU)
+        case .shape:
+            let shapeTargets = Self.shapeTargets(refinedTargets).expanded(to: candidateLogits.shape)
+            return Losses.shapeDistance(probabilities: candidateLogits.sigmoid().reshaped(planes),
+                                        target: shapeTargets.reshaped(planes))
+        }
+    }
+
+    /// `ShapeDistanceTarget` of each item's ground truth (B, 1, H, W), thresholded at 0.5.
+    static func shapeTargets(_ targets: Tensor) -> Tensor {
+        let batch = targets.shape[0], height = targets.shape[2], width = targets.shape[3]
+        let values = targets.detached().scalars
+        let size = height * width
+        let maps = (0..<batch).flatMap { b in
+            ShapeDistanceTarget.of(Raster(width: width, height: height,
+                                          pixels: values[(b * size)..<((b + 1) * size)].map { $0 > 0.5 ? UInt8(255) : 0 }))
+        }
+        return Tensor(maps, shape: targets.shape)
     }
 
     /// IoU of `logits > 0` against `targets > 0.5` for every (item, candidate) plane.

@@ -80,6 +80,16 @@ public struct DocumentReader: Sendable {
         return b
     }
 
+    /// An array of strings, or nil when absent.
+    public func strings(_ key: String) throws -> [String]? {
+        guard let v = values[key] else { return nil }
+        guard case .array(let items) = v.value else { throw error(key, "\(key) must be an array of strings, got \(v.value)") }
+        return try items.map { item in
+            guard case .string(let s) = item else { throw error(key, "\(key) must be an array of strings, got \(v.value)") }
+            return s
+        }
+    }
+
     /// An array of integers, or nil when absent.
     public func integers(_ key: String) throws -> [Int]? {
         guard let v = values[key] else { return nil }

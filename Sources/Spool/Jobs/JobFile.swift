@@ -39,6 +39,17 @@ public struct JobFile: Sendable, Equatable {
     public let coarse: String?
     public let oof: String?
     public let maxTrainCases: Int?
+    /// Phase 2's loss: `standard` or `uncertainty` (U-MedSAM's uncertainty-weighted multi-loss),
+    /// the latter's components among `dice`, `bce`, `mse`, `shape` and its form, `paper` or
+    /// `authors`.
+    public let loss: String?
+    public let losses: [String]?
+    public let uncertaintyForm: String?
+    /// Refiner phases: `adamw` or `sam-adamw` (sharpness-aware, radius `rho` > 0), and the
+    /// schedule, `cosine` or `plateau`.
+    public let optimizer: String?
+    public let rho: Double?
+    public let schedule: String?
     /// Evaluation: `test`, `train` or `valK`.
     public let split: String?
 
@@ -123,6 +134,31 @@ public struct JobFile: Sendable, Equatable {
         coarse = try reader.string("coarse")
         oof = try reader.string("oof")
         maxTrainCases = try reader.positiveInteger("max_train_cases")
+        // The words Training's `RefinerPhaseLoss.parse` and `PhaseOptimizer.parse` take, checked
+        // here so a bad job is refused when it is dropped, with its line.
+        loss = try reader.choice("loss", ["standard", "uncertainty"])
+        losses = try reader.strings("losses")
+        uncertaintyForm = try reader.choice("uncertainty_form", ["paper", "authors"])
+        if loss != "uncertainty" {
+            for key in ["losses", "uncertainty_form"] where reader.has(key) {
+                throw reader.error(key, "\(key) only applies with loss = \"uncertainty\"")
+            }
+        }
+        if let losses {
+            let components = ["dice", "bce", "mse", "shape"]
+            if losses.isEmpty { throw reader.error("losses", "losses must name at least one of \(components.joined(separator: ", "))") }
+            if let bad = losses.first(where: { !components.contains($0) }) {
+                throw reader.error("losses", "losses must be among \(components.joined(separator: ", ")), got \"\(bad)\"")
+            }
+            if Set(losses).count != losses.count { throw reader.error("losses", "losses must not repeat a component, got \(losses)") }
+        }
+        optimizer = try reader.choice("optimizer", ["adamw", "sam-adamw"])
+        rho = try reader.number("rho")
+        if let rho {
+            guard optimizer == "sam-adamw" else { throw reader.error("rho", "rho only applies with optimizer = \"sam-adamw\"") }
+            guard rho > 0 else { throw reader.error("rho", "rho must be a positive number, got \(rho)") }
+        }
+        schedule = try reader.choice("schedule", ["cosine", "plateau"])
         split = try reader.string("split")
         for (key, value) in [("dataset", dataset), ("raw", raw), ("name", name), ("out", out),
                              ("checkpoint", checkpoint), ("transunet", transunet), ("sam", sam), ("preset", preset),

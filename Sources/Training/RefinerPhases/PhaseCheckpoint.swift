@@ -14,6 +14,9 @@ struct PhasePosition: Codable, Equatable {
     var bestEpoch: Int
     /// Validation of the weights the phase started from, run once before the first step.
     var baseline: CoarseRefinedComparison
+    /// The plateau schedule's state (nil under cosine decay, which is a function of the
+    /// iteration alone).
+    var plateau: PlateauLearningRate?
 
     var epochLossSum: Double { Double(bitPattern: epochLossSumBits) }
 }

@@ -14,6 +14,8 @@ struct PhaseSettings: Sendable {
     var learningRate: Float
     var weightDecay: Float
     var seed: UInt64
+    var optimizer: PhaseOptimizer
+    var schedule: PhaseSchedule
     /// `checkpoints/<name>/fold_<k>/`: `last.safetensors`, `best.safetensors`, `metrics.jsonl`.
     var folder: URL
     /// The job folder, whose `runs/<phase>/fold_<k>/` receives the TensorBoard events.
@@ -30,12 +32,16 @@ struct PhaseEpochMetrics: Codable, Equatable, EpochRecord {
     var loss: Double?
     var lr: Float?
     var validation: CoarseRefinedComparison
+    /// The learned σ of each uncertainty-weighted loss component at the epoch's end (absent
+    /// with the standard loss).
+    var sigma: [String: Double]?
 }
 
-/// The loop of the refiner and end-to-end phases: AdamW with cosine decay over shuffled
-/// training items, gradients accumulated over a batch of single-item passes (each image has its
-/// own frame), validation before training and after every epoch, the best weights by refined
-/// Dice, and an exact checkpoint after every epoch and whenever `progress` throws.
+/// The loop of the refiner and end-to-end phases: AdamW (optionally sharpness-aware) with
+/// cosine decay or a plateau schedule over shuffled training items, gradients accumulated over
+/// a batch of single-item passes (each image has its own frame), validation before training
+/// and after every epoch, the best weights by refined Dice, and an exact checkpoint after every
+/// epoch and whenever `progress` throws.
 struct PhaseLoop {
     let settings: PhaseSettings
     /// Everything `last.safetensors` holds.
@@ -53,6 +59,9 @@ struct PhaseLoop {
     var validate: () throws -> CoarseRefinedComparison
     /// Writes the current weights as the phase's deliverable.
     var saveBest: (_ url: URL, _ metadata: [String: String]) throws -> Void
+    /// The learned σ's of an uncertainty-weighted loss by component name, logged every epoch;
+    /// nil when the loss has none.
+    var sigmas: (() -> [String: Double])? = nil
 
     var trainCount: Int { trainNames.count }
     var iterationsPerEpoch: Int { (trainCount + settings.batchSize - 1) / settings.batchSize }
@@ -75,7 +84,7 @@ struct PhaseLoop {
 
     func run(progress: (TrainingProgress) throws -> Void, report: (String) -> Void) throws -> Result {
         let total = iterationsPerEpoch * settings.epochs
-        let schedule = CosineLearningRate(base: settings.learningRate, totalIterations: total)
+        let cosine = CosineLearningRate(base: settings.learningRate, totalIterations: total)
         var optimizer = AdamW(parameters, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         let metrics = MetricsLog<PhaseEpochMetrics>(file: metricsFile)
         let events = try TrainingLog(jobFolder: settings.workdir, phase: settings.phase, fold: settings.fold)
@@ -98,12 +107,14 @@ struct PhaseLoop {
             let baseline = try validate()
             report("\(settings.phase) fold \(settings.fold), before training:\n\(baseline.table)")
             position = PhasePosition(epochsCompleted: 0, iterationsInEpoch: 0, epochLossSumBits: 0,
-                                     bestDice: baseline.refinedDice, bestEpoch: 0, baseline: baseline)
+                                     bestDice: baseline.refinedDice, bestEpoch: 0, baseline: baseline,
+                                     plateau: settings.schedule == .plateau ? PlateauLearningRate(base: settings.learningRate) : nil)
             bestSummary = baseline
             try metrics.record(PhaseEpochMetrics(fold: settings.fold, epoch: 0, validation: baseline))
             try logValidation(baseline, step: 0)
             try saveBest(best, metadata(epoch: 0, summary: baseline))
         }
+        func rate(at iteration: Int) -> Float { position.plateau?.rate ?? cosine.rate(at: iteration) }
         func save() throws {
             try PhaseCheckpoint.write(model: model, optimizer: optimizer, position: position, phase: settings.phase,
                                       fold: settings.fold, signature: settings.signature, to: last)
@@ -121,17 +132,31 @@ struct PhaseLoop {
                 let iteration = epoch * iterationsPerEpoch + position.iterationsInEpoch
                 let start = position.iterationsInEpoch * settings.batchSize
                 let items = order[start..<min(start + settings.batchSize, trainCount)]
-                optimizer.learningRate = schedule.rate(at: iteration)
-                for p in parameters { p.parameter.zeroGrad() }
-                var loss = 0.0
-                let stepStart = ContinuousClock.now
-                for (offset, item) in items.enumerated() {
-                    let cost = try step(item, epoch * trainCount + start + offset, 1 / Float(items.count))
-                    loss += cost.loss
-                    outsideModelSeconds += cost.outsideModel
+                optimizer.learningRate = rate(at: iteration)
+                // The batch's passes; sharpness-aware steps run them twice, and the loss is the
+                // first run's (at the weights being updated).
+                var passLosses: [Double] = []
+                func accumulate() throws {
+                    var sum = 0.0
+                    for (offset, item) in items.enumerated() {
+                        let cost = try step(item, epoch * trainCount + start + offset, 1 / Float(items.count))
+                        sum += cost.loss
+                        outsideModelSeconds += cost.outsideModel
+                    }
+                    passLosses.append(sum / Double(items.count))
                 }
-                loss /= Double(items.count)
-                optimizer.step()
+                let stepStart = ContinuousClock.now
+                switch settings.optimizer {
+                case .adamw:
+                    for p in parameters { p.parameter.zeroGrad() }
+                    try accumulate()
+                    optimizer.step()
+                case .sharpnessAware(let rho):
+                    var sharpnessAware = SharpnessAware(optimizer, parameters: parameters, rho: rho)
+                    try sharpnessAware.step(accumulating: accumulate)
+                    optimizer = sharpnessAware.base
+                }
+                let loss = passLosses[0]
                 samples += items.count
                 sampleSeconds += stepStart.duration(to: .now) / .seconds(1)
                 position.iterationsInEpoch += 1
@@ -150,9 +175,12 @@ struct PhaseLoop {
                 }
             }
             let summary = try validate()
-            let line = PhaseEpochMetrics(fold: settings.fold, epoch: epoch + 1,
-                                         loss: position.epochLossSum / Double(iterationsPerEpoch),
-                                         lr: schedule.rate(at: (epoch + 1) * iterationsPerEpoch - 1), validation: summary)
+            let meanLoss = position.epochLossSum / Double(iterationsPerEpoch)
+            let sigma = sigmas?()
+            let line = PhaseEpochMetrics(fold: settings.fold, epoch: epoch + 1, loss: meanLoss,
+                                         lr: rate(at: (epoch + 1) * iterationsPerEpoch - 1), validation: summary,
+                                         sigma: sigma)
+            position.plateau?.record(meanLoss)
             report("\(settings.phase) fold \(settings.fold) epoch \(epoch + 1)/\(settings.epochs), "
                    + String(format: "mean loss %.4f:\n", line.loss ?? 0) + summary.table)
             if summary.refinedDice > position.bestDice {
@@ -162,6 +190,10 @@ struct PhaseLoop {
                 try saveBest(best, metadata(epoch: epoch + 1, summary: summary))
             }
             try metrics.record(line)
+            if let sigma {
+                try events.record(sigma.sorted { $0.key < $1.key }.map { (tag: "sigma/" + $0.key, value: $0.value) },
+                                  step: (epoch + 1) * iterationsPerEpoch)
+            }
             try logValidation(summary, step: (epoch + 1) * iterationsPerEpoch)
             position.epochsCompleted = epoch + 1
             position.iterationsInEpoch = 0

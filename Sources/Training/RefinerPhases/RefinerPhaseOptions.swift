@@ -51,6 +51,34 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
     /// `DATASET/stem`, as phase 1 names them).
     public var additionalDatasets: [URL]
 
+    /// Phase 2's objective (phase 3 trains on the joint loss and accepts only `.standard`).
+    public var loss: RefinerPhaseLoss {
+        get { chosenLoss ?? .standard }
+        set { chosenLoss = newValue == .standard ? nil : newValue }
+    }
+    /// The optimiser of phases 2 and 3.
+    public var optimizer: PhaseOptimizer {
+        get { chosenOptimizer ?? .adamw }
+        set { chosenOptimizer = newValue == .adamw ? nil : newValue }
+    }
+    /// The learning-rate schedule of phases 2 and 3.
+    public var schedule: PhaseSchedule {
+        get { chosenSchedule ?? .cosine }
+        set { chosenSchedule = newValue == .cosine ? nil : newValue }
+    }
+    // Stored as nil when they are the defaults, so they are absent from the options signature
+    // then: checkpoints written before these choices existed still resume.
+    private var chosenLoss: RefinerPhaseLoss?
+    private var chosenOptimizer: PhaseOptimizer?
+    private var chosenSchedule: PhaseSchedule?
+
+    private enum CodingKeys: String, CodingKey {
+        case dataset, fold, sam, transunet, workdir, epochs, batchSize, learningRate, weightDecay, seed, encoder, coarse
+        case outOfFold, coarseSide, preprocessing, maxTrainCases, maxValCases, embeddingCache, augmentation
+        case additionalDatasets
+        case chosenLoss = "loss", chosenOptimizer = "optimizer", chosenSchedule = "schedule"
+    }
+
     /// Phase 2 defaults (AdamW lr 1e-4); phase 3 callers set `learningRate` 1e-5 and `transunet`.
     public init(dataset: URL, fold: Int = 0, sam: URL, transunet: URL? = nil, workdir: URL, epochs: Int,
                 batchSize: Int = 4, learningRate: Float = 1e-4, weightDecay: Float = 0.01, seed: UInt64 = 1234,
@@ -106,6 +134,12 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         }
         for (name, cap) in [("max train cases", maxTrainCases), ("max validation cases", maxValCases)] {
             if let cap, cap < 1 { throw TrainingError("\(name) \(cap)", "must be at least 1") }
+        }
+        if case .sharpnessAware(let rho) = optimizer, !(rho > 0 && rho.isFinite) {
+            throw TrainingError("rho \(rho)", "must be a positive number")
+        }
+        if case .uncertainty(let components, _) = loss, components.isEmpty {
+            throw TrainingError("uncertainty loss", "needs at least one component")
         }
     }
 }

@@ -65,15 +65,19 @@ public enum RefinerTraining {
             side: options.coarseSide, seed: seeds.coarseMaps(fold: options.fold))
         let generator = PromptGenerator()
         let loss = RefinerLoss()
+        let weighting = RefinerPhaseWeighting(options.loss, sam: sam)
         // Validation maps are fixed across epochs: indices past any training sample's.
         let validationIndex = 1 << 40
 
         func refine(_ item: RefinerCase, prompts: SAMPromptTensors) -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {
             sam.decode(imageEmbedding: item.embedding ?? sam.image_encoder(item.input.tensor), prompts: prompts, multimask: true)
         }
+        // With learned loss weights, `last.safetensors` and the optimiser hold them beside the
+        // refiner (`sam.*`, `loss_weights.*`); the deliverable stays the refiner alone.
+        let trained: any Module = if let weighting { weighting } else { sam }
         let loop = PhaseLoop(
             settings: settings(options, phase: "refiner", folder: refinerFolder),
-            model: sam, parameters: sam.trainableParameters(), trainNames: data.train.map(\.name),
+            model: trained, parameters: trained.trainableParameters(), trainNames: data.train.map(\.name),
             beginTraining: { sam.setTraining(false) },
             step: { index, sample, scale in
                 let start = ContinuousClock.now
@@ -82,11 +86,16 @@ public enum RefinerTraining {
                 let prompts = generator(probability, frame: item.input.frame).samPromptTensors
                 let outside = start.duration(to: .now) / .seconds(1)
                 let decoded = refine(item, prompts: prompts)
-                let terms = loss.refined(candidateLogits: decoded.lowRes, iouPredictions: decoded.iou,
+                let total: Tensor
+                if let weighting {
+                    total = weighting.loss(decoded.lowRes, iouPredictions: decoded.iou, targets: item.target, with: loss)
+                } else {
+                    total = loss.refined(candidateLogits: decoded.lowRes, iouPredictions: decoded.iou,
                                          refinedTargets: item.target,
-                                         coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame))
-                (terms.total * scale).backward()
-                return (Double(terms.total.item), outside)
+                                         coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame)).total
+                }
+                (total * scale).backward()
+                return (Double(total.item), outside)
             },
             validate: {
                 sam.setTraining(false)
@@ -96,7 +105,10 @@ public enum RefinerTraining {
                     return (probability, SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou)))
                 }
             },
-            saveBest: { url, metadata in try saveMerged(sam) { try sam.save(to: url, metadata: metadata) } })
+            saveBest: { url, metadata in
+                try saveMerged(sam) { try sam.save(to: url, metadata: metadata.merging(weighting?.metadata ?? [:]) { $1 }) }
+            },
+            sigmas: weighting.map { weighting in { weighting.sigmas } as () -> [String: Double] })
         return makeReport(try loop.run(progress: progress, report: report), data: data)
     }
 
@@ -104,6 +116,9 @@ public enum RefinerTraining {
     public static func endToEnd(_ options: RefinerPhaseOptions, progress: (TrainingProgress) throws -> Void,
                                 report: (String) -> Void = { print($0) }) throws -> Report {
         try options.validate()
+        guard options.loss == .standard else {
+            throw TrainingError("end-to-end phase", "trains on the joint loss; the uncertainty-weighted loss is phase 2's")
+        }
         guard let transunetFile = options.transunet else {
             throw TrainingError("end-to-end phase", "needs TransUNet weights (--transunet)")
         }
@@ -185,6 +200,7 @@ public enum RefinerTraining {
     static func settings(_ options: RefinerPhaseOptions, phase: String, folder: String) -> PhaseSettings {
         PhaseSettings(phase: phase, fold: options.fold, epochs: options.epochs, batchSize: options.batchSize,
                       learningRate: options.learningRate, weightDecay: options.weightDecay, seed: options.seed,
+                      optimizer: options.optimizer, schedule: options.schedule,
                       folder: options.workdir.appendingPathComponent("checkpoints/\(folder)/fold_\(options.fold)"),
                       workdir: options.workdir,
                       signature: options.signature)
