@@ -28,6 +28,7 @@ struct Export: ParsableCommand {
         let source = URL(fileURLWithPath: ultrarefiner), baseURL = URL(fileURLWithPath: base)
         let joint = try ModelCheckpoint<UltraRefinerModel>(contentsOf: source)
         let model = try UltraRefinerModel.load(joint)
+        let weights = model.savedWeights
         var metadata = joint.metadata
         metadata[UltraRefinerModel.configMetadataKey] = nil
         metadata["exported_from"] = source.lastPathComponent
@@ -45,12 +46,12 @@ struct Export: ParsableCommand {
         try checkpoint.write(to: outURL)
         // Read back as a user will, so a file that does not load is never left as if shipped.
         let reloaded = try UltraRefinerModel.load(contentsOf: outURL, baseFolder: baseURL.deletingLastPathComponent())
-        guard reloaded.savedWeights == model.savedWeights else {
+        guard reloaded.savedWeights == weights else {
             throw ValidationError("\(outURL.path): reloading it does not give the weights of \(source.path)")
         }
         let stored = checkpoint.tensors.keys.map { checkpoint.tensors[$0]!.values.count }.reduce(0, +)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: outURL.path)[.size] as? Int) ?? 0
-        let fromBase = model.savedWeights.count - checkpoint.tensors.count
+        let fromBase = weights.count - checkpoint.tensors.count
         print("wrote \(outURL.path): \(checkpoint.tensors.count) tensors (\(stored) values, \(bytes) bytes); "
             + "\(fromBase) unchanged refiner tensors come from \(baseURL.lastPathComponent)")
     }

@@ -82,21 +82,24 @@ public struct DocumentReader: Sendable {
 
     /// An array of strings, or nil when absent.
     public func strings(_ key: String) throws -> [String]? {
-        guard let v = values[key] else { return nil }
-        guard case .array(let items) = v.value else { throw error(key, "\(key) must be an array of strings, got \(v.value)") }
-        return try items.map { item in
-            guard case .string(let s) = item else { throw error(key, "\(key) must be an array of strings, got \(v.value)") }
-            return s
-        }
+        try array(key, of: "strings") { if case .string(let s) = $0 { s } else { nil } }
     }
 
     /// An array of integers, or nil when absent.
     public func integers(_ key: String) throws -> [Int]? {
+        try array(key, of: "integers") { if case .integer(let i) = $0 { i } else { nil } }
+    }
+
+    /// An array whose every item `element` accepts, or nil when absent; anything else is an
+    /// error naming the key and the whole value.
+    private func array<Element>(_ key: String, of kind: String,
+                                _ element: (LocatedValue.Value) -> Element?) throws -> [Element]? {
         guard let v = values[key] else { return nil }
-        guard case .array(let items) = v.value else { throw error(key, "\(key) must be an array of integers, got \(v.value)") }
+        let problem = "\(key) must be an array of \(kind), got \(v.value)"
+        guard case .array(let items) = v.value else { throw error(key, problem) }
         return try items.map { item in
-            guard case .integer(let i) = item else { throw error(key, "\(key) must be an array of integers, got \(v.value)") }
-            return i
+            guard let value = element(item) else { throw error(key, problem) }
+            return value
         }
     }
 }
