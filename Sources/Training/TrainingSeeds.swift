@@ -22,6 +22,9 @@ struct TrainingSeeds {
     /// Which of a fold's training cases a capped refiner phase keeps (`maxTrainCases`).
     func subset(fold: Int) -> UInt64 { stream(6, fold, 0) }
 
+    /// The random outward shifts of a fold's ground-truth box prompts (phase 2, `gt-box`).
+    func boxJitter(fold: Int) -> UInt64 { stream(7, fold, 0) }
+
     /// LoRA adapters' initial weights in the refiner phases.
     var adapters: UInt64 { stream(4, 0, 0) }
 

@@ -100,7 +100,7 @@ extension PhaseSchedule: ExpressibleByArgument {}
 struct TrainRefiner: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refiner",
-        abstract: "Phase 2: fine-tune the refiner on simulated failures (A), out-of-fold maps (B) or both.",
+        abstract: "Phase 2: fine-tune the refiner on simulated failures (A), out-of-fold maps (B) or both, or on ground-truth boxes.",
         discussion: """
             Writes WORKDIR/checkpoints/sam_finetuned/fold_K/best.safetensors (a SAM checkpoint \
             `infer --sam` takes), last.safetensors (exact state; rerunning resumes from it) and \
@@ -128,7 +128,20 @@ struct TrainRefiner: ParsableCommand {
     @Option(help: "With --loss uncertainty: paper (sum L/(2 sigma^2) + log prod sigma) or authors (0.5 L/sigma^2 + log(1 + sigma^2)).")
     var uncertaintyForm: String?
 
-    func validate() throws { _ = try phaseLoss() }
+    @Option(help: "Prompts: coarse (the prompt generator on the coarse masks) or gt-box (the ground-truth box alone, MedSAM-Lite's and U-MedSAM's setting; the coarse table column is then the box as a mask).")
+    var prompts = "coarse"
+
+    @Option(help: "With --prompts gt-box: each box side moves outwards by a random 0...N pixels of the model's input frame per sample (default 5).")
+    var boxShift: Int?
+
+    func validate() throws {
+        _ = try phaseLoss()
+        _ = try phasePrompts()
+    }
+
+    func phasePrompts() throws -> PhasePrompts {
+        try commandLineChoice { try PhasePrompts.parse(prompts, shift: boxShift, keys: ("--prompts", "--box-shift")) }
+    }
 
     func phaseLoss() throws -> RefinerPhaseLoss {
         try commandLineChoice {
@@ -144,6 +157,7 @@ struct TrainRefiner: ParsableCommand {
         }
         var options = try common.options(learningRate: lr)
         options.loss = try phaseLoss()
+        options.prompts = try phasePrompts()
         options.coarse = source
         options.outOfFold = oof.map { URL(fileURLWithPath: $0) }
         let report = try TrainingDisplay.run { try RefinerTraining.finetuneRefiner(options, progress: $0, report: $1) }

@@ -166,3 +166,18 @@ struct RefinerLossTests {
         }
     }
 }
+
+/// A refiner prompted by a box alone has no coarse map: the refined objective is then BCE +
+/// Dice + IoU MSE, with no change penalty, and the other terms are those computed with one.
+@Test func refinedObjectiveWithoutACoarseMapHasNoChangePenalty() {
+    let x = RefinerLossTests().inputs()
+    let loss = RefinerLoss()
+    let with = loss.refined(candidateLogits: x.candidates, iouPredictions: x.iou, refinedTargets: x.refinedTargets,
+                            coarseInRefinedFrame: x.coarseProbability)
+    let without = loss.refined(candidateLogits: x.candidates, iouPredictions: x.iou, refinedTargets: x.refinedTargets,
+                               coarseInRefinedFrame: nil)
+    #expect(with.changePenalty.item > 0)
+    #expect(without.changePenalty.item == 0)
+    #expect(without.maskBCE.item == with.maskBCE.item && without.maskDice.item == with.maskDice.item)
+    #expect(abs(without.total.item - (with.maskBCE.item + with.maskDice.item + with.iouMSE.item)) < 1e-6)
+}

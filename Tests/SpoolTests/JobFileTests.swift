@@ -183,3 +183,23 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
     #expect(rejection("stage = \"train-e2e\"\ndataset = \"B\"\nepochs = 1\ntransunet = \"t\"\nloss = \"uncertainty\"\n", "e.toml")
             == "e.toml:5: unknown key loss")
 }
+
+/// Phase 2's prompt source: `prompts = "gt-box"` with an optional `box_shift`; both are phase 2's alone.
+@Test func promptKeysParseForFinetuneSAMAndNameFileLineAndKeyWhenWrong() throws {
+    let head = "stage = \"finetune-sam\"\ndataset = \"B\"\nepochs = 1\n"
+    let parsed = try job(head + "prompts = \"gt-box\"\nbox_shift = 0\n", "g.toml")
+    #expect(parsed.prompts == "gt-box" && parsed.boxShift == 0)
+    #expect(try job(head).prompts == nil)
+    let cases: [(String, String)] = [
+        ("prompts = \"points\"\n", "g.toml:4: prompts must be one of coarse | gt-box, got \"points\""),
+        ("box_shift = 5\n", "g.toml:4: box_shift only applies with prompts = \"gt-box\""),
+        ("prompts = \"coarse\"\nbox_shift = 5\n", "g.toml:5: box_shift only applies with prompts = \"gt-box\""),
+        ("prompts = \"gt-box\"\nbox_shift = -2\n", "g.toml:5: box_shift must be 0 or more pixels, got -2"),
+        ("prompts = \"gt-box\"\nbox_shift = 1.5\n", "g.toml:5: box_shift must be an integer, got 1.5"),
+    ]
+    for (body, expected) in cases {
+        #expect(rejection(head + body, "g.toml") == expected, "\(body)")
+    }
+    #expect(rejection("stage = \"train-e2e\"\ndataset = \"B\"\nepochs = 1\ntransunet = \"t\"\nprompts = \"gt-box\"\n", "e.toml")
+            == "e.toml:5: unknown key prompts")
+}

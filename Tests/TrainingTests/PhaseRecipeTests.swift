@@ -4,7 +4,7 @@ import Refiners
 import Testing
 import Training
 
-/// The loss, optimiser and schedule choices of the refiner phases, as the CLI and job files
+/// The loss, optimiser, schedule and prompt choices of the refiner phases, as the CLI and job files
 /// spell them, and their place in the options' encoding (the resume signature).
 struct PhaseRecipeTests {
     static let keys = (loss: "--loss", components: "--losses", form: "--uncertainty-form")
@@ -44,6 +44,18 @@ struct PhaseRecipeTests {
         #expect(throws: TrainingError("optimizer", "'sgd' is not adamw or sam-adamw")) { try PhaseOptimizer.parse("sgd", rho: nil, keys: keys) }
     }
 
+    @Test func promptChoicesParse() throws {
+        let keys = (prompts: "prompts", shift: "box_shift")
+        #expect(try PhasePrompts.parse(nil, shift: nil, keys: keys) == .coarse)
+        #expect(try PhasePrompts.parse("gt-box", shift: nil, keys: keys) == .groundTruthBox(shift: 5))
+        #expect(try PhasePrompts.parse("gt-box", shift: 0, keys: keys) == .groundTruthBox(shift: 0))
+        #expect(throws: TrainingError("box_shift", "only applies with prompts gt-box")) {
+            try PhasePrompts.parse("coarse", shift: 5, keys: keys)
+        }
+        #expect(throws: TrainingError("box_shift -1", "must be 0 or more pixels")) { try PhasePrompts.parse("gt-box", shift: -1, keys: keys) }
+        #expect(throws: TrainingError("prompts", "'points' is not coarse or gt-box")) { try PhasePrompts.parse("points", shift: nil, keys: keys) }
+    }
+
     /// The defaults leave the encoding (and so every existing checkpoint's signature) as it was;
     /// other choices are part of it and survive a round trip.
     @Test func onlyNonDefaultChoicesAreEncoded() throws {
@@ -52,14 +64,15 @@ struct PhaseRecipeTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let plain = String(decoding: try encoder.encode(options), as: UTF8.self)
-        for key in ["\"loss\"", "\"optimizer\"", "\"schedule\""] { #expect(!plain.contains(key)) }
+        for key in ["\"loss\"", "\"optimizer\"", "\"schedule\"", "\"prompts\""] { #expect(!plain.contains(key)) }
 
+        options.prompts = .groundTruthBox(shift: 5)
         options.loss = .uncertainty(components: [.dice, .shape], form: .paper)
         options.optimizer = .sharpnessAware(rho: 0.05)
         options.schedule = .plateau
         let chosen = try encoder.encode(options)
         let text = String(decoding: chosen, as: UTF8.self)
-        for key in ["\"loss\"", "\"optimizer\"", "\"schedule\":\"plateau\""] { #expect(text.contains(key)) }
+        for key in ["\"loss\"", "\"optimizer\"", "\"schedule\":\"plateau\"", "\"prompts\""] { #expect(text.contains(key)) }
         #expect(try JSONDecoder().decode(RefinerPhaseOptions.self, from: chosen) == options)
         #expect(try JSONDecoder().decode(RefinerPhaseOptions.self, from: Data(plain.utf8)).loss == .standard)
     }

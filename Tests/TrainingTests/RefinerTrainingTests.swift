@@ -253,3 +253,34 @@ private func uMedSAM(_ options: inout RefinerPhaseOptions) {
     #expect(try firstLoss(.frozen, augment: true, "frozen-a") == firstLoss(.frozen, augment: false, "frozen-b"))
     #expect(try firstLoss(.lora, augment: true, "lora-a") != firstLoss(.lora, augment: false, "lora-b"))
 }
+
+/// Phase 2 prompted by jittered ground-truth boxes (the U-MedSAM setting) resumes exactly; its
+/// validation compares the refined masks with the boxes themselves, which cover every lesion
+/// (recall 1) but are not the lesions (Dice below 1); phase 3 refuses box prompts.
+@Test func refinerPhaseOnGroundTruthBoxesResumesExactlyAndComparesWithTheBox() throws {
+    let data = try RefinerPhantoms(label: "refiner-gt-box")
+    defer { data.folds.remove() }
+    let options = try expectExactResume(data) { $0.prompts = .groundTruthBox(shift: 3) }
+    let lines = try String(contentsOf: options.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0/metrics.jsonl"),
+                           encoding: .utf8).split(separator: "\n")
+    struct Line: Decodable {
+        struct Row: Decodable { var key: String; var coarse: Double }
+        struct Validation: Decodable { var rows: [Row] }
+        var validation: Validation
+    }
+    let baseline = try JSONDecoder().decode(Line.self, from: Data(lines[0].utf8)).validation.rows
+    let dice = try #require(baseline.first { $0.key == "dice" }?.coarse)
+    let recall = try #require(baseline.first { $0.key == "recall" }?.coarse)
+    let precision = try #require(baseline.first { $0.key == "precision" }?.coarse)
+    #expect(dice > 0.3 && dice < 0.99)
+    // A box covers its lesion, up to the half-pixel edges lost on the way to the 32² coarse
+    // grid and back to 64²; what it adds is the corners around a rounded lesion.
+    #expect(recall > 0.85 && recall > precision + 0.05, "recall \(recall), precision \(precision)")
+
+    var e2e = data.options("e2e", epochs: 1)
+    e2e.transunet = data.transunet
+    e2e.prompts = .groundTruthBox(shift: 5)
+    #expect(throws: TrainingError("end-to-end phase", "prompts from its own coarse maps; ground-truth box prompts are phase 2's")) {
+        _ = try RefinerTraining.endToEnd(e2e, progress: { _ in }, report: { _ in })
+    }
+}

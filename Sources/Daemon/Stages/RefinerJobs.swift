@@ -67,6 +67,7 @@ extension JobRunner {
             try RefinerPhaseLoss.parse(job.loss, components: job.losses, form: job.uncertaintyForm,
                                        keys: ("loss", "losses", "uncertainty_form"))
         }
+        options.prompts = try jobChoice(job) { try PhasePrompts.parse(job.prompts, shift: job.boxShift, keys: ("prompts", "box_shift")) }
         let report = try RefinerTraining.finetuneRefiner(
             options,
             progress: progressReporter(job, control: control), report: { logger.info("\($0)") })

@@ -62,18 +62,25 @@ public struct RefinerLoss {
     }
 
     /// The refined objective (see the type's description); arguments as in `callAsFunction`.
+    /// Without a coarse map (a refiner prompted by a box alone) there is nothing to stay close
+    /// to, and the change penalty is 0.
     public func refined(candidateLogits: Tensor, iouPredictions: Tensor, refinedTargets: Tensor,
-                        coarseInRefinedFrame: Tensor) -> RefinedTerms {
+                        coarseInRefinedFrame: Tensor?) -> RefinedTerms {
         let batch = candidateLogits.shape[0]
         let bce = component(.bce, candidateLogits: candidateLogits, iouPredictions: iouPredictions, refinedTargets: refinedTargets)
         let maskDice = component(.dice, candidateLogits: candidateLogits, iouPredictions: iouPredictions, refinedTargets: refinedTargets)
         let iouMSE = component(.mse, candidateLogits: candidateLogits, iouPredictions: iouPredictions, refinedTargets: refinedTargets)
 
-        // The candidate SAM would return, and how good the coarse mask already was.
-        let refined = SAMCandidates.select(candidateLogits, SAMCandidates.best(iouPredictions: iouPredictions)).sigmoid()
-        let weights = Self.qualityWeights(coarse: coarseInRefinedFrame.detached(), targets: refinedTargets.detached())
-        let perItem = (refined - coarseInRefinedFrame).squared().mean(axes: [1, 2, 3])
-        let change = (perItem * Tensor(weights, shape: [batch])).mean() * changePenaltyWeight
+        let change: Tensor
+        if let coarseInRefinedFrame {
+            // The candidate SAM would return, and how good the coarse mask already was.
+            let refined = SAMCandidates.select(candidateLogits, SAMCandidates.best(iouPredictions: iouPredictions)).sigmoid()
+            let weights = Self.qualityWeights(coarse: coarseInRefinedFrame.detached(), targets: refinedTargets.detached())
+            let perItem = (refined - coarseInRefinedFrame).squared().mean(axes: [1, 2, 3])
+            change = (perItem * Tensor(weights, shape: [batch])).mean() * changePenaltyWeight
+        } else {
+            change = Tensor(0)
+        }
         return RefinedTerms(maskBCE: bce, maskDice: maskDice, iouMSE: iouMSE, changePenalty: change,
                             total: bce + maskDice + iouMSE + change)
     }

@@ -45,6 +45,10 @@ public struct JobFile: Sendable, Equatable {
     public let loss: String?
     public let losses: [String]?
     public let uncertaintyForm: String?
+    /// Phase 2's prompts: `coarse` or `gt-box`, the latter's random outward box shift in pixels
+    /// of the model's input frame.
+    public let prompts: String?
+    public let boxShift: Int?
     /// Refiner phases: `adamw` or `sam-adamw` (sharpness-aware, radius `rho` > 0), and the
     /// schedule, `cosine` or `plateau`.
     public let optimizer: String?
@@ -151,6 +155,12 @@ public struct JobFile: Sendable, Equatable {
                 throw reader.error("losses", "losses must be among \(components.joined(separator: ", ")), got \"\(bad)\"")
             }
             if Set(losses).count != losses.count { throw reader.error("losses", "losses must not repeat a component, got \(losses)") }
+        }
+        prompts = try reader.choice("prompts", ["coarse", "gt-box"])
+        boxShift = try reader.integer("box_shift")
+        if let boxShift {
+            guard prompts == "gt-box" else { throw reader.error("box_shift", "box_shift only applies with prompts = \"gt-box\"") }
+            guard boxShift >= 0 else { throw reader.error("box_shift", "box_shift must be 0 or more pixels, got \(boxShift)") }
         }
         optimizer = try reader.choice("optimizer", ["adamw", "sam-adamw"])
         rho = try reader.number("rho")

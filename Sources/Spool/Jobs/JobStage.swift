@@ -11,14 +11,14 @@ public enum JobStage: String, Sendable, CaseIterable {
     /// Keys a job of this stage may set besides `stage`.
     var allowedKeys: Set<String> {
         // The refiner phases' own settings: encoder training, coarse-map source, out-of-fold
-        // maps, optimiser and schedule; phase 2 alone also chooses its loss.
+        // maps, optimiser and schedule; phase 2 alone also chooses its loss and prompts.
         let refiner: Set<String> = ["sam", "encoder", "coarse", "oof", "max_train_cases", "optimizer", "rho", "schedule"]
         let training: Set<String> = ["dataset", "folds", "preset", "epochs", "promote", "batch_size", "learning_rate", "seed",
                                      "image_size"]
         switch self {
         case .prepare: return ["dataset", "raw", "name", "out", "folds", "seed"]
         case .trainTransUNet: return training.union(["checkpoint"])
-        case .finetuneSAM: return training.union(refiner).union(["loss", "losses", "uncertainty_form"])
+        case .finetuneSAM: return training.union(refiner).union(["loss", "losses", "uncertainty_form", "prompts", "box_shift"])
         case .trainE2E: return training.union(refiner).union(["transunet"])
         case .pipeline: return ["dataset", "preset", "sam", "seed", "promote"]
         case .predict: return ["dataset", "checkpoint"]

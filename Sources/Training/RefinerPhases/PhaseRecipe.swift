@@ -89,3 +89,35 @@ public enum PhaseSchedule: String, Sendable, Codable, CaseIterable {
     /// U-MedSAM builds on) does: the phases compute no validation loss, only masks and metrics.
     case plateau
 }
+
+/// What phase 2 prompts the refiner with.
+public enum PhasePrompts: Sendable, Equatable, Codable {
+    /// The chain's prompts: the differentiable prompt generator on each sample's coarse map
+    /// (the UltraRefiner setting).
+    case coarse
+    /// The bounding box of the ground truth alone, each side moved outwards by a random 0…`shift`
+    /// pixels of the model's input frame per training sample (MedSAM-Lite's and U-MedSAM's
+    /// setting; their scripts use 5 at 256²). Validation uses the tight box. There is no coarse
+    /// mask, so the standard loss has no change penalty, and the validation table's coarse
+    /// column is the box itself as a mask: what the prompt alone gives.
+    case groundTruthBox(shift: Int)
+
+    /// MedSAM-Lite's box jitter at its 256² input.
+    public static let defaultShift = 5
+
+    /// `coarse` or `gt-box` (nil: coarse), and the box shift (≥ 0; only with gt-box, which
+    /// defaults it to 5), as the CLI and job files write them.
+    public static func parse(_ name: String?, shift: Int?, keys: (prompts: String, shift: String)) throws -> PhasePrompts {
+        switch name ?? "coarse" {
+        case "coarse":
+            if shift != nil { throw TrainingError(keys.shift, "only applies with \(keys.prompts) gt-box") }
+            return .coarse
+        case "gt-box":
+            let shift = shift ?? defaultShift
+            guard shift >= 0 else { throw TrainingError("\(keys.shift) \(shift)", "must be 0 or more pixels") }
+            return .groundTruthBox(shift: shift)
+        case let other:
+            throw TrainingError(keys.prompts, "'\(other)' is not coarse or gt-box")
+        }
+    }
+}

@@ -66,17 +66,23 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         get { chosenSchedule ?? .cosine }
         set { chosenSchedule = newValue == .cosine ? nil : newValue }
     }
+    /// Phase 2's prompts (phase 3 prompts from its own coarse maps and accepts only `.coarse`).
+    public var prompts: PhasePrompts {
+        get { chosenPrompts ?? .coarse }
+        set { chosenPrompts = newValue == .coarse ? nil : newValue }
+    }
     // Stored as nil when they are the defaults, so they are absent from the options signature
     // then: checkpoints written before these choices existed still resume.
     private var chosenLoss: RefinerPhaseLoss?
     private var chosenOptimizer: PhaseOptimizer?
     private var chosenSchedule: PhaseSchedule?
+    private var chosenPrompts: PhasePrompts?
 
     private enum CodingKeys: String, CodingKey {
         case dataset, fold, sam, transunet, workdir, epochs, batchSize, learningRate, weightDecay, seed, encoder, coarse
         case outOfFold, coarseSide, preprocessing, maxTrainCases, maxValCases, embeddingCache, augmentation
         case additionalDatasets
-        case chosenLoss = "loss", chosenOptimizer = "optimizer", chosenSchedule = "schedule"
+        case chosenLoss = "loss", chosenOptimizer = "optimizer", chosenSchedule = "schedule", chosenPrompts = "prompts"
     }
 
     /// Phase 2 defaults (AdamW lr 1e-4); phase 3 callers set `learningRate` 1e-5 and `transunet`.
@@ -129,7 +135,7 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
             throw TrainingError("learning rate \(learningRate)", "must be a positive number")
         }
         if coarseSide < 16 { throw TrainingError("coarse side \(coarseSide)", "must be at least 16") }
-        if coarse.needsOutOfFold && outOfFold == nil {
+        if coarse.needsOutOfFold && outOfFold == nil && prompts == .coarse {
             throw TrainingError("coarse source \(coarse.name)", "needs the out-of-fold maps folder (--oof)")
         }
         for (name, cap) in [("max train cases", maxTrainCases), ("max validation cases", maxValCases)] {
@@ -137,6 +143,9 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         }
         if case .sharpnessAware(let rho) = optimizer, !(rho > 0 && rho.isFinite) {
             throw TrainingError("rho \(rho)", "must be a positive number")
+        }
+        if case .groundTruthBox(let shift) = prompts, shift < 0 {
+            throw TrainingError("box shift \(shift)", "must be 0 or more pixels")
         }
         if case .uncertainty(let components, _) = loss, components.isEmpty {
             throw TrainingError("uncertainty loss", "needs at least one component")

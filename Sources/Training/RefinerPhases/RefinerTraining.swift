@@ -13,8 +13,9 @@ import TransUNetModel
 /// - Phase 2 (`finetuneRefiner`): the refiner's prompt encoder and mask decoder (and, by
 ///   option, its image encoder) learn from coarse masks made by the failure simulator (A),
 ///   phase 1's out-of-fold maps (B) or both, turned into prompts by the same differentiable
-///   prompt generator the chain uses. Loss: BCE + Dice on every candidate, the IoU head's MSE
-///   and the quality-aware change penalty. Writes `checkpoints/sam_finetuned/fold_<k>/`.
+///   prompt generator the chain uses, or (by option) from ground-truth boxes alone. Loss: BCE +
+///   Dice on every candidate, the IoU head's MSE and the quality-aware change penalty (none
+///   without a coarse map). Writes `checkpoints/sam_finetuned/fold_<k>/`.
 /// - Phase 3 (`endToEnd`): TransUNet and the refiner together, `0.3·L_coarse + 0.7·L_refined`,
 ///   the refined term reaching TransUNet through the prompt generator. Writes
 ///   `checkpoints/ultrarefiner/fold_<k>/` (one joint safetensors file).
@@ -82,8 +83,18 @@ public enum RefinerTraining {
             step: { index, sample, scale in
                 let start = ContinuousClock.now
                 let (item, transform) = try data.trainingSample(index, sample: sample)
-                let probability = try maps.probability(for: item, index: sample, transform: transform)
-                let prompts = generator(probability, frame: item.input.frame).samPromptTensors
+                // The coarse map in the refined frame, for the change penalty; none with box prompts.
+                let prompts: SAMPromptTensors, coarseOnMaskGrid: Tensor?
+                switch options.prompts {
+                case .coarse:
+                    let probability = try maps.probability(for: item, index: sample, transform: transform)
+                    prompts = generator(probability, frame: item.input.frame).samPromptTensors
+                    coarseOnMaskGrid = PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame)
+                case .groundTruthBox(let shift):
+                    let jitter = SeededGenerator(seed: seeds.boxJitter(fold: options.fold)).derived(UInt64(sample))
+                    prompts = item.groundTruthBoxPrompt(shift: shift, jitter: jitter)
+                    coarseOnMaskGrid = nil
+                }
                 let outside = start.duration(to: .now) / .seconds(1)
                 let decoded = refine(item, prompts: prompts)
                 let total: Tensor
@@ -91,8 +102,7 @@ public enum RefinerTraining {
                     total = weighting.loss(decoded.lowRes, iouPredictions: decoded.iou, targets: item.target, with: loss)
                 } else {
                     total = loss.refined(candidateLogits: decoded.lowRes, iouPredictions: decoded.iou,
-                                         refinedTargets: item.target,
-                                         coarseInRefinedFrame: PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame)).total
+                                         refinedTargets: item.target, coarseInRefinedFrame: coarseOnMaskGrid).total
                 }
                 (total * scale).backward()
                 return (Double(total.item), outside)
@@ -100,9 +110,17 @@ public enum RefinerTraining {
             validate: {
                 sam.setTraining(false)
                 return try compare(data.val) { i, item in
-                    let probability = try maps.probability(for: item, index: validationIndex + i)
-                    let decoded = noGrad { refine(item, prompts: generator(probability, frame: item.input.frame).samPromptTensors) }
-                    return (probability, SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou)))
+                    let coarse: Tensor, prompts: SAMPromptTensors
+                    switch options.prompts {
+                    case .coarse:
+                        coarse = try maps.probability(for: item, index: validationIndex + i)
+                        prompts = generator(coarse, frame: item.input.frame).samPromptTensors
+                    case .groundTruthBox:
+                        coarse = item.groundTruthBoxOnCoarseGrid
+                        prompts = item.groundTruthBoxPrompt(shift: 0, jitter: nil)
+                    }
+                    let decoded = noGrad { refine(item, prompts: prompts) }
+                    return (coarse, SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou)))
                 }
             },
             saveBest: { url, metadata in
@@ -118,6 +136,9 @@ public enum RefinerTraining {
         try options.validate()
         guard options.loss == .standard else {
             throw TrainingError("end-to-end phase", "trains on the joint loss; the uncertainty-weighted loss is phase 2's")
+        }
+        guard options.prompts == .coarse else {
+            throw TrainingError("end-to-end phase", "prompts from its own coarse maps; ground-truth box prompts are phase 2's")
         }
         guard let transunetFile = options.transunet else {
             throw TrainingError("end-to-end phase", "needs TransUNet weights (--transunet)")
