@@ -26,14 +26,81 @@ public final class DecoderAttention: Module {
         x.reshaped([x.shape[0], x.shape[1], numHeads, x.shape[2] / numHeads]).permuted(0, 2, 1, 3)
     }
 
+    /// A projection's (out, in) weight split by output rows into (heads, out/heads, in).
+    private func rowsByHead(_ layer: Linear) -> Tensor {
+        layer.weight.value.reshaped([numHeads, layer.outFeatures / numHeads, layer.inFeatures])
+    }
+
     /// Queries (B, Nq, C) attend to keys/values (B, Nk, C).
+    ///
+    /// Between 7 prompt tokens and 4096 image tokens, projecting the image side is most of the
+    /// work (4096·256·128 multiply-adds per projection). The projections are linear, so they
+    /// can be moved onto the token side instead: `q·(XWₖᵀ)ᵀ = (qWₖ)·Xᵀ` and
+    /// `P·(XWᵥᵀ + bᵥ) = (P·X)Wᵥᵀ + bᵥ` (softmax rows sum to 1) when the keys are the image, and
+    /// `(XW_qᵀ)·kᵀ = X·(kW_q)ᵀ`, with the output projection folded into the values, when the
+    /// queries are. Each attention takes whichever form needs the fewest multiply-adds; all are
+    /// the reference's function, rounded differently, and all are differentiable.
     public func callAsFunction(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+        // Adapters (a `LoRALinear`) change a projection's effective weight: only plain layers fold.
+        let plain = [q_proj, k_proj, v_proj, out_proj].allSatisfy { type(of: $0) == Linear.self }
+        let nq = q.shape[1], nk = k.shape[1], c = q.shape[2], inner = q_proj.outFeatures
+        let perHead = inner / numHeads
+        let direct = 2 * nq * c * inner + 2 * nk * c * inner + 2 * nq * nk * inner
+        let keysFolded = 2 * nq * c * inner + 2 * numHeads * nq * (perHead + nk) * c
+        let queriesFolded = 2 * nk * c * inner + 2 * numHeads * nk * (perHead + nq) * c
+        if !plain || direct <= min(keysFolded, queriesFolded) { return attendDirectly(q: q, k: k, v: v) }
+        return keysFolded <= queriesFolded ? attendFoldingKeys(q: q, k: k, v: v) : attendFoldingQueries(q: q, k: k, v: v)
+    }
+
+    /// The reference's order of operations.
+    func attendDirectly(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
         let qh = separateHeads(q_proj(q)), kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))
         let perHead = qh.shape[3]
         // Scores are divided after the product, as the reference does (not q pre-scaled).
         let scores = qh.matmul(transposing: kh) / Float(perHead).squareRoot()
         let out = scores.softmax(axis: -1).matmul(vh).permuted(0, 2, 1, 3)
         return out_proj(out.reshaped([out.shape[0], out.shape[1], -1]))
+    }
+
+    /// Few queries, many keys: the key and value projections move onto the queries.
+    func attendFoldingKeys(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+        let b = q.shape[0], nq = q.shape[1], c = q.shape[2], heads = numHeads
+        let qh = separateHeads(q_proj(q))                                           // (B, H, Nq, d)
+        let perHead = qh.shape[3]
+        // Per head, qₕ·kₕᵀ = (qₕWₖₕ)·Xᵀ + qₕ·bₖₕ; the second term is constant along each row.
+        let queriesInInput = qh.matmul(rowsByHead(k_proj))                          // (B, H, Nq, C)
+        var scores = queriesInInput.reshaped([b, heads * nq, c]).matmul(transposing: k)
+        if let bias = k_proj.bias?.value {
+            let rowConstants = (qh * bias.reshaped([1, heads, 1, perHead])).sum(axes: [3])
+            scores = scores + rowConstants.reshaped([b, heads * nq, 1])
+        }
+        let weights = (scores / Float(perHead).squareRoot()).softmax(axis: -1)     // (B, H·Nq, Nk)
+        let pooled = weights.matmul(v).reshaped([b, heads, nq, c])                  // (B, H, Nq, C)
+        let valueWeights = rowsByHead(v_proj).unsqueezed(0).expanded(to: [b, heads, perHead, c])
+        var out = pooled.matmul(transposing: valueWeights)                          // (B, H, Nq, d)
+        if let bias = v_proj.bias?.value { out = out + bias.reshaped([1, heads, 1, perHead]) }
+        return out_proj(out.permuted(0, 2, 1, 3).reshaped([b, nq, heads * perHead]))
+    }
+
+    /// Many queries, few keys: the query and output projections move onto the keys and values.
+    func attendFoldingQueries(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+        let b = q.shape[0], nq = q.shape[1], nk = k.shape[1], c = q.shape[2], heads = numHeads
+        let kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))           // (B, H, Nk, d)
+        let perHead = kh.shape[3]
+        // Per head, (XW_qₕᵀ + b_qₕ)·kₕᵀ = X·(kₕW_qₕ)ᵀ + b_qₕ·kₕᵀ; the second term is constant along each column.
+        let keysInInput = kh.matmul(rowsByHead(q_proj)).reshaped([b, heads * nk, c])
+        var scores = q.matmul(transposing: keysInInput)                             // (B, Nq, H·Nk)
+        if let bias = q_proj.bias?.value {
+            let columnConstants = (kh * bias.reshaped([1, heads, 1, perHead])).sum(axes: [3])
+            scores = scores + columnConstants.reshaped([b, 1, heads * nk])
+        }
+        let weights = (scores / Float(perHead).squareRoot()).reshaped([b, nq, heads, nk]).softmax(axis: -1)
+        // The output projection, split by input columns per head, applied to the values first.
+        let outputColumns = out_proj.weight.value.reshaped([c, heads, perHead]).permuted(1, 0, 2)   // (H, C, d)
+        let projectedValues = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
+        var out = weights.reshaped([b, nq, heads * nk]).matmul(projectedValues.reshaped([b, heads * nk, c]))
+        if let bias = out_proj.bias?.value { out = out + bias }
+        return out
     }
 }
 

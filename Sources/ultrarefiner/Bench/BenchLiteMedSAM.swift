@@ -76,7 +76,42 @@ struct BenchLiteMedSAM: ParsableCommand {
                      decoderSeconds * 1e3, decoderCPU * 1e3, Self.decoderGFLOP / decoderSeconds,
                      Self.pytorchDecoderSeconds * 1e3))
         print(String(format: "  (taking one prompt as %.1f GFLOP, PyTorch's count)", Self.decoderGFLOP))
+        Self.printDecoderParts(sam, embedding: embedding, imagePE: imagePE, prompts: prompts, runs: decoderRuns)
         print(String(format: "peak RSS                             %8.2f GiB", BenchMachine.peakRSSGiB()))
         print("end: \(BenchMachine.loadAverages())")
+    }
+
+    /// Where a prompt's decoder time goes: each part timed alone (median of `runs`) on the
+    /// inputs the full pass gives it, in the order the decoder runs them.
+    static func printDecoderParts(_ sam: SAM, embedding: Tensor, imagePE: Tensor, prompts: SAMPromptTensors, runs: Int) {
+        noGrad {
+            let decoder = sam.mask_decoder
+            var sparse = Tensor.zeros([1]), dense = Tensor.zeros([1])
+            let promptSeconds = BenchTiming.medianSeconds(repetitions: runs) { (sparse, dense) = sam.prompt_encoder(prompts) }
+            let tokens = Tensor.concatenate([decoder.iou_token.weight.value, decoder.mask_tokens.weight.value, sparse.squeezed(0)],
+                                            axis: 0).unsqueezed(0)
+            var source = Tensor.zeros([1])
+            let sourceSeconds = BenchTiming.medianSeconds(repetitions: runs) { source = embedding + dense }
+            var transformed = (tokens: Tensor.zeros([1]), image: Tensor.zeros([1]))
+            let transformerSeconds = BenchTiming.medianSeconds(repetitions: runs) {
+                transformed = decoder.transformer(image: source, imagePE: imagePE, tokens: tokens)
+            }
+            let e = embedding.shape[2], count = SAMConfig.multimaskOutputs + 1
+            var grid = Tensor.zeros([1])
+            let gridSeconds = BenchTiming.medianSeconds(repetitions: runs) {
+                grid = transformed.image.permuted(0, 2, 1).reshaped([1, SAMConfig.promptEmbedDim, e, e])
+            }
+            let maskTokens = transformed.tokens.slice(axis: 1, 1, 1 + count)
+            let headSeconds = BenchTiming.medianSeconds(repetitions: runs) { _ = decoder.mask_head(maskTokens: maskTokens, image: grid) }
+            let iouSeconds = BenchTiming.medianSeconds(repetitions: runs) {
+                _ = decoder.iou_prediction_head(transformed.tokens.slice(axis: 1, 0, 1).squeezed(1))
+            }
+            print("decoder parts (median ms, each timed alone):")
+            for (name, seconds) in [("prompt encoder", promptSeconds), ("embedding + dense prompt", sourceSeconds),
+                                    ("two-way transformer", transformerSeconds), ("image tokens to grid", gridSeconds),
+                                    ("mask head (upscaling + hypernetworks)", headSeconds), ("IoU head", iouSeconds)] {
+                print("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f", seconds * 1e3))
+            }
+        }
     }
 }

@@ -1,0 +1,56 @@
+import NN
+@testable import SegmentAnything
+import Tensor
+import Testing
+
+/// The mask decoder's attention moves its projections to the cheaper side of a token–image
+/// attention; each folded form must be the reference's function with the same gradients.
+struct DecoderAttentionTests {
+    /// 2 heads of 8 inner channels over 32-d inputs, every weight and bias random.
+    static func attention(seed: UInt64) -> DecoderAttention {
+        var generator = SeededGenerator(seed: seed)
+        let attention = DecoderAttention(embeddingDim: 32, numHeads: 2, downsampleRate: 2, generator: &generator)
+        for (_, p) in attention.namedParameters() { p.value = Tensor.randn(p.shape, std: 0.3, generator: &generator) }
+        return attention
+    }
+
+    /// Output and every gradient (inputs and parameters) of `form` against the reference order.
+    static func expectSameFunction(queries nq: Int, keys nk: Int,
+                                   _ form: (DecoderAttention, Tensor, Tensor, Tensor) -> Tensor) {
+        let attention = attention(seed: 3)
+        var generator = SeededGenerator(seed: 4)
+        let inputs = [[2, nq, 32], [2, nk, 32], [2, nk, 32]].map { Parameter(Tensor.randn($0, generator: &generator)) }
+        let weights = Tensor.randn([2, nq, 32], generator: &generator)
+        func gradients(_ run: (Tensor, Tensor, Tensor) -> Tensor) -> (Tensor, [[Float]]) {
+            let parameters = inputs + attention.namedParameters().map(\.1)
+            for p in parameters { p.zeroGrad() }
+            let out = run(inputs[0].value, inputs[1].value, inputs[2].value)
+            (out * weights).sum().backward()
+            return (out.detached(), parameters.map { $0.grad?.scalars ?? [] })
+        }
+        let (reference, referenceGradients) = gradients { attention.attendDirectly(q: $0, k: $1, v: $2) }
+        let (folded, foldedGradients) = gradients { form(attention, $0, $1, $2) }
+        #expect(folded.shape == reference.shape)
+        #expect(zip(folded.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        for (i, (a, b)) in zip(foldedGradients, referenceGradients).enumerated() {
+            #expect(!b.isEmpty && a.count == b.count, "gradient \(i) missing")
+            let scale = b.map(abs).max() ?? 1
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, scale) }, "gradient \(i) differs")
+        }
+    }
+
+    @Test func foldingTheKeysGivesTheReferenceAttentionAndGradients() {
+        Self.expectSameFunction(queries: 3, keys: 50) { $0.attendFoldingKeys(q: $1, k: $2, v: $3) }
+    }
+
+    @Test func foldingTheQueriesGivesTheReferenceAttentionAndGradients() {
+        Self.expectSameFunction(queries: 50, keys: 3) { $0.attendFoldingQueries(q: $1, k: $2, v: $3) }
+    }
+
+    /// The call picks the folded forms where they are cheaper and gives the same values.
+    @Test func callFoldsTheImageSideOfATokenImageAttention() {
+        Self.expectSameFunction(queries: 3, keys: 400) { $0(q: $1, k: $2, v: $3) }
+        Self.expectSameFunction(queries: 400, keys: 3) { $0(q: $1, k: $2, v: $3) }
+        Self.expectSameFunction(queries: 5, keys: 5) { $0(q: $1, k: $2, v: $3) }
+    }
+}
