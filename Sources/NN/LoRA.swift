@@ -29,10 +29,18 @@ public struct LoRAConfig: Sendable, Equatable, Codable {
 ///
 /// The adapter's dropout is an ordinary `Dropout` sub-module, so `setTraining` reaches it;
 /// attach adapters before switching the model to training.
+///
+/// With `rows`, only those output rows are adapted (LoRA on the query and value slices of a
+/// fused `qkv`): `lora_B` is then (rows, r) and its rows are placed into the full output by a
+/// fixed 0/1 matrix, so the other rows' weights cannot change.
 public final class LoRALinear: Linear {
     public let lora_A: Parameter
     public let lora_B: Parameter
     private let lora_dropout: Dropout?
+    /// The adapted output rows, or nil for all of them.
+    public let adaptedRows: [Int]?
+    /// (out, rows) with a 1 at (adaptedRows[j], j): `placement · lora_B` is B in the full output.
+    private let placement: Tensor?
     /// The adapter's settings.
     public let loraConfig: LoRAConfig
     /// True while `s·B·A` is folded into `weight` (inference without the extra matmuls).
@@ -41,12 +49,20 @@ public final class LoRALinear: Linear {
     /// A fresh adapter (A as `nn.Linear`'s default init, B zero) over `base`'s parameters,
     /// which it freezes. Wrapping a `LoRALinear` replaces its adapter: the new one wraps the
     /// same base parameters, unmerged first.
-    public init(wrapping base: Linear, config: LoRAConfig, generator: inout SeededGenerator) {
+    public init(wrapping base: Linear, config: LoRAConfig, rows: [Int]? = nil, generator: inout SeededGenerator) {
         precondition(config.rank > 0, "LoRA rank must be positive")
         (base as? LoRALinear)?.unmerge()
-        let inFeatures = base.inFeatures
+        let inFeatures = base.inFeatures, outFeatures = base.outFeatures
         lora_A = Parameter(Initialization.defaultWeight([config.rank, inFeatures], fanIn: inFeatures, generator: &generator))
-        lora_B = Parameter(.zeros([base.outFeatures, config.rank]))
+        lora_B = Parameter(.zeros([rows?.count ?? outFeatures, config.rank]))
+        adaptedRows = rows
+        placement = rows.map { rows in
+            precondition(Set(rows).count == rows.count && rows.allSatisfy { (0..<outFeatures).contains($0) },
+                         "LoRA rows must be distinct output rows of the \(outFeatures)-row layer")
+            var ones = [Float](repeating: 0, count: outFeatures * rows.count)
+            for (j, row) in rows.enumerated() { ones[row * rows.count + j] = 1 }
+            return Tensor(ones, shape: [outFeatures, rows.count])
+        }
         lora_dropout = config.dropout > 0 ? Dropout(config.dropout, seed: generator.next()) : nil
         loraConfig = config
         super.init(weight: base.weight, bias: base.bias)
@@ -54,9 +70,14 @@ public final class LoRALinear: Linear {
         bias?.requiresGrad = false
     }
 
+    /// B over the full output: `lora_B` itself, or its rows placed at `adaptedRows`.
+    private var fullB: Tensor {
+        placement.map { $0.matmul(lora_B.value) } ?? lora_B.value
+    }
+
     /// `s·B·A`, the adapter's contribution to the weight.
     private func delta() -> Tensor {
-        noGrad { lora_B.value.matmul(lora_A.value) * loraConfig.scaling }
+        noGrad { fullB.matmul(lora_A.value) * loraConfig.scaling }
     }
 
     /// Folds the adapter into the base weight; outputs stay the same (up to rounding).
@@ -78,7 +99,7 @@ public final class LoRALinear: Linear {
         let base = super.callAsFunction(x)
         guard !isMerged else { return base }
         let input = lora_dropout?(x) ?? x
-        return base + input.linear(weight: lora_A.value).linear(weight: lora_B.value) * loraConfig.scaling
+        return base + input.linear(weight: lora_A.value).linear(weight: fullB) * loraConfig.scaling
     }
 
     /// Whether a state-dict key belongs to an adapter rather than the base model.

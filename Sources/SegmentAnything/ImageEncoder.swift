@@ -49,3 +49,31 @@ extension SAMImageEncoder {
         ])
     }
 }
+
+/// A residual branch added to an encoder block: computed from the block's input tokens
+/// (B, H, W, C) and added to the block's output (the same shape). I-MedSAM's frequency
+/// adapter is one. It sits in the block's `adapter` slot, put there by
+/// `replaceModule(at: "<block path>.adapter", with:)`, so the block keeps its type and keys.
+public protocol EncoderBlockAdapter: Module {
+    /// The branch's output for the block's input tokens (B, H, W, C).
+    func callAsFunction(_ blockInput: Tensor) -> Tensor
+}
+
+/// An attention block of an image encoder (TinyViT's and ViT's) that takes an
+/// `EncoderBlockAdapter`: empty unless an adapter is attached, when its output is added to
+/// the block's.
+public protocol AdaptableEncoderBlock: Module {
+    /// Channels C of the block's (B, H, W, C) tokens.
+    var channels: Int { get }
+    /// The attached adapter, if any.
+    var adapter: (any EncoderBlockAdapter)? { get }
+}
+
+/// An attention whose query, key and value projections are one fused `qkv` linear layer, so
+/// an adapter of only some of them (LoRA on q and v) must know which output rows are which.
+public protocol FusedQKVAttention: Module {
+    /// The fused projection (`@Replaceable`, so LoRA can wrap it).
+    var qkv: Linear { get }
+    /// The output rows of `qkv` that are queries or values, ascending.
+    var queryAndValueRows: [Int] { get }
+}

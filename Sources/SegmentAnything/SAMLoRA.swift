@@ -57,14 +57,6 @@ extension SAM {
         if loraConfig == nil { attachLoRA(lora) }
         guard loraConfig == lora else { throw FormatError(url, "LoRA settings \(lora) differ from the attached \(loraConfig!)") }
         unmergeLoRA()
-        let adapters = namedParameters().filter { LoRALinear.isAdapterKey($0.key) }
-        try file.tensors.requireKeys(adapters.map(\.key))
-        let values = file.tensors.tensorsByKey()
-        for (key, parameter) in adapters {
-            guard values[key]!.shape == parameter.shape else {
-                throw FormatError(url, "shape mismatch for '\(key)': file \(values[key]!.shape), model \(parameter.shape)")
-            }
-            parameter.value = values[key]!
-        }
+        try file.tensors.assign(to: namedParameters().filter { LoRALinear.isAdapterKey($0.key) })
     }
 }

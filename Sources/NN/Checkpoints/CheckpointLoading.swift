@@ -25,3 +25,17 @@ extension Module {
         StateDict(stateDict())
     }
 }
+
+extension StateDict {
+    /// Sets just `parameters` (adapters trained over a frozen base, say) from these tensors:
+    /// every one must be present with its shape, else nothing is set and the error names the
+    /// file; other keys are left alone.
+    public func assign(to parameters: [(key: String, parameter: Parameter)]) throws {
+        try requireKeys(parameters.map(\.key))
+        let values = tensorsByKey()
+        for (key, parameter) in parameters where values[key]!.shape != parameter.shape {
+            throw FormatError(source, "shape mismatch for '\(key)': file \(values[key]!.shape), model \(parameter.shape)")
+        }
+        for (key, parameter) in parameters { parameter.value = values[key]! }
+    }
+}

@@ -7,7 +7,7 @@ extension TinyViT {
     ///
     /// Unlike SAM's encoder, `qkv` packs each head's query, key and value together (its output
     /// is `[q₀ k₀ v₀ | q₁ k₁ v₁ | …]`), and the scale multiplies the scores, not the query.
-    public final class Attention: Module {
+    public final class Attention: FusedQKVAttention {
         /// (heads, window²): one bias per head and offset (|Δrow|, |Δcol|) within the window.
         public let attention_biases: Parameter
         public let norm: LayerNorm
@@ -37,6 +37,15 @@ extension TinyViT {
                 }
             }
             biasIndices = indices
+        }
+
+        /// Each head's first and last thirds of its packed `[q k v]` rows.
+        public var queryAndValueRows: [Int] {
+            let headDim = proj.inFeatures / numHeads
+            return (0..<numHeads).flatMap { head in
+                let start = head * 3 * headDim
+                return Array(start..<(start + headDim)) + Array((start + 2 * headDim)..<(start + 3 * headDim))
+            }
         }
 
         /// `x` is (windows, tokens, C) with tokens = window²; the output has the same shape.

@@ -23,11 +23,16 @@ extension TinyViT {
 
     /// `TinyViTBlock`: windowed attention with a residual, a depthwise convolution over the
     /// token grid (no residual), then the MLP with a residual. Tokens are (B, H, W, C).
-    public final class Block: Module {
+    /// An attached `adapter`'s branch of the block's input is added to its output.
+    public final class Block: AdaptableEncoderBlock {
         public let attn: Attention
         public let mlp: MLP
         public let local_conv: Conv2dBN
         public let windowSize: Int
+        /// Empty in the official model; I-MedSAM puts its frequency adapter here.
+        @Replaceable public var adapter: (any EncoderBlockAdapter)? = nil
+
+        public var channels: Int { attn.proj.outFeatures }
 
         /// A block over `dim` channels attending within `windowSize`² windows.
         public init(dim: Int, numHeads: Int, windowSize: Int, mlpRatio: Int, localConvSize: Int,
@@ -48,7 +53,9 @@ extension TinyViT {
                 .reshaped([-1, windowSize, windowSize, c])
             let y = x + ImageEncoderBlock.unpartition(attended, window: windowSize, batch: b, height: h, width: w)
             let mixed = local_conv(y.permuted(0, 3, 1, 2)).permuted(0, 2, 3, 1)
-            return mixed + mlp(mixed)
+            let out = mixed + mlp(mixed)
+            guard let adapter else { return out }
+            return out + adapter(x)
         }
     }
 }

@@ -6,7 +6,7 @@ import Tensor
 ///
 /// The bias for query (qh, qw) and key (kh, kw) is `q·Rh[qh−kh] + q·Rw[qw−kw]` with the
 /// *unscaled* query, added to the scaled scores before the softmax.
-public final class EncoderAttention: Module {
+public final class EncoderAttention: FusedQKVAttention {
     /// Replaceable so LoRA can put a `LoRALinear` here (`SAM.attachLoRA`).
     @Replaceable public var qkv: Linear
     public let proj: Linear
@@ -23,6 +23,12 @@ public final class EncoderAttention: Module {
         // SAM initialises the tables to zero (they are always loaded from checkpoints).
         rel_pos_h = Parameter(.zeros([2 * gridSize - 1, dim / numHeads]))
         rel_pos_w = Parameter(.zeros([2 * gridSize - 1, dim / numHeads]))
+    }
+
+    /// The first and last thirds of the rows, `[q | k | v]` across heads.
+    public var queryAndValueRows: [Int] {
+        let c = proj.inFeatures
+        return Array(0..<c) + Array((2 * c)..<(3 * c))
     }
 
     /// Score elements per head chunk: bounds the attention matrix held at once (64 MB), so

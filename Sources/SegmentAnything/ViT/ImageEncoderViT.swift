@@ -38,13 +38,18 @@ public final class MLPBlock: Module {
     }
 }
 
-/// One pre-norm ViT block, windowed (`windowSize > 0`) or global.
-public final class ImageEncoderBlock: Module {
+/// One pre-norm ViT block, windowed (`windowSize > 0`) or global. An attached `adapter`'s
+/// branch of the block's input is added to its output.
+public final class ImageEncoderBlock: AdaptableEncoderBlock {
     public let norm1: LayerNorm
     public let attn: EncoderAttention
     public let norm2: LayerNorm
     public let mlp: MLPBlock
     public let windowSize: Int
+    /// Empty in the official model; I-MedSAM puts its frequency adapter here.
+    @Replaceable public var adapter: (any EncoderBlockAdapter)? = nil
+
+    public var channels: Int { attn.proj.outFeatures }
 
     /// A block attending within `windowSize`² windows, or globally over `gridSize`² when `windowSize` is 0.
     public init(dim: Int, numHeads: Int, mlpRatio: Int, windowSize: Int, gridSize: Int, generator: inout SeededGenerator) {
@@ -67,7 +72,9 @@ public final class ImageEncoderBlock: Module {
             y = attn(y)
         }
         let residual = x + y
-        return residual + mlp(norm2(residual))
+        let out = residual + mlp(norm2(residual))
+        guard let adapter else { return out }
+        return out + adapter(x)
     }
 
     /// Zero-pads (B, H, W, C) bottom/right to whole windows (after the norm, as SAM does, so

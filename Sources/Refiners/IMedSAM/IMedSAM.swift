@@ -1,0 +1,130 @@
+import Durable
+import Formats
+import Foundation
+import NN
+import SegmentAnything
+import Tensor
+
+/// What makes an I-MedSAM out of a SAM: which encoder adapters, and the implicit decoder.
+public struct IMedSAMConfig: Codable, Equatable, Sendable {
+    /// The frequency adapter's spectrum part, or nil for no frequency adapter (the ablation).
+    public var frequencyAdapter: FrequencyComponent?
+    /// The adapter's hidden width is the block's channels divided by this.
+    public var adapterReduction: Int
+    /// LoRA on each attention's query and value projections, or nil for none.
+    public var lora: LoRAConfig?
+    /// The implicit decoder.
+    public var decoder: ImplicitDecoderConfig
+
+    /// The paper's model: amplitude adapters, rank-4 LoRA on q and v, the implicit decoder.
+    public init(frequencyAdapter: FrequencyComponent? = .amplitude, adapterReduction: Int = 4,
+                lora: LoRAConfig? = LoRAConfig(rank: 4, alpha: 4), decoder: ImplicitDecoderConfig = ImplicitDecoderConfig()) {
+        self.frequencyAdapter = frequencyAdapter
+        self.adapterReduction = adapterReduction
+        self.lora = lora
+        self.decoder = decoder
+    }
+
+    /// Whether anything in the image encoder trains (then its output must be recomputed every
+    /// step rather than read from an embedding cache).
+    public var adaptsEncoder: Bool { frequencyAdapter != nil || lora != nil }
+}
+
+/// I-MedSAM (Wei et al., 2024) on any SAM image encoder: frozen pretrained SAM with frequency
+/// adapters in every attention block and LoRA on the query and value projections, its prompt
+/// encoder for the box, and an `ImplicitDecoder` in place of the mask decoder.
+///
+/// Keys: `sam.*` (the SAM's own, with the adapters' under their blocks: `…blocks.N.adapter.*`,
+/// `…attn.qkv.lora_A/B`) and `decoder.*`. Only the adapters, LoRA and the decoder train; a
+/// checkpoint stores just those (`save(to:)`), the base SAM comes from its own file.
+public final class IMedSAM: Module {
+    public let sam: SAM
+    public let decoder: ImplicitDecoder
+    /// The adapters and decoder settings.
+    public let config: IMedSAMConfig
+
+    /// The safetensors metadata key holding `IMedSAMConfig` in an I-MedSAM checkpoint.
+    public static let configMetadataKey = "imedsam_config"
+
+    /// Wraps `sam` (whose weights it freezes) with fresh adapters and a fresh decoder drawn from `seed`.
+    public init(sam: SAM, config: IMedSAMConfig, seed: UInt64 = 0) throws {
+        self.sam = sam
+        self.config = config
+        sam.setRequiresGrad(false)
+        var generator = SeededGenerator(seed: seed)
+        if let component = config.frequencyAdapter {
+            precondition(config.adapterReduction > 0, "adapter reduction must be positive")
+            let blocks = sam.image_encoder.namedModules().compactMap { item in
+                (item.module as? any AdaptableEncoderBlock).map { (item.key, $0) }
+            }
+            guard !blocks.isEmpty else {
+                throw ModuleReplacementError(path: "image_encoder", problem: "no attention block takes an adapter")
+            }
+            for (path, block) in blocks {
+                let hidden = max(1, block.channels / config.adapterReduction)
+                try sam.image_encoder.replaceModule(at: path + ".adapter", with: FrequencyAdapter(
+                    channels: block.channels, hidden: hidden, component: component, generator: &generator))
+            }
+        }
+        if let lora = config.lora {
+            let attentions = sam.image_encoder.namedModules().compactMap { item in
+                (item.module as? any FusedQKVAttention).map { (item.key, $0) }
+            }
+            guard !attentions.isEmpty else {
+                throw ModuleReplacementError(path: "image_encoder", problem: "no attention has a fused qkv projection")
+            }
+            for (path, attention) in attentions {
+                try sam.image_encoder.replaceModule(at: path + ".qkv", with: LoRALinear(
+                    wrapping: attention.qkv, config: lora, rows: attention.queryAndValueRows, generator: &generator))
+            }
+        }
+        decoder = ImplicitDecoder(config: config.decoder, generator: &generator)
+    }
+
+    /// (B, 3, S, S) normalised images → (B, 256, E, E) embeddings through the adapted encoder.
+    public func embed(_ images: Tensor) -> Tensor { sam.image_encoder(images) }
+
+    /// The decoder's answer at `points` for one image's `embedding` (1, 256, E, E) and a box
+    /// (1, 4) x₁, y₁, x₂, y₂ in the encoder frame's pixels.
+    public func predict(embedding: Tensor, box: Tensor, points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
+        let (sparse, _) = sam.prompt_encoder(SAMPromptTensors(boxes: box))
+        return decoder(embedding: embedding, prompt: sparse, points: points, seed: seed)
+    }
+
+    /// The trained tensors: adapters, LoRA factors and the decoder, by key.
+    public var trainedWeights: StateDict {
+        let trained = Set(trainableParameters().map(\.key))
+        return StateDict(stateDict().filter { trained.contains($0.key) })
+    }
+
+    /// Writes `trainedWeights` with the SAM config and this config in the metadata, and
+    /// `refiner = imedsam` so a reader knows the family.
+    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        var file = ModelCheckpoint<SAM>(tensors: trainedWeights, storedConfig: sam.config,
+                                        metadata: metadata.merging([Self.refinerMetadataKey: Self.refinerName]) { $1 })
+        try file.encode(config, as: Self.configMetadataKey)
+        try file.write(to: url)
+    }
+
+    /// An I-MedSAM from a checkpoint written by `save(to:)` over `sam` (the base it was trained
+    /// on, e.g. LiteMedSAM's weights): the adapters and decoder the file records, with its
+    /// weights. Errors name the file: not an I-MedSAM file, another SAM, missing or misshapen keys.
+    public static func load(contentsOf url: URL, over sam: SAM) throws -> IMedSAM {
+        let file = try ModelCheckpoint<SAM>(contentsOf: url)
+        guard file.metadata[refinerMetadataKey] == refinerName,
+              let config = try file.decoded(configMetadataKey, as: IMedSAMConfig.self) else {
+            throw FormatError(url, "not an I-MedSAM checkpoint (no '\(refinerMetadataKey) = \(refinerName)' and '\(configMetadataKey)' metadata)")
+        }
+        if let saved = file.storedConfig, saved != sam.config {
+            throw FormatError(url, "trained on SAM \(saved), the base given is \(sam.config)")
+        }
+        let model = try IMedSAM(sam: sam, config: config)
+        try file.tensors.assign(to: model.trainableParameters())
+        return model
+    }
+
+    /// The metadata key naming a checkpoint's refiner family.
+    public static let refinerMetadataKey = "refiner"
+    /// This family's name there, in job files (`refiner = "imedsam"`) and on the command line.
+    public static let refinerName = "imedsam"
+}

@@ -1,0 +1,176 @@
+import NN
+import SegmentAnything
+import Tensor
+
+/// The sizes and sampling settings of I-MedSAM's implicit decoder.
+public struct ImplicitDecoderConfig: Codable, Equatable, Sendable {
+    /// Width of both INR MLPs' hidden layers (also the coarse features handed to the fine INR).
+    public var hiddenWidth: Int
+    /// L in the Fourier encoding γ(p).
+    public var fourierFrequencies: Int
+    /// Dropout on the coarse INR's hidden layers: regularises training and drives MC-dropout.
+    public var dropout: Float
+    /// T, the Monte-Carlo dropout passes that estimate each point's uncertainty.
+    public var monteCarloPasses: Int
+    /// K, the fraction of the most uncertain points the fine INR redoes.
+    public var uncertainFraction: Float
+
+    /// The paper's settings (L = 10, T = 8, K = 10 %) at a CPU-sized width.
+    public init(hiddenWidth: Int = 128, fourierFrequencies: Int = 10, dropout: Float = 0.1,
+                monteCarloPasses: Int = 8, uncertainFraction: Float = 0.1) {
+        self.hiddenWidth = hiddenWidth
+        self.fourierFrequencies = fourierFrequencies
+        self.dropout = dropout
+        self.monteCarloPasses = monteCarloPasses
+        self.uncertainFraction = uncertainFraction
+    }
+}
+
+/// What the implicit decoder says about a set of query points.
+public struct ImplicitPrediction {
+    /// (P) the coarse INR's logits.
+    public var coarseLogits: Tensor
+    /// (P) the answer: the coarse logits with the fine INR's in place at `uncertain`.
+    public var logits: Tensor
+    /// (P) the variance of the foreground probability over the MC-dropout passes.
+    public var variance: Tensor
+    /// The points the fine INR redid, most uncertain first.
+    public var uncertain: [Int]
+}
+
+/// I-MedSAM's implicit (INR) mask decoder: a continuous function of a query point p ∈ [0, 1]²,
+/// given the image embedding and a box prompt.
+///
+/// - Input per point: the encoder features bilinearly sampled at p, γ(p) with L frequencies,
+///   and the box's sparse prompt embedding (its two corner tokens).
+/// - Coarse INR: an MLP from those to a logit and hidden features.
+/// - Uncertainty: T passes of the coarse INR's dropout layers (MC dropout); the variance of the
+///   foreground probability ranks the points, and the top K % go on.
+/// - Fine INR: an MLP of the coarse features, the features and γ(p) at those points; its
+///   logits replace the coarse ones there.
+///
+/// The first layer of each MLP is split by input: its feature part is applied to the
+/// embedding grid before sampling (a linear map commutes with bilinear interpolation, whose
+/// weights sum to one), so it costs E² rows instead of one per point; the prompt part is one
+/// row shared by all points. Same function, far fewer multiply-adds at high output sizes.
+public final class ImplicitDecoder: Module {
+    public let coarse_feature: Linear
+    public let coarse_position: Linear
+    public let coarse_prompt: Linear
+    public let coarse_hidden: Linear
+    public let coarse_out: Linear
+    public let fine_feature: Linear
+    public let fine_position: Linear
+    public let fine_coarse: Linear
+    public let fine_hidden: Linear
+    public let fine_out: Linear
+    /// The coarse INR's dropout in training (MC passes draw their own masks, see `callAsFunction`).
+    public let dropout: Dropout
+    /// The decoder's sizes.
+    public let config: ImplicitDecoderConfig
+
+    /// A fresh decoder for `embeddingChannels`-wide embeddings and `promptTokens` sparse tokens
+    /// of `promptChannels` (a box: two corner tokens of 256).
+    public init(config: ImplicitDecoderConfig, embeddingChannels: Int = SAMConfig.promptEmbedDim,
+                promptTokens: Int = 2, promptChannels: Int = SAMConfig.promptEmbedDim, generator: inout SeededGenerator) {
+        precondition(config.hiddenWidth > 0 && config.fourierFrequencies >= 0 && config.monteCarloPasses >= 2
+                     && config.uncertainFraction >= 0 && config.uncertainFraction <= 1,
+                     "implicit decoder settings out of range: \(config)")
+        let h = config.hiddenWidth, position = 2 + 4 * config.fourierFrequencies
+        coarse_feature = Linear(inFeatures: embeddingChannels, outFeatures: h, generator: &generator)
+        coarse_position = Linear(inFeatures: position, outFeatures: h, bias: false, generator: &generator)
+        coarse_prompt = Linear(inFeatures: promptTokens * promptChannels, outFeatures: h, bias: false, generator: &generator)
+        coarse_hidden = Linear(inFeatures: h, outFeatures: h, generator: &generator)
+        coarse_out = Linear(inFeatures: h, outFeatures: 1, generator: &generator)
+        fine_feature = Linear(inFeatures: embeddingChannels, outFeatures: h, generator: &generator)
+        fine_position = Linear(inFeatures: position, outFeatures: h, bias: false, generator: &generator)
+        fine_coarse = Linear(inFeatures: h, outFeatures: h, bias: false, generator: &generator)
+        fine_hidden = Linear(inFeatures: h, outFeatures: h, generator: &generator)
+        fine_out = Linear(inFeatures: h, outFeatures: 1, generator: &generator)
+        dropout = Dropout(config.dropout, seed: generator.next())
+        self.config = config
+    }
+
+    /// Predicts at `points` from one image's `embedding` (1, C, E, E) and its box prompt's
+    /// sparse embedding (1, tokens, C). `seed` fixes the MC-dropout masks, so a prediction
+    /// is reproducible.
+    public func callAsFunction(embedding: Tensor, prompt: Tensor, points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
+        precondition(embedding.rank == 4 && embedding.shape[0] == 1 && embedding.shape[2] == embedding.shape[3],
+                     "the implicit decoder takes one square (1, C, E, E) embedding, got \(embedding.shape)")
+        precondition(prompt.shape[0] == 1, "one prompt per image, got \(prompt.shape)")
+        precondition(points.count > 0, "no query points")
+        let side = embedding.shape[2]
+        let tokens = embedding.reshaped([embedding.shape[1], side * side]).transposed()
+        let gamma = points.fourierFeatures(frequencies: config.fourierFrequencies)
+        let first = (points.sampled(from: coarse_feature(tokens), side: side) + coarse_position(gamma)
+                     + coarse_prompt(prompt.reshaped([1, -1]))).gelu()
+        let (coarseLogits, features) = coarseHead(first) { dropout($0) }
+        let variance = monteCarloVariance(first.detached(), seed: seed)
+        let uncertain = Self.mostUncertain(variance, fraction: config.uncertainFraction)
+        let fineLogits = fine(features: features.indexSelect(axis: 0, uncertain), points: points.subset(uncertain),
+                              tokens: tokens, side: side, gamma: gamma.indexSelect(axis: 0, uncertain))
+        return ImplicitPrediction(coarseLogits: coarseLogits,
+                                  logits: Self.replacing(coarseLogits, at: uncertain, with: fineLogits),
+                                  variance: variance, uncertain: uncertain)
+    }
+
+    /// The coarse INR after its first layer: (P, h) activations → (P) logits and the (P, h)
+    /// hidden features, with `drop` applied before each of the last two layers.
+    func coarseHead(_ first: Tensor, drop: (Tensor) -> Tensor) -> (logits: Tensor, features: Tensor) {
+        let features = coarse_hidden(drop(first)).gelu()
+        return (coarse_out(drop(features)).reshaped([-1]), features)
+    }
+
+    /// Per point, the variance over T passes of σ(coarse logit) with fresh dropout masks
+    /// (`F.dropout` in training mode, whatever the module's mode), population form (÷T).
+    func monteCarloVariance(_ first: Tensor, seed: UInt64) -> Tensor {
+        noGrad {
+            var generator = SeededGenerator(seed: seed)
+            let p = config.dropout
+            let passes = (0..<config.monteCarloPasses).map { _ in
+                coarseHead(first) { $0.dropout(p, mode: .monteCarlo, generator: &generator) }.logits.sigmoid()
+            }
+            return Tensor.stack(passes, axis: 0).variance(axis: 0, unbiased: false)
+        }
+    }
+
+    /// The fine INR's logits at the chosen points.
+    func fine(features: Tensor, points: QueryPoints, tokens: Tensor, side: Int, gamma: Tensor) -> Tensor {
+        let hidden = (points.sampled(from: fine_feature(tokens), side: side) + fine_position(gamma) + fine_coarse(features)).gelu()
+        return fine_out(fine_hidden(hidden).gelu()).reshaped([-1])
+    }
+
+    /// The ⌈fraction·P⌉ indices of the largest variances (at least one when fraction > 0),
+    /// largest first, ties to the lower index.
+    static func mostUncertain(_ variance: Tensor, fraction: Float) -> [Int] {
+        let values = variance.scalars
+        let k = fraction > 0 ? min(values.count, max(1, Int((Float(values.count) * fraction).rounded(.up)))) : 0
+        return values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }
+            .prefix(k).map { $0 }
+    }
+
+    /// `base` (P) with `replacement[j]` at `indices[j]`, differentiable in both: one gather
+    /// from their concatenation.
+    static func replacing(_ base: Tensor, at indices: [Int], with replacement: Tensor) -> Tensor {
+        guard !indices.isEmpty else { return base }
+        var source = Array(0..<base.count)
+        for (j, i) in indices.enumerated() { source[i] = base.count + j }
+        return Tensor.concatenate([base, replacement], axis: 0).indexSelect(axis: 0, source)
+    }
+
+    /// I-MedSAM's loss: `0.5·BCE + 0.5·Dice` on the coarse logits, weighted by
+    /// `coarseWeight` (decayed linearly over training), plus the same on the refined logits.
+    public static func loss(_ prediction: ImplicitPrediction, targets: Tensor, coarseWeight: Float)
+        -> (total: Tensor, coarse: Tensor, refined: Tensor) {
+        let coarse = segmentationLoss(prediction.coarseLogits, targets: targets)
+        let refined = segmentationLoss(prediction.logits, targets: targets)
+        return (coarse * coarseWeight + refined, coarse, refined)
+    }
+
+    /// `0.5·BCE-with-logits + 0.5·soft Dice` of (P) logits against (P) {0, 1} targets.
+    static func segmentationLoss(_ logits: Tensor, targets: Tensor) -> Tensor {
+        let bce = Losses.binaryCrossEntropyWithLogits(logits, targets: targets)
+        let dice = Losses.binaryDice(probabilities: logits.sigmoid().reshaped([1, -1]), targets: targets.reshaped([1, -1]))
+        return bce * 0.5 + dice * 0.5
+    }
+}
