@@ -104,8 +104,9 @@ struct TrainRefiner: ParsableCommand {
         discussion: """
             Writes WORKDIR/checkpoints/sam_finetuned/fold_K/best.safetensors (a SAM checkpoint \
             `infer --sam` takes), last.safetensors (exact state; rerunning resumes from it) and \
-            metrics.jsonl. The first validation is of the refiner before fine-tuning, given the \
-            same coarse prompts.
+            metrics.jsonl; with --refiner imedsam, checkpoints/imedsam/fold_K/ (best.safetensors \
+            holds the adapters, LoRA and implicit decoder, over the --sam base). The first \
+            validation is of the refiner before fine-tuning, given the same coarse prompts.
             """)
 
     @OptionGroup var common: RefinerPhaseArguments
@@ -134,9 +135,30 @@ struct TrainRefiner: ParsableCommand {
     @Option(help: "With --prompts gt-box: each box side moves outwards by a random 0...N pixels of the model's input frame per sample (default 5).")
     var boxShift: Int?
 
+    @Option(help: "Refiner: sam (SAM's mask decoder) or imedsam (I-MedSAM: frequency adapters, q/v LoRA and the implicit decoder over the frozen SAM).")
+    var refiner: String?
+
+    @Option(help: "With --refiner imedsam: the frequency adapter's spectrum part, amplitude (default), phase, or none.")
+    var frequencyAdapter: String?
+
+    @Flag(help: "With --refiner imedsam: no LoRA on the encoder's query and value projections.")
+    var noLora = false
+
+    @Option(help: "With --refiner imedsam: side of the grid of query points each training image is supervised at (default 64).")
+    var querySide: Int?
+
     func validate() throws {
         _ = try phaseLoss()
         _ = try phasePrompts()
+        _ = try imedsamOptions()
+    }
+
+    func imedsamOptions() throws -> IMedSAMTrainingOptions? {
+        try commandLineChoice {
+            try IMedSAMTrainingOptions.parse(refiner: refiner, frequencyAdapter: frequencyAdapter, lora: noLora ? false : nil,
+                                             querySide: querySide,
+                                             keys: ("--refiner", "--frequency-adapter", "--no-lora", "--query-side"))
+        }
     }
 
     func phasePrompts() throws -> PhasePrompts {
@@ -160,6 +182,7 @@ struct TrainRefiner: ParsableCommand {
         options.prompts = try phasePrompts()
         options.coarse = source
         options.outOfFold = oof.map { URL(fileURLWithPath: $0) }
+        options.imedsam = try imedsamOptions()
         let report = try TrainingDisplay.run { try RefinerTraining.finetuneRefiner(options, progress: $0, report: $1) }
         print(RefinerReportLines.describe(report, phase: "refiner"))
     }

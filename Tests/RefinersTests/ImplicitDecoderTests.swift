@@ -114,6 +114,18 @@ struct ImplicitDecoderTests {
         }
     }
 
+    @Test("inference (chunked, coarse features recomputed for the chosen points) equals the recorded single pass in evaluation mode")
+    func inferenceEqualsTrainingPath() {
+        var g = SeededGenerator(seed: 51)
+        let decoder = ImplicitDecoder(config: IMedSAMTestModels.decoderConfig(), generator: &g)
+        let (embedding, prompt) = Self.inputs(seed: 52)
+        let points = QueryPoints.grid(height: 6, width: 7)
+        let recorded = decoder(embedding: embedding.requiringGrad(), prompt: prompt, points: points, seed: 3)
+        let inferred = noGrad { decoder(embedding: embedding, prompt: prompt, points: points, seed: 3) }
+        #expect(recorded.uncertain == inferred.uncertain)
+        #expect(zip(recorded.logits.scalars, inferred.logits.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
     @Test("predictions at two output sizes agree where their points coincide")
     func anyOutputSize() {
         var g = SeededGenerator(seed: 41)

@@ -68,6 +68,10 @@ extension JobRunner {
                                        keys: ("loss", "losses", "uncertainty_form"))
         }
         options.prompts = try jobChoice(job) { try PhasePrompts.parse(job.prompts, shift: job.boxShift, keys: ("prompts", "box_shift")) }
+        options.imedsam = try jobChoice(job) {
+            try IMedSAMTrainingOptions.parse(refiner: job.refiner, frequencyAdapter: job.frequencyAdapter, lora: job.lora,
+                                             querySide: job.querySide, keys: ("refiner", "frequency_adapter", "lora", "query_side"))
+        }
         let report = try RefinerTraining.finetuneRefiner(
             options,
             progress: progressReporter(job, control: control), report: { logger.info("\($0)") })

@@ -2,6 +2,7 @@ import Durable
 import Formats
 import Foundation
 import NN
+import Pixels
 import SegmentAnything
 import Tensor
 
@@ -89,6 +90,17 @@ public final class IMedSAM: Module {
     public func predict(embedding: Tensor, box: Tensor, points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
         let (sparse, _) = sam.prompt_encoder(SAMPromptTensors(boxes: box))
         return decoder(embedding: embedding, prompt: sparse, points: points, seed: seed)
+    }
+
+    /// The mask of an image prepared for the encoder (`input`), for a box (1, 4) in its
+    /// frame, predicted directly at `size` (the original image size, or any other): one query
+    /// point per output pixel centre, thresholded at probability 0.5.
+    public func segment(_ input: SAMInput, box: Tensor, size: Size2D, seed: UInt64 = 0) -> Raster<UInt8> {
+        noGrad {
+            let points = QueryPoints.grid(height: size.h, width: size.w, in: input.frame)
+            let logits = predict(embedding: embed(input.tensor), box: box, points: points, seed: seed).logits
+            return Raster(width: size.w, height: size.h, pixels: logits.scalars.map { $0 > 0 ? 255 : 0 })
+        }
     }
 
     /// The trained tensors: adapters, LoRA factors and the decoder, by key.

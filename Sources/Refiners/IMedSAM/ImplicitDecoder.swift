@@ -16,7 +16,7 @@ public struct ImplicitDecoderConfig: Codable, Equatable, Sendable {
     public var uncertainFraction: Float
 
     /// The paper's settings (L = 10, T = 8, K = 10 %) at a CPU-sized width.
-    public init(hiddenWidth: Int = 128, fourierFrequencies: Int = 10, dropout: Float = 0.1,
+    public init(hiddenWidth: Int = 64, fourierFrequencies: Int = 10, dropout: Float = 0.1,
                 monteCarloPasses: Int = 8, uncertainFraction: Float = 0.1) {
         self.hiddenWidth = hiddenWidth
         self.fourierFrequencies = fourierFrequencies
@@ -91,27 +91,80 @@ public final class ImplicitDecoder: Module {
         self.config = config
     }
 
+    /// Points per pass when no gradient is recorded: bounds the activations held at once when
+    /// predicting at a whole image's pixels (a 600×500 image is 300 000 points).
+    static let inferenceChunk = 16_384
+
     /// Predicts at `points` from one image's `embedding` (1, C, E, E) and its box prompt's
     /// sparse embedding (1, tokens, C). `seed` fixes the MC-dropout masks, so a prediction
     /// is reproducible.
+    ///
+    /// Recording gradients, every point goes through in one pass. Without (inference), the
+    /// coarse INR and its MC passes run in chunks, and the coarse features of the chosen points
+    /// are computed again for the fine INR rather than kept for every point; in evaluation mode
+    /// (dropout off) that is the same function.
     public func callAsFunction(embedding: Tensor, prompt: Tensor, points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
         precondition(embedding.rank == 4 && embedding.shape[0] == 1 && embedding.shape[2] == embedding.shape[3],
                      "the implicit decoder takes one square (1, C, E, E) embedding, got \(embedding.shape)")
         precondition(prompt.shape[0] == 1, "one prompt per image, got \(prompt.shape)")
         precondition(points.count > 0, "no query points")
-        let side = embedding.shape[2]
-        let tokens = embedding.reshaped([embedding.shape[1], side * side]).transposed()
-        let gamma = points.fourierFeatures(frequencies: config.fourierFrequencies)
-        let first = (points.sampled(from: coarse_feature(tokens), side: side) + coarse_position(gamma)
-                     + coarse_prompt(prompt.reshaped([1, -1]))).gelu()
-        let (coarseLogits, features) = coarseHead(first) { dropout($0) }
-        let variance = monteCarloVariance(first.detached(), seed: seed)
+        let grid = FeatureGrid(decoder: self, embedding: embedding, prompt: prompt)
+        let recording = GradMode.isEnabled
+        let chunk = recording ? points.count : Self.inferenceChunk
+        var logits: [Tensor] = [], variances: [Tensor] = [], features: [Tensor] = []
+        for start in stride(from: 0, to: points.count, by: chunk) {
+            let part = chunk >= points.count ? points : points.subset(Array(start..<min(start + chunk, points.count)))
+            let first = grid.coarseFirstLayer(part)
+            let coarse = coarseHead(first) { dropout($0) }
+            logits.append(coarse.logits)
+            if recording { features.append(coarse.features) }
+            variances.append(monteCarloVariance(first.detached(), seed: seed &+ UInt64(start)))
+        }
+        let coarseLogits = logits.count == 1 ? logits[0] : Tensor.concatenate(logits, axis: 0)
+        let variance = variances.count == 1 ? variances[0] : Tensor.concatenate(variances, axis: 0)
         let uncertain = Self.mostUncertain(variance, fraction: config.uncertainFraction)
-        let fineLogits = fine(features: features.indexSelect(axis: 0, uncertain), points: points.subset(uncertain),
-                              tokens: tokens, side: side, gamma: gamma.indexSelect(axis: 0, uncertain))
+        guard !uncertain.isEmpty else {
+            return ImplicitPrediction(coarseLogits: coarseLogits, logits: coarseLogits, variance: variance, uncertain: [])
+        }
+        let chosen = points.subset(uncertain)
+        let chosenFeatures = recording ? features[0].indexSelect(axis: 0, uncertain)
+            : coarseHead(grid.coarseFirstLayer(chosen)) { dropout($0) }.features
+        let fineLogits = grid.fine(features: chosenFeatures, points: chosen)
         return ImplicitPrediction(coarseLogits: coarseLogits,
                                   logits: Self.replacing(coarseLogits, at: uncertain, with: fineLogits),
                                   variance: variance, uncertain: uncertain)
+    }
+
+    /// One image's inputs with the first layers' per-image parts done once: the embedding
+    /// projected for both INRs (before sampling) and the prompt's row.
+    struct FeatureGrid {
+        let decoder: ImplicitDecoder
+        let side: Int
+        let coarseMap: Tensor
+        let fineMap: Tensor
+        let promptRow: Tensor
+
+        init(decoder: ImplicitDecoder, embedding: Tensor, prompt: Tensor) {
+            self.decoder = decoder
+            side = embedding.shape[2]
+            let tokens = embedding.reshaped([embedding.shape[1], side * side]).transposed()
+            coarseMap = decoder.coarse_feature(tokens)
+            fineMap = decoder.fine_feature(tokens)
+            promptRow = decoder.coarse_prompt(prompt.reshaped([1, -1]))
+        }
+
+        /// (P, h) activations of the coarse INR's first layer.
+        func coarseFirstLayer(_ points: QueryPoints) -> Tensor {
+            let gamma = points.fourierFeatures(frequencies: decoder.config.fourierFrequencies)
+            return (points.sampled(from: coarseMap, side: side) + decoder.coarse_position(gamma) + promptRow).gelu()
+        }
+
+        /// The fine INR's logits at `points`, given their coarse features.
+        func fine(features: Tensor, points: QueryPoints) -> Tensor {
+            let gamma = points.fourierFeatures(frequencies: decoder.config.fourierFrequencies)
+            let hidden = (points.sampled(from: fineMap, side: side) + decoder.fine_position(gamma) + decoder.fine_coarse(features)).gelu()
+            return decoder.fine_out(decoder.fine_hidden(hidden).gelu()).reshaped([-1])
+        }
     }
 
     /// The coarse INR after its first layer: (P, h) activations → (P) logits and the (P, h)
@@ -132,12 +185,6 @@ public final class ImplicitDecoder: Module {
             }
             return Tensor.stack(passes, axis: 0).variance(axis: 0, unbiased: false)
         }
-    }
-
-    /// The fine INR's logits at the chosen points.
-    func fine(features: Tensor, points: QueryPoints, tokens: Tensor, side: Int, gamma: Tensor) -> Tensor {
-        let hidden = (points.sampled(from: fine_feature(tokens), side: side) + fine_position(gamma) + fine_coarse(features)).gelu()
-        return fine_out(fine_hidden(hidden).gelu()).reshaped([-1])
     }
 
     /// The ⌈fraction·P⌉ indices of the largest variances (at least one when fraction > 0),

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import SegmentAnything
 import Tensor
 
 /// The coordinates an implicit decoder is asked about: points p = (x, y) in [0, 1]² over the
@@ -33,6 +34,12 @@ public struct QueryPoints: Sendable {
             }
         }
         return QueryPoints(xy: xy, content: content)
+    }
+
+    /// The pixel centres of a height × width raster of the image that `frame` holds.
+    public static func grid(height: Int, width: Int, in frame: SAMFrame) -> QueryPoints {
+        grid(height: height, width: width,
+             content: (Float(frame.content.w) / Float(frame.side), Float(frame.content.h) / Float(frame.side)))
     }
 
     /// Number of points.

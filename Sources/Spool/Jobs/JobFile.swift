@@ -49,6 +49,13 @@ public struct JobFile: Sendable, Equatable {
     /// of the model's input frame.
     public let prompts: String?
     public let boxShift: Int?
+    /// Phase 2's refiner: `sam` (SAM's mask decoder) or `imedsam` (I-MedSAM), and I-MedSAM's
+    /// frequency adapter (`amplitude`, `phase` or `none`), LoRA on q and v (default on) and the
+    /// side of its training query grid.
+    public let refiner: String?
+    public let frequencyAdapter: String?
+    public let lora: Bool?
+    public let querySide: Int?
     /// Refiner phases: `adamw` or `sam-adamw` (sharpness-aware, radius `rho` > 0), and the
     /// schedule, `cosine` or `plateau`.
     public let optimizer: String?
@@ -162,6 +169,14 @@ public struct JobFile: Sendable, Equatable {
             guard prompts == "gt-box" else { throw reader.error("box_shift", "box_shift only applies with prompts = \"gt-box\"") }
             guard boxShift >= 0 else { throw reader.error("box_shift", "box_shift must be 0 or more pixels, got \(boxShift)") }
         }
+        refiner = try reader.choice("refiner", ["sam", "imedsam"])
+        frequencyAdapter = try reader.choice("frequency_adapter", ["amplitude", "phase", "none"])
+        lora = try reader.bool("lora")
+        querySide = try reader.integer("query_side")
+        for key in ["frequency_adapter", "lora", "query_side"] where reader.has(key) && refiner != "imedsam" {
+            throw reader.error(key, "\(key) only applies with refiner = \"imedsam\"")
+        }
+        if let querySide, querySide < 4 { throw reader.error("query_side", "query_side must be at least 4, got \(querySide)") }
         optimizer = try reader.choice("optimizer", ["adamw", "sam-adamw"])
         rho = try reader.number("rho")
         if let rho {

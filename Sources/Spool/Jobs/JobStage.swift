@@ -18,7 +18,9 @@ public enum JobStage: String, Sendable, CaseIterable {
         switch self {
         case .prepare: return ["dataset", "raw", "name", "out", "folds", "seed"]
         case .trainTransUNet: return training.union(["checkpoint"])
-        case .finetuneSAM: return training.union(refiner).union(["loss", "losses", "uncertainty_form", "prompts", "box_shift"])
+        case .finetuneSAM:
+            return training.union(refiner).union(["loss", "losses", "uncertainty_form", "prompts", "box_shift", "refiner",
+                                                  "frequency_adapter", "lora", "query_side"])
         case .trainE2E: return training.union(refiner).union(["transunet"])
         case .pipeline: return ["dataset", "preset", "sam", "seed", "promote"]
         case .predict: return ["dataset", "checkpoint"]

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Refiners
 import SegmentAnything
 
 /// How much of the refiner's image encoder trains in phases 2 and 3.
@@ -51,6 +52,9 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
     /// `DATASET/stem`, as phase 1 names them).
     public var additionalDatasets: [URL]
 
+    /// Phase 2's refiner: nil for SAM's own mask decoder, else I-MedSAM with these settings.
+    public var imedsam: IMedSAMTrainingOptions?
+
     /// Phase 2's objective (phase 3 trains on the joint loss and accepts only `.standard`).
     public var loss: RefinerPhaseLoss {
         get { chosenLoss ?? .standard }
@@ -81,7 +85,7 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case dataset, fold, sam, transunet, workdir, epochs, batchSize, learningRate, weightDecay, seed, encoder, coarse
         case outOfFold, coarseSide, preprocessing, maxTrainCases, maxValCases, embeddingCache, augmentation
-        case additionalDatasets
+        case additionalDatasets, imedsam
         case chosenLoss = "loss", chosenOptimizer = "optimizer", chosenSchedule = "schedule", chosenPrompts = "prompts"
     }
 
@@ -113,8 +117,12 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         self.additionalDatasets = additionalDatasets
     }
 
+    /// Whether the image encoder's output is fixed (then computed once per image and cached):
+    /// with I-MedSAM, unless it has adapters; otherwise with `encoder = .frozen`.
+    var frozenEncoder: Bool { imedsam.map { !$0.model.adaptsEncoder } ?? (encoder == .frozen) }
+
     /// The augmentation that applies: none while the encoder is frozen.
-    var effectiveAugmentation: Augmentation? { encoder == .frozen ? nil : augmentation }
+    var effectiveAugmentation: Augmentation? { frozenEncoder ? nil : augmentation }
 
     /// Everything that shapes the training, as sorted JSON: a checkpoint resumes only under the
     /// same signature. Where the job and the cache live does not change results, so a moved
@@ -149,6 +157,9 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         }
         if case .uncertainty(let components, _) = loss, components.isEmpty {
             throw TrainingError("uncertainty loss", "needs at least one component")
+        }
+        if imedsam != nil, loss != .standard || optimizer != .adamw {
+            throw TrainingError("refiner \(IMedSAM.refinerName)", "trains on its own loss with AdamW (no loss or optimizer choice)")
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import Inference
 import NN
+import Pixels
 import Refiners
 import SegmentAnything
 import Tensor
@@ -55,20 +56,14 @@ public enum RefinerTraining {
     public static func finetuneRefiner(_ options: RefinerPhaseOptions, progress: (TrainingProgress) throws -> Void,
                                        report: (String) -> Void = { print($0) }) throws -> Report {
         try options.validate()
+        if let imedsam = options.imedsam {
+            return try finetuneIMedSAM(options, imedsam, progress: progress, report: report)
+        }
         let sam = try loadSAM(options)
         let data = try PhaseData.load(options, sam: sam, transunet: nil, report: report)
-        let seeds = TrainingSeeds(seed: options.seed)
-        let maps = CoarseMaps(
-            source: options.coarse, simulator: FailureSimulator(seed: seeds.coarseMaps(fold: options.fold)),
-            outOfFold: try options.coarse.needsOutOfFold ? options.outOfFold.map {
-                try CoarseMaps.readOutOfFold((data.train + data.val).map(\.name), folder: $0, side: options.coarseSide)
-            } ?? [:] : [:],
-            side: options.coarseSide, seed: seeds.coarseMaps(fold: options.fold))
-        let generator = PromptGenerator()
+        let prompts = try PhasePromptMaker(options, data: data)
         let loss = RefinerLoss()
         let weighting = RefinerPhaseWeighting(options.loss, sam: sam)
-        // Validation maps are fixed across epochs: indices past any training sample's.
-        let validationIndex = 1 << 40
 
         func refine(_ item: RefinerCase, prompts: SAMPromptTensors) -> (lowRes: Tensor, iou: Tensor, sparse: Tensor) {
             sam.decode(imageEmbedding: item.embedding ?? sam.image_encoder(item.input.tensor), prompts: prompts, multimask: true)
@@ -83,20 +78,9 @@ public enum RefinerTraining {
             step: { index, sample, scale in
                 let start = ContinuousClock.now
                 let (item, transform) = try data.trainingSample(index, sample: sample)
-                // The coarse map in the refined frame, for the change penalty; none with box prompts.
-                let prompts: SAMPromptTensors, coarseOnMaskGrid: Tensor?
-                switch options.prompts {
-                case .coarse:
-                    let probability = try maps.probability(for: item, index: sample, transform: transform)
-                    prompts = generator(probability, frame: item.input.frame).samPromptTensors
-                    coarseOnMaskGrid = PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame)
-                case .groundTruthBox(let shift):
-                    let jitter = SeededGenerator(seed: seeds.boxJitter(fold: options.fold)).derived(UInt64(sample))
-                    prompts = item.groundTruthBoxPrompt(shift: shift, jitter: jitter)
-                    coarseOnMaskGrid = nil
-                }
+                let (samplePrompts, coarseOnMaskGrid) = try prompts.training(item, sample: sample, transform: transform)
                 let outside = start.duration(to: .now) / .seconds(1)
-                let decoded = refine(item, prompts: prompts)
+                let decoded = refine(item, prompts: samplePrompts)
                 let total: Tensor
                 if let weighting {
                     total = weighting.loss(decoded.lowRes, iouPredictions: decoded.iou, targets: item.target, with: loss)
@@ -110,17 +94,10 @@ public enum RefinerTraining {
             validate: {
                 sam.setTraining(false)
                 return try compare(data.val) { i, item in
-                    let coarse: Tensor, prompts: SAMPromptTensors
-                    switch options.prompts {
-                    case .coarse:
-                        coarse = try maps.probability(for: item, index: validationIndex + i)
-                        prompts = generator(coarse, frame: item.input.frame).samPromptTensors
-                    case .groundTruthBox:
-                        coarse = item.groundTruthBoxOnCoarseGrid
-                        prompts = item.groundTruthBoxPrompt(shift: 0, jitter: nil)
-                    }
-                    let decoded = noGrad { refine(item, prompts: prompts) }
-                    return (coarse, SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou)))
+                    let (coarse, itemPrompts) = try prompts.validation(item, index: i)
+                    let decoded = noGrad { refine(item, prompts: itemPrompts) }
+                    let best = SAMCandidates.select(decoded.lowRes, SAMCandidates.best(iouPredictions: decoded.iou))
+                    return (coarse, ValidationMasks.refined(best, input: item.input))
                 }
             },
             saveBest: { url, metadata in
@@ -173,7 +150,7 @@ public enum RefinerTraining {
                 model.setTraining(false)
                 return compare(data.val) { _, item in
                     let out = noGrad { forward(item) }
-                    return (out.coarseProbability, out.bestLogits)
+                    return (out.coarseProbability, ValidationMasks.refined(out.bestLogits, input: item.input))
                 }
             },
             saveBest: { url, metadata in try saveMerged(sam) { try model.save(to: url, metadata: metadata) } })
@@ -182,17 +159,16 @@ public enum RefinerTraining {
 
     /// Coarse and refined masks of every validation case against its ground truth, at the
     /// original size. `outputs` gives a case's coarse probability (on its square grid) and the
-    /// chosen candidate's low-res logits.
+    /// refined mask at the original size.
     static func compare(_ cases: [RefinerCase],
-                        _ outputs: (_ index: Int, _ item: RefinerCase) throws -> (coarse: Tensor, refined: Tensor)) rethrows
+                        _ outputs: (_ index: Int, _ item: RefinerCase) throws -> (coarse: Tensor, refined: Raster<UInt8>)) rethrows
         -> CoarseRefinedComparison {
         var coarse: [SegmentationMetrics] = [], refined: [SegmentationMetrics] = []
         for (i, item) in cases.enumerated() {
             let masks = try outputs(i, item)
             coarse.append(SegmentationMetrics(prediction: ValidationMasks.coarse(masks.coarse, size: item.input.originalSize),
                                               groundTruth: item.truth))
-            refined.append(SegmentationMetrics(prediction: ValidationMasks.refined(masks.refined, input: item.input),
-                                               groundTruth: item.truth))
+            refined.append(SegmentationMetrics(prediction: masks.refined, groundTruth: item.truth))
         }
         return CoarseRefinedComparison(coarse: coarse, refined: refined)
     }
@@ -265,7 +241,7 @@ struct PhaseData {
             return Array(Splits.shuffled(names, seed: TrainingSeeds(seed: options.seed).subset(fold: options.fold)).prefix(limit)).sorted()
         }
         let trainNames = capped(fold.train, options.maxTrainCases), valNames = capped(fold.val, options.maxValCases)
-        let frozen = options.encoder == .frozen
+        let frozen = options.frozenEncoder
         let cacheFolder = options.embeddingCache ?? options.workdir.appendingPathComponent("cache/sam_embeddings")
         let setup = RefinerCase.Setup(
             sam: sam, preprocessing: options.preprocessing ?? RefinementModels.defaultPreprocessing(for: sam.config),
@@ -292,5 +268,54 @@ struct PhaseData {
         report(String(format: "cases ready in %.1f s%@", start.duration(to: .now) / .seconds(1),
                       frozen ? " (frozen encoder: embeddings from \(cacheFolder.path))" : ""))
         return data
+    }
+}
+
+/// Phase 2's prompts for a case, from coarse maps (simulated, out-of-fold or both) through the
+/// prompt generator, or from the ground-truth box, as the options say; shared by the SAM and
+/// I-MedSAM refiners.
+struct PhasePromptMaker {
+    let options: RefinerPhaseOptions
+    let maps: CoarseMaps
+    let generator = PromptGenerator()
+    let seeds: TrainingSeeds
+    /// Validation maps are fixed across epochs: indices past any training sample's.
+    static let validationIndex = 1 << 40
+
+    init(_ options: RefinerPhaseOptions, data: PhaseData) throws {
+        self.options = options
+        seeds = TrainingSeeds(seed: options.seed)
+        maps = CoarseMaps(
+            source: options.coarse, simulator: FailureSimulator(seed: seeds.coarseMaps(fold: options.fold)),
+            outOfFold: try options.coarse.needsOutOfFold ? options.outOfFold.map {
+                try CoarseMaps.readOutOfFold((data.train + data.val).map(\.name), folder: $0, side: options.coarseSide)
+            } ?? [:] : [:],
+            side: options.coarseSide, seed: seeds.coarseMaps(fold: options.fold))
+    }
+
+    /// Training sample `sample`'s prompts and the coarse map in the refined frame, for the
+    /// change penalty (none with box prompts).
+    func training(_ item: RefinerCase, sample: Int, transform: AugmentationTransform) throws
+        -> (prompts: SAMPromptTensors, coarseOnMaskGrid: Tensor?) {
+        switch options.prompts {
+        case .coarse:
+            let probability = try maps.probability(for: item, index: sample, transform: transform)
+            return (generator(probability, frame: item.input.frame).samPromptTensors,
+                    PromptGenerator.probabilityOnMaskGrid(probability, frame: item.input.frame))
+        case .groundTruthBox(let shift):
+            let jitter = SeededGenerator(seed: seeds.boxJitter(fold: options.fold)).derived(UInt64(sample))
+            return (item.groundTruthBoxPrompt(shift: shift, jitter: jitter), nil)
+        }
+    }
+
+    /// Validation case `index`'s coarse map (the box as a mask with box prompts) and prompts.
+    func validation(_ item: RefinerCase, index: Int) throws -> (coarse: Tensor, prompts: SAMPromptTensors) {
+        switch options.prompts {
+        case .coarse:
+            let coarse = try maps.probability(for: item, index: Self.validationIndex + index)
+            return (coarse, generator(coarse, frame: item.input.frame).samPromptTensors)
+        case .groundTruthBox:
+            return (item.groundTruthBoxOnCoarseGrid, item.groundTruthBoxPrompt(shift: 0, jitter: nil))
+        }
     }
 }
