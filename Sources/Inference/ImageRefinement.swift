@@ -22,7 +22,8 @@ public struct ImageRefinement {
 
 extension RefinementModels {
     /// Runs the chain on a grayscale image: TransUNet coarse probability, prompts (generated,
-    /// or `override` in original pixels), SAM refinement, thresholded at 0.5. `heartbeat` is
+    /// or `override` in original pixels), SAM refinement (with an I-MedSAM refiner, its
+    /// implicit decoder on the box prompt, at the original size), thresholded at 0.5. `heartbeat` is
     /// called between steps so a watchdog sees progress.
     public func refine(_ image: Raster<UInt8>, override: PromptSidecars = PromptSidecars(),
                        heartbeat: () -> Void = {}) throws -> ImageRefinement {
@@ -48,7 +49,14 @@ extension RefinementModels {
                 refiner(coarseInput: coarseInput, imageEmbedding: embedding, frame: input.frame,
                         override: overrides.isEmpty ? nil : overrides)
             }
-            let refined = timed("postprocess") { input.postprocess(output.bestLogits).sigmoid().scalars }
+            let refined: [Float]
+            if let imedsam, let box = output.samPrompts.boxes {
+                refined = timed("imedsam-decoder") {
+                    imedsam.probability(embedding: embedding, box: box, frame: input.frame, size: Size2D(image.height, image.width))
+                }
+            } else {
+                refined = timed("postprocess") { input.postprocess(output.bestLogits).sigmoid().scalars }
+            }
             let side = coarse.model.config.imageSize
             let mask = Raster(width: image.width, height: image.height, pixels: refined.map { $0 > 0.5 ? UInt8(255) : 0 })
             return ImageRefinement(coarseProbability: output.coarseProbability.scalars, coarseSide: side,

@@ -85,8 +85,10 @@ extension RefinementModels {
         let id = Self.identify(weights)
         let coarse = try selection.transunet.map { try TransUNetPredictor(checkpoint: $0, configName: selection.transunetConfig) }
             ?? TransUNetPredictor(model: joint.transunet)
-        let sam = try selection.sam.map { try SAM.load(contentsOf: $0) } ?? joint.sam
-        try self.init(coarse: coarse, sam: sam, samPreprocessing: samPreprocessing, embeddingCache: embeddingCache,
+        let refiner = try selection.sam.map { try Self.loadRefiner($0, baseFolder: selection.root.appendingPathComponent("base")) }
+            ?? (sam: joint.sam, imedsam: nil)
+        try self.init(coarse: coarse, sam: refiner.sam, imedsam: refiner.imedsam, samPreprocessing: samPreprocessing,
+                      embeddingCache: embeddingCache,
                       transunetID: selection.transunet.map(Self.identify) ?? id, samID: selection.sam.map(Self.identify) ?? id)
     }
 }

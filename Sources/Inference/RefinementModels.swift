@@ -15,6 +15,10 @@ public final class RefinementModels: @unchecked Sendable {
     public let coarse: TransUNetPredictor
     /// TransUNet → prompts → SAM.
     public let refiner: UltraRefinerModel
+    /// I-MedSAM over `refiner.sam` (whose encoder then carries its adapters), when the refiner
+    /// weights are an I-MedSAM checkpoint: its implicit decoder makes the refined mask, at the
+    /// original size, from the chain's box prompt.
+    public let imedsam: IMedSAM?
     /// How images enter SAM (`[model] preprocessing` and `sam_normalization`).
     public let samPreprocessing: SAMPreprocessing
     /// Where image embeddings are kept between runs (`ultrarefiner infer --embedding-cache`):
@@ -31,7 +35,8 @@ public final class RefinementModels: @unchecked Sendable {
     public convenience init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing? = nil,
                             transunetConfig: String? = nil, embeddingCache: URL? = nil) throws {
         let coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
-        try self.init(coarse: coarse, sam: try SAM.load(contentsOf: sam), samPreprocessing: samPreprocessing,
+        let refiner = try Self.loadRefiner(sam, baseFolder: ModelSelection.baseLiteMedSAM.deletingLastPathComponent())
+        try self.init(coarse: coarse, sam: refiner.sam, imedsam: refiner.imedsam, samPreprocessing: samPreprocessing,
                       embeddingCache: embeddingCache, transunetID: Self.identify(transunet), samID: Self.identify(sam))
     }
 
@@ -46,15 +51,25 @@ public final class RefinementModels: @unchecked Sendable {
                       embeddingCache: embeddingCache, transunetID: id, samID: id)
     }
 
-    init(coarse: TransUNetPredictor, sam: SAM, samPreprocessing: SAMPreprocessing?, embeddingCache: URL?,
+    init(coarse: TransUNetPredictor, sam: SAM, imedsam: IMedSAM? = nil, samPreprocessing: SAMPreprocessing?, embeddingCache: URL?,
                  transunetID: String, samID: String) throws {
+        precondition(imedsam.map { $0.sam === sam } ?? true, "I-MedSAM must wrap the chain's SAM")
         self.coarse = coarse
         sam.setTraining(false)
         refiner = UltraRefinerModel(transunet: coarse.model, sam: sam)
+        self.imedsam = imedsam
         self.samPreprocessing = samPreprocessing ?? Self.defaultPreprocessing(for: sam.config)
         self.embeddingCache = try embeddingCache.map { try SAMEmbeddingCache(directory: $0, model: sam) }
         self.transunetID = transunetID
         self.samID = samID
+    }
+
+    /// The refiner a weights file holds: an I-MedSAM checkpoint (its metadata says so) over
+    /// the base SAM it names, found in `baseFolder`, or any SAM checkpoint.
+    static func loadRefiner(_ url: URL, baseFolder: URL) throws -> (sam: SAM, imedsam: IMedSAM?) {
+        guard IMedSAM.isCheckpoint(url) else { return (try SAM.load(contentsOf: url), nil) }
+        let model = try IMedSAM.load(contentsOf: url, baseFolder: baseFolder)
+        return (model.sam, model)
     }
 
     /// The chain's preprocessing when none is configured: a TinyViT (LiteMedSAM) refiner gets

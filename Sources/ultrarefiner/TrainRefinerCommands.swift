@@ -51,6 +51,9 @@ struct RefinerPhaseArguments: ParsableArguments {
     @Option(help: "Train on at most this many of the fold's training cases (a seeded choice).")
     var maxTrainCases: Int?
 
+    @Option(help: "Validate on at most this many of the fold's validation cases (a seeded choice).")
+    var maxValCases: Int?
+
     @Option(help: "Folder for cached image embeddings (default WORKDIR/cache/sam_embeddings).")
     var embeddingCache: String?
 
@@ -79,6 +82,7 @@ struct RefinerPhaseArguments: ParsableArguments {
             augmentation: noAugment ? nil : Augmentation(), additionalDatasets: Array(datasets.dropFirst()))
         options.optimizer = try phaseOptimizer()
         options.schedule = schedule
+        options.maxValCases = maxValCases
         return options
     }
 }

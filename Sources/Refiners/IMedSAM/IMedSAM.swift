@@ -92,15 +92,21 @@ public final class IMedSAM: Module {
         return decoder(embedding: embedding, prompt: sparse, points: points, seed: seed)
     }
 
-    /// The mask of an image prepared for the encoder (`input`), for a box (1, 4) in its
-    /// frame, predicted directly at `size` (the original image size, or any other): one query
-    /// point per output pixel centre, thresholded at probability 0.5.
-    public func segment(_ input: SAMInput, box: Tensor, size: Size2D, seed: UInt64 = 0) -> Raster<UInt8> {
+    /// The foreground probability at `size` (the original image size, or any other) of the
+    /// image whose `embedding` this is, held by `frame`, for a box (1, 4) in the frame: one
+    /// query point per output pixel centre, row-major, with no upsampling of a fixed grid.
+    public func probability(embedding: Tensor, box: Tensor, frame: SAMFrame, size: Size2D, seed: UInt64 = 0) -> [Float] {
         noGrad {
-            let points = QueryPoints.grid(height: size.h, width: size.w, in: input.frame)
-            let logits = predict(embedding: embed(input.tensor), box: box, points: points, seed: seed).logits
-            return Raster(width: size.w, height: size.h, pixels: logits.scalars.map { $0 > 0 ? 255 : 0 })
+            predict(embedding: embedding, box: box, points: .grid(height: size.h, width: size.w, in: frame), seed: seed)
+                .logits.sigmoid().scalars
         }
+    }
+
+    /// The mask (probability > 0.5) of an image prepared for the encoder, at `size`.
+    public func segment(_ input: SAMInput, box: Tensor, size: Size2D, seed: UInt64 = 0) -> Raster<UInt8> {
+        let embedding = noGrad { embed(input.tensor) }
+        let probability = self.probability(embedding: embedding, box: box, frame: input.frame, size: size, seed: seed)
+        return Raster(width: size.w, height: size.h, pixels: probability.map { $0 > 0.5 ? 255 : 0 })
     }
 
     /// The trained tensors: adapters, LoRA factors and the decoder, by key.
@@ -109,28 +115,58 @@ public final class IMedSAM: Module {
         return StateDict(stateDict().filter { trained.contains($0.key) })
     }
 
-    /// Writes `trainedWeights` with the SAM config and this config in the metadata, and
-    /// `refiner = imedsam` so a reader knows the family.
-    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+    /// Writes `trainedWeights` with the SAM config, this config, `refiner = imedsam` (so a
+    /// reader knows the family) and a reference to the base SAM checkpoint (`baseFile`, its
+    /// file name) whose frozen tensors the file leaves out.
+    public func save(to url: URL, baseFile: String, metadata: [String: String] = [:]) throws {
         var file = ModelCheckpoint<SAM>(tensors: trainedWeights, storedConfig: sam.config,
                                         metadata: metadata.merging([Self.refinerMetadataKey: Self.refinerName]) { $1 })
         try file.encode(config, as: Self.configMetadataKey)
+        try file.encode(baseReference(file: baseFile), as: SAMBaseReference.metadataKey)
         try file.write(to: url)
     }
 
-    /// An I-MedSAM from a checkpoint written by `save(to:)` over `sam` (the base it was trained
-    /// on, e.g. LiteMedSAM's weights): the adapters and decoder the file records, with its
-    /// weights. Errors name the file: not an I-MedSAM file, another SAM, missing or misshapen keys.
-    public static func load(contentsOf url: URL, over sam: SAM) throws -> IMedSAM {
+    /// The frozen SAM's tensors (everything but the trained ones) as a base reference.
+    func baseReference(file: String) -> SAMBaseReference {
+        let trained = Set(trainableParameters().map(\.key))
+        let base = StateDict(stateDict().filter { !trained.contains($0.key) })
+        return SAMBaseReference(file: file, tensors: base.keys.count, fingerprint: SAMBaseReference.fingerprint(of: base, keys: base.keys))
+    }
+
+    /// Whether `url` is an I-MedSAM checkpoint (a safetensors file whose metadata says so).
+    public static func isCheckpoint(_ url: URL) -> Bool {
+        guard url.pathExtension.lowercased() == "safetensors",
+              let file = try? ModelCheckpoint<SAM>(contentsOf: url) else { return false }
+        return file.metadata[refinerMetadataKey] == refinerName
+    }
+
+    /// An I-MedSAM from a checkpoint written by `save(to:baseFile:)`, over the base SAM it
+    /// names, looked up in `baseFolder`: the adapters and decoder the file records, with its
+    /// weights. Errors name the file: not an I-MedSAM file, base missing or not the one it was
+    /// trained on, missing or misshapen keys.
+    public static func load(contentsOf url: URL, baseFolder: URL) throws -> IMedSAM {
         let file = try ModelCheckpoint<SAM>(contentsOf: url)
         guard file.metadata[refinerMetadataKey] == refinerName,
-              let config = try file.decoded(configMetadataKey, as: IMedSAMConfig.self) else {
-            throw FormatError(url, "not an I-MedSAM checkpoint (no '\(refinerMetadataKey) = \(refinerName)' and '\(configMetadataKey)' metadata)")
+              let config = try file.decoded(configMetadataKey, as: IMedSAMConfig.self),
+              let reference = try file.decoded(SAMBaseReference.metadataKey, as: SAMBaseReference.self) else {
+            throw FormatError(url, "not an I-MedSAM checkpoint (no '\(refinerMetadataKey) = \(refinerName)', "
+                + "'\(configMetadataKey)' and '\(SAMBaseReference.metadataKey)' metadata)")
         }
+        let baseURL = baseFolder.appendingPathComponent(reference.file)
+        guard FileManager.default.fileExists(atPath: baseURL.path) else {
+            throw FormatError(url, "its base SAM \(baseURL.path) does not exist (run `make models`)")
+        }
+        let sam = try SAM.load(contentsOf: baseURL)
         if let saved = file.storedConfig, saved != sam.config {
-            throw FormatError(url, "trained on SAM \(saved), the base given is \(sam.config)")
+            throw FormatError(url, "trained on SAM \(saved), its base \(baseURL.path) is \(sam.config)")
         }
+        sam.setTraining(false)
         let model = try IMedSAM(sam: sam, config: config)
+        let found = model.baseReference(file: reference.file)
+        guard found == reference else {
+            throw FormatError(url, "its base \(baseURL.path) is not the checkpoint it was trained on "
+                + "(\(found.tensors) tensors with fingerprint \(found.fingerprint); expected \(reference.tensors) with \(reference.fingerprint))")
+        }
         try file.tensors.assign(to: model.trainableParameters())
         return model
     }

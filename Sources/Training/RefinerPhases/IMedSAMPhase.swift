@@ -63,7 +63,8 @@ extension RefinerTraining {
     /// `options.prompts` says) with I-MedSAM's loss at a grid of query points; the coarse
     /// term's weight falls linearly from 1 to 0 over the phase. Validation predicts at each
     /// image's original size directly. The deliverable holds only the trained tensors and the
-    /// config (`IMedSAM.save`); the base SAM is `options.sam`.
+    /// config (`IMedSAM.save`); the base SAM is `options.sam`, found again by its file name in
+    /// the models' base folder.
     static func finetuneIMedSAM(_ options: RefinerPhaseOptions, _ imedsam: IMedSAMTrainingOptions,
                                 progress: (TrainingProgress) throws -> Void, report: (String) -> Void) throws -> Report {
         let sam = try SAM.load(contentsOf: options.sam)
@@ -103,7 +104,7 @@ extension RefinerTraining {
                     return (coarse, model.segment(item.input, box: try box(prompt, item), size: item.input.originalSize))
                 }
             },
-            saveBest: { url, metadata in try model.save(to: url, metadata: metadata) })
+            saveBest: { url, metadata in try model.save(to: url, baseFile: options.sam.lastPathComponent, metadata: metadata) })
         return makeReport(try loop.run(progress: progress, report: report), data: data)
     }
 
