@@ -38,6 +38,9 @@ public struct ModelSelection: Sendable, Equatable {
         self.transunetConfig = transunetConfig
     }
 
+    /// `root/base/`, where checkpoints that store only their changes find their base.
+    public var baseFolder: URL { root.appendingPathComponent("base") }
+
     /// Whether the named model is used at all (not when both networks are given as files).
     public var usesNamedModel: Bool { transunet == nil || sam == nil }
 
@@ -77,15 +80,16 @@ extension RefinementModels {
                             embeddingCache: URL? = nil) throws {
         if let transunet = selection.transunet, let sam = selection.sam {
             try self.init(transunet: transunet, sam: sam, samPreprocessing: samPreprocessing,
-                          transunetConfig: selection.transunetConfig, embeddingCache: embeddingCache)
+                          transunetConfig: selection.transunetConfig, embeddingCache: embeddingCache,
+                          baseFolder: selection.baseFolder)
             return
         }
         let weights = try selection.namedWeights()
-        let joint = try UltraRefinerModel.load(contentsOf: weights, baseFolder: selection.root.appendingPathComponent("base"))
+        let joint = try UltraRefinerModel.load(contentsOf: weights, baseFolder: selection.baseFolder)
         let id = Self.identify(weights)
         let coarse = try selection.transunet.map { try TransUNetPredictor(checkpoint: $0, configName: selection.transunetConfig) }
             ?? TransUNetPredictor(model: joint.transunet)
-        let refiner = try selection.sam.map { try Self.loadRefiner($0, baseFolder: selection.root.appendingPathComponent("base")) }
+        let refiner = try selection.sam.map { try Self.loadRefiner($0, baseFolder: selection.baseFolder) }
             ?? (sam: joint.sam, imedsam: nil)
         try self.init(coarse: coarse, sam: refiner.sam, imedsam: refiner.imedsam, samPreprocessing: samPreprocessing,
                       embeddingCache: embeddingCache,

@@ -31,11 +31,13 @@ public final class RefinementModels: @unchecked Sendable {
 
     /// Loads both weight files; any problem is a configuration error naming the file.
     /// `samPreprocessing` nil means the SAM family's default for the chain (see
-    /// `defaultPreprocessing(for:)`); `embeddingCache` names a folder for cached image embeddings.
+    /// `defaultPreprocessing(for:)`); `embeddingCache` names a folder for cached image embeddings;
+    /// `baseFolder` is where an I-MedSAM checkpoint's base SAM is found.
     public convenience init(transunet: URL, sam: URL, samPreprocessing: SAMPreprocessing? = nil,
-                            transunetConfig: String? = nil, embeddingCache: URL? = nil) throws {
+                            transunetConfig: String? = nil, embeddingCache: URL? = nil,
+                            baseFolder: URL = ModelSelection.baseLiteMedSAM.deletingLastPathComponent()) throws {
         let coarse = try TransUNetPredictor(checkpoint: transunet, configName: transunetConfig)
-        let refiner = try Self.loadRefiner(sam, baseFolder: ModelSelection.baseLiteMedSAM.deletingLastPathComponent())
+        let refiner = try Self.loadRefiner(sam, baseFolder: baseFolder)
         try self.init(coarse: coarse, sam: refiner.sam, imedsam: refiner.imedsam, samPreprocessing: samPreprocessing,
                       embeddingCache: embeddingCache, transunetID: Self.identify(transunet), samID: Self.identify(sam))
     }

@@ -43,14 +43,19 @@ struct Evaluate: ParsableCommand {
     @Flag(name: .customLong("single-mask"), help: "With --prompt gt-box: take SAM's single-mask output instead of the best of three by predicted IoU.")
     var singleMask = false
 
+    @Option(help: "With --prompt gt-box and an I-MedSAM checkpoint as --sam: predict on an N x N grid over each image, then resize (nearest) to its size, instead of at its size directly.")
+    var outputSide: Int?
+
     func validate() throws {
         if prompt == .groundTruthBox {
             guard weights.transunet == nil, ultrarefiner == nil else {
                 throw ValidationError("--prompt gt-box evaluates SAM alone (--sam, else the model's refiner): leave out --transunet and --ultrarefiner")
             }
+            if let outputSide, outputSide < 1 { throw ValidationError("--output-side must be at least 1, got \(outputSide)") }
             return
         }
         if singleMask { throw ValidationError("--single-mask goes with --prompt gt-box; the chain's refiner picks its own mask") }
+        if outputSide != nil { throw ValidationError("--output-side goes with --prompt gt-box and an I-MedSAM --sam") }
         if ultrarefiner != nil && (weights.transunet != nil || weights.sam != nil) {
             throw ValidationError("--ultrarefiner holds both networks: leave out --transunet and --sam")
         }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Inference
+import Refiners
 import SegmentAnything
+import Tensor
 import Training
 
 /// What `ultrarefiner evaluate` prompts SAM with.
@@ -17,23 +20,34 @@ extension Evaluate {
     /// prompted with its ground-truth box, with the same preprocessing the chain would give it.
     func runGroundTruthBox(dataset: URL, split: EvaluationSplit) throws {
         let (model, id): (SAM, String)
-        if let sam = weights.selection.sam {
+        var imedsam: IMedSAM?
+        if let sam = weights.selection.sam, IMedSAM.isCheckpoint(sam) {
+            let loaded = try IMedSAM.load(contentsOf: sam, baseFolder: weights.selection.baseFolder)
+            (model, id, imedsam) = (loaded.sam, RefinementModels.identify(sam), loaded)
+        } else if let sam = weights.selection.sam {
             (model, id) = (try SAM.load(contentsOf: sam), RefinementModels.identify(sam))
         } else {
             let models = try RefinementModels(selection: weights.selection)
             (model, id) = (models.refiner.sam, models.samID)
         }
+        if outputSide != nil && imedsam == nil {
+            throw ValidationError("--output-side needs an I-MedSAM checkpoint as --sam (SAM's decoder has its own fixed grid)")
+        }
         let preprocessing = squareNorm.map { SAMPreprocessing.square($0) } ?? RefinementModels.defaultPreprocessing(for: model.config)
+        let decoder = imedsam.map { model in
+            "I-MedSAM's implicit decoder (\(model.config.frequencyAdapter.map { "frequency adapter on the \($0.rawValue)" } ?? "no frequency adapter"), "
+                + (model.config.lora == nil ? "no LoRA" : "q/v LoRA") + "), predicting "
+                + (outputSide.map { "on a \($0)x\($0) grid, resized (nearest) to the image" } ?? "at each image's size")
+        }
         var report = GroundTruthBoxReport(provenance: [
             "SAM: \(id)", "SAM preprocessing: \(preprocessing)",
             "Prompt: the bounding box of the ground-truth mask only (no points, no mask prompt)",
-            "Mask: " + (singleMask ? "the single-mask output" : "the best of three by predicted IoU"),
+            "Mask: " + (decoder ?? (singleMask ? "the single-mask output" : "the best of three by predicted IoU")),
             "Dataset: \(dataset.path), split \(split.name) (\(split.cases.count) images)",
         ])
         let total = split.cases.count
-        print("evaluating SAM with ground-truth boxes on \(total) images of split \(split.name)")
-        GroundTruthBoxEvaluation.run(sam: model, preprocessing: preprocessing, dataset: dataset, split: split,
-                                     multimask: !singleMask, into: &report) { position, name, outcome in
+        print("evaluating \(imedsam == nil ? "SAM" : "I-MedSAM") with ground-truth boxes on \(total) images of split \(split.name)")
+        func progress(_ position: Int, _ name: String, _ outcome: GroundTruthBoxEvaluation.Outcome) {
             switch outcome {
             case .evaluated(let evaluated, let seconds):
                 print(String(format: "[%d/%d] %@: Dice %.4f, %.1f s", position, total, name, evaluated.metrics.dice, seconds))
@@ -42,6 +56,19 @@ extension Evaluate {
             case .failed(let reason):
                 print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
             }
+        }
+        if let imedsam {
+            GroundTruthBoxEvaluation.run(dataset: dataset, split: split, into: &report, progress: progress) { image, box in
+                let input = SAMInput(image: image, preprocessing: preprocessing, config: model.config)
+                let frameBox = input.promptTensors(SAMPrompt(box: box)).boxes!
+                guard let side = outputSide else {
+                    return imedsam.segment(input, box: frameBox, size: Size2D(image.height, image.width))
+                }
+                return imedsam.segment(input, box: frameBox, size: Size2D(side, side)).resizedNearest(width: image.width, height: image.height)
+            }
+        } else {
+            GroundTruthBoxEvaluation.run(sam: model, preprocessing: preprocessing, dataset: dataset, split: split,
+                                         multimask: !singleMask, into: &report, progress: progress)
         }
         let outFolder = URL(fileURLWithPath: out)
         try report.write(to: outFolder)

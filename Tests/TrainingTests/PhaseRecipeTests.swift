@@ -77,3 +77,20 @@ struct PhaseRecipeTests {
         #expect(try JSONDecoder().decode(RefinerPhaseOptions.self, from: Data(plain.utf8)).loss == .standard)
     }
 }
+
+/// `refiner` and I-MedSAM's settings, as the command line and job files give them.
+@Test func imedsamOptionsParseAndRejectSettingsWithoutIt() throws {
+    let keys = (refiner: "refiner", adapter: "frequency_adapter", lora: "lora", querySide: "query_side")
+    #expect(try IMedSAMTrainingOptions.parse(refiner: nil, frequencyAdapter: nil, lora: nil, querySide: nil, keys: keys) == nil)
+    let paper = try #require(try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: nil, lora: nil, querySide: nil, keys: keys))
+    #expect(paper == IMedSAMTrainingOptions() && paper.model.frequencyAdapter == .amplitude && paper.model.lora?.rank == 4)
+    let ablation = try #require(try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: "none", lora: false, querySide: 32,
+                                                                 keys: keys))
+    #expect(ablation.model.frequencyAdapter == nil && ablation.model.lora == nil && ablation.querySide == 32 && !ablation.model.adaptsEncoder)
+    #expect(throws: TrainingError.self) {
+        try IMedSAMTrainingOptions.parse(refiner: "sam", frequencyAdapter: "phase", lora: nil, querySide: nil, keys: keys)
+    }
+    #expect(throws: TrainingError.self) {
+        try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: "high", lora: nil, querySide: nil, keys: keys)
+    }
+}

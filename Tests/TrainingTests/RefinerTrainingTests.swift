@@ -1,5 +1,6 @@
 import Formats
 import Imaging
+import Inference
 import Foundation
 import NN
 import Refiners
@@ -283,4 +284,38 @@ private func uMedSAM(_ options: inout RefinerPhaseOptions) {
     #expect(throws: TrainingError("end-to-end phase", "prompts from its own coarse maps; ground-truth box prompts are phase 2's")) {
         _ = try RefinerTraining.endToEnd(e2e, progress: { _ in }, report: { _ in })
     }
+}
+
+/// Phase 2 with `refiner = imedsam`: only the adapters, LoRA and implicit decoder train; the
+/// deliverable records the family and its base, and the inference chain, given it as its
+/// refiner weights, segments with I-MedSAM's decoder at the image's size.
+@Test func imedsamPhaseTrainsTheAdaptersAndTheChainRunsIt() throws {
+    let data = try RefinerPhantoms(label: "imedsam-phase")
+    defer { data.folds.remove() }
+    var options = data.options("work", epochs: 1)
+    options.prompts = .groundTruthBox(shift: 2)
+    options.imedsam = IMedSAMTrainingOptions(
+        model: IMedSAMConfig(decoder: ImplicitDecoderConfig(hiddenWidth: 16, fourierFrequencies: 4)), querySide: 16)
+    let report = try RefinerTraining.finetuneRefiner(options, progress: { _ in }, report: { _ in })
+    #expect(report.bestFile.path.contains("checkpoints/imedsam/fold_0/"))
+    #expect(IMedSAM.isCheckpoint(report.bestFile))
+
+    let last = try data.tensors(report.bestFile.deletingLastPathComponent().appendingPathComponent("last.safetensors"))
+    let initial = try data.tensors(data.sam)
+    #expect(changed(initial, last, prefix: "", keyPrefix: "sam.") == 0, "no pretrained SAM tensor trained")
+    #expect(last.keys.contains { $0.hasPrefix("adamw.m.sam.image_encoder.") && $0.contains(".adapter.") })
+    #expect(last.keys.contains { $0.hasPrefix("adamw.m.decoder.") })
+
+    // The chain finds the base by the file name the checkpoint records, in the models' base folder.
+    let base = data.folds.root.appendingPathComponent("models/base")
+    try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: data.sam, to: base.appendingPathComponent(data.sam.lastPathComponent))
+    let models = try RefinementModels(selection: ModelSelection(root: data.folds.root.appendingPathComponent("models"), name: nil,
+                                                                transunet: data.transunet, sam: report.bestFile),
+                                      samPreprocessing: .square(.sam))
+    #expect(models.imedsam != nil)
+    let image = try PNG.readGray(data.folds.dataset.appendingPathComponent("train/images/\(data.folds.splits.train[0]).png"))
+    let refined = try models.refine(image)
+    #expect(refined.mask.width == image.width && refined.mask.height == image.height)
+    #expect(refined.timings.contains { $0.step == "imedsam-decoder" })
 }

@@ -53,12 +53,23 @@ public enum GroundTruthBoxEvaluation {
         return predictor.predict(SAMPrompt(box: box), multimask: multimask).bestMask
     }
 
-    /// Evaluates the cases one at a time into `report`. A case with an empty ground truth is
-    /// skipped and counted; one that cannot be read is recorded as a failure and the run goes
-    /// on; `progress` hears of every case with its 1-based position.
+    /// Evaluates SAM's predictor on the cases (see the general `run`).
     public static func run(sam: SAM, preprocessing: SAMPreprocessing, dataset: URL, split: EvaluationSplit,
                            multimask: Bool = true, into report: inout GroundTruthBoxReport,
                            progress: (_ position: Int, _ name: String, _ outcome: Outcome) -> Void = { _, _, _ in }) {
+        run(dataset: dataset, split: split, into: &report, progress: progress) { image, box in
+            try predict(sam: sam, preprocessing: preprocessing, image: image, box: box, multimask: multimask)
+        }
+    }
+
+    /// Evaluates the cases one at a time into `report`, `segment` giving the mask (original
+    /// size) of an image for a box in its pixels: SAM's predictor, or another refiner's
+    /// (I-MedSAM's). A case with an empty ground truth is skipped and counted; one that cannot
+    /// be read is recorded as a failure and the run goes on; `progress` hears of every case
+    /// with its 1-based position.
+    public static func run(dataset: URL, split: EvaluationSplit, into report: inout GroundTruthBoxReport,
+                           progress: (_ position: Int, _ name: String, _ outcome: Outcome) -> Void = { _, _, _ in },
+                           segment: (_ image: Raster<UInt8>, _ box: [Double]) throws -> Raster<UInt8>) {
         let folder = dataset.appendingPathComponent(split.folder)
         for (index, name) in split.cases.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -69,7 +80,7 @@ public enum GroundTruthBoxEvaluation {
                     progress(index + 1, name, .skipped)
                     continue
                 }
-                let mask = try predict(sam: sam, preprocessing: preprocessing, image: image, box: box, multimask: multimask)
+                let mask = try segment(image, box)
                 let evaluated = BoxPromptedCase(name: name, box: box,
                                                 metrics: SegmentationMetrics(prediction: mask, groundTruth: truth))
                 report.cases.append(evaluated)
