@@ -102,11 +102,15 @@ public final class IMedSAM: Module {
         }
     }
 
-    /// The mask (probability > 0.5) of an image prepared for the encoder, at `size`.
-    public func segment(_ input: SAMInput, box: Tensor, size: Size2D, seed: UInt64 = 0) -> Raster<UInt8> {
-        let embedding = noGrad { embed(input.tensor) }
-        let probability = self.probability(embedding: embedding, box: box, frame: input.frame, size: size, seed: seed)
+    /// The mask (probability > 0.5) at `size` of the image whose `embedding` this is.
+    public func mask(embedding: Tensor, box: Tensor, frame: SAMFrame, size: Size2D, seed: UInt64 = 0) -> Raster<UInt8> {
+        let probability = self.probability(embedding: embedding, box: box, frame: frame, size: size, seed: seed)
         return Raster(width: size.w, height: size.h, pixels: probability.map { $0 > 0.5 ? 255 : 0 })
+    }
+
+    /// The mask of an image prepared for the encoder, at `size`.
+    public func segment(_ input: SAMInput, box: Tensor, size: Size2D, seed: UInt64 = 0) -> Raster<UInt8> {
+        mask(embedding: noGrad { embed(input.tensor) }, box: box, frame: input.frame, size: size, seed: seed)
     }
 
     /// The trained tensors: adapters, LoRA factors and the decoder, by key.

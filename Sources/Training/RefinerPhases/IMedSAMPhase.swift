@@ -101,7 +101,10 @@ extension RefinerTraining {
                 model.setTraining(false)
                 return try compare(data.val) { i, item in
                     let (coarse, prompt) = try prompts.validation(item, index: i)
-                    return (coarse, model.segment(item.input, box: try box(prompt, item), size: item.input.originalSize))
+                    // A frozen encoder's cached embedding, else the adapted encoder's output.
+                    let embedding = item.embedding ?? noGrad { model.embed(item.input.tensor) }
+                    return (coarse, model.mask(embedding: embedding, box: try box(prompt, item), frame: item.input.frame,
+                                               size: item.input.originalSize))
                 }
             },
             saveBest: { url, metadata in try model.save(to: url, baseFile: options.sam.lastPathComponent, metadata: metadata) })
