@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Formats
+import Imaging
 import Inference
 import Refiners
 import SegmentAnything
@@ -146,6 +147,11 @@ struct TrainCorrector: ParsableCommand {
             if position % 50 == 0 { print("[\(position)/\(names.count)] \(name)") }
         }
         print(String(format: "%d cases with a lesion, round 0 in %.0f s", cases.count, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        let hard = cases.map { c in Overlap.dice(intersection: zip(c.initialLogits, c.truth).filter { $0 > 0 && $1 }.count,
+                                                 areaA: c.initialLogits.filter { $0 > 0 }.count, areaB: c.truth.filter { $0 }.count) }
+        let logits = cases.flatMap(\.initialLogits)
+        print(String(format: "round-0 Dice on the grid: mean %.4f; logits from %.1f to %.1f", hard.reduce(0, +) / Double(max(hard.count, 1)),
+                     logits.min() ?? 0, logits.max() ?? 0))
         let options = CorrectorTrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed)
         var training = CorrectorTraining(corrector: GRUCorrector(config: config, seed: seed), options: options)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)

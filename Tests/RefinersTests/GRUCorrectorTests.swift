@@ -49,12 +49,12 @@ struct GRUCorrectorTests {
         let corrector = GRUCorrector(config: Self.config, seed: 3)
         let p = Self.map()
         let truth: [Float] = (0..<64).map { i in (2...5).contains(i % 8) && (2...4).contains(i / 8) ? 1 : 0 }
-        let initial = p.map { min(max($0 + 0.05, 0), 1) }
+        let initial: [Float] = p.map { $0 > 0.3 ? 1 : 0 }
         let clicks = [CorrectionClick(x: 5, y: 3, positive: true)]
         let loss = {
             let round = corrector.round(probabilities: p, width: 8, height: 8, clicks: clicks, round: 1,
                                         hidden: corrector.initialHidden())
-            return CorrectorLoss(round: round, before: p, initial: initial, truth: truth, consistencyWeight: 0.5).total
+            return CorrectorLoss(round: round, before: p, initialMask: initial, truth: truth, consistencyWeight: 0.5).total
         }
         corrector.zeroGrad()
         loss().backward()
@@ -71,6 +71,7 @@ struct GRUCorrectorTests {
         }
     }
 
+    /// The Dice term is the Dice of the whole map: the points soft, every other pixel its mask value.
     @Test func diceOverThePointsEqualsDiceOverTheWholeCorrectedMap() {
         let corrector = GRUCorrector(config: Self.config, seed: 4)
         let p = Self.map()
@@ -79,8 +80,8 @@ struct GRUCorrectorTests {
             corrector.round(probabilities: p, width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
                             round: 1, hidden: corrector.initialHidden())
         }
-        let loss = noGrad { CorrectorLoss(round: round, before: p, initial: p, truth: truth) }
-        var corrected = p
+        let loss = noGrad { CorrectorLoss(round: round, before: p, initialMask: truth, truth: truth) }
+        var corrected: [Float] = p.map { $0 > 0.5 ? 1 : 0 }
         for (slot, pixel) in round.points.pixels.enumerated() {
             if let pixel { corrected[pixel] = 1 / (1 + Float(exp(Double(-round.logits.scalars[slot])))) }
         }

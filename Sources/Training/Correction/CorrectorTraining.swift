@@ -75,14 +75,14 @@ public struct CorrectorTraining {
     func episode(_ example: CorrectionCase, rounds: Int) -> (total: Tensor, terms: [Double], rounds: Int)? {
         var session = CorrectionSession(grid: example.grid, logits: example.initialLogits, corrector: corrector)
         let truth = example.truth.map { $0 ? Float(1) : 0 }
-        let initial = session.probabilities
+        let initialMask = session.mask.map { $0 ? Float(1) : 0 }
         var total: Tensor?, terms = [0.0, 0.0, 0.0], ran = 0
         for _ in 0..<rounds {
             guard let click = ClickSimulation.nextClick(prediction: session.mask, truth: example.truth,
                                                         width: example.grid.width, height: example.grid.height) else { break }
             let before = session.probabilities
             let round = session.correct(with: [click], corrector: corrector)
-            let loss = CorrectorLoss(round: round, before: before, initial: initial, truth: truth,
+            let loss = CorrectorLoss(round: round, before: before, initialMask: initialMask, truth: truth,
                                      consistencyWeight: options.consistencyWeight)
             total = total.map { $0 + loss.total } ?? loss.total
             for (i, term) in [loss.dice, loss.pointBCE, loss.consistency].enumerated() { terms[i] += Double(term.item) }
