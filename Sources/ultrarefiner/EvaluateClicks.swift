@@ -20,14 +20,9 @@ extension Evaluate {
         print("evaluating \(clicks) simulated clicks on \(total) images of split \(split.name)")
         CorrectionEvaluation.run(sam: model, preprocessing: preprocessing, corrector: corrector, dataset: dataset, split: split,
                                  cache: embeddings, into: &report) { position, name, outcome in
-            switch outcome {
-            case .evaluated(let evaluated, let seconds):
+            Self.printProgress(position, of: total, name, outcome) { evaluated in
                 let format = { (values: [Double]) in values.map { String(format: "%.3f", $0) }.joined(separator: " ") }
-                print("[\(position)/\(total)] \(name): GRU \(format(evaluated.corrector)) | SAM \(format(evaluated.sam)), \(String(format: "%.1f", seconds)) s")
-            case .skipped:
-                print("[\(position)/\(total)] \(name): empty ground truth, no box: skipped")
-            case .failed(let reason):
-                print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
+                return "Dice GRU \(format(evaluated.corrector)) | SAM \(format(evaluated.sam))"
             }
         }
         let outFolder = URL(fileURLWithPath: out)

@@ -30,14 +30,7 @@ extension Evaluate {
         print("evaluating SAM with ground-truth boxes on \(total) images of split \(split.name)")
         GroundTruthBoxEvaluation.run(sam: model, preprocessing: preprocessing, dataset: dataset, split: split,
                                      multimask: !singleMask, into: &report) { position, name, outcome in
-            switch outcome {
-            case .evaluated(let evaluated, let seconds):
-                print(String(format: "[%d/%d] %@: Dice %.4f, %.1f s", position, total, name, evaluated.metrics.dice, seconds))
-            case .skipped:
-                print("[\(position)/\(total)] \(name): empty ground truth, no box: skipped")
-            case .failed(let reason):
-                print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
-            }
+            Self.printProgress(position, of: total, name, outcome) { String(format: "Dice %.4f", $0.metrics.dice) }
         }
         let outFolder = URL(fileURLWithPath: out)
         try report.write(to: outFolder)
@@ -57,5 +50,19 @@ extension Evaluate {
             (model, id) = (models.refiner.sam, models.samID)
         }
         return (model, id, squareNorm.map { SAMPreprocessing.square($0) } ?? RefinementModels.defaultPreprocessing(for: model.config))
+    }
+
+    /// One line per case of a box-prompted evaluation: what `describe` says of it and its time,
+    /// or why it was skipped or not evaluated.
+    static func printProgress<Case>(_ position: Int, of total: Int, _ name: String, _ outcome: BoxedCaseOutcome<Case>,
+                                    describe: (Case) -> String) {
+        switch outcome {
+        case .evaluated(let evaluated, let seconds):
+            print("[\(position)/\(total)] \(name): \(describe(evaluated)), \(String(format: "%.1f", seconds)) s")
+        case .skipped:
+            print("[\(position)/\(total)] \(name): empty ground truth, no box: skipped")
+        case .failed(let reason):
+            print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
+        }
     }
 }

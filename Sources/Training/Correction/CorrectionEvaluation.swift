@@ -25,12 +25,7 @@ public struct InteractiveCase: Sendable, Equatable {
 ///   from the image embedding (its best candidate by predicted IoU, as for round 0).
 public enum CorrectionEvaluation {
     /// What became of one case.
-    public enum Outcome: Sendable {
-        case evaluated(InteractiveCase, seconds: Double)
-        /// Empty ground truth: there is no box to start from.
-        case skipped
-        case failed(reason: String)
-    }
+    public typealias Outcome = BoxedCaseOutcome<InteractiveCase>
 
     /// Dice after each click for one image.
     public static func evaluate(name: String, image: Raster<UInt8>, truth: Raster<UInt8>, box: [Double], sam: SAM,
@@ -73,24 +68,13 @@ public enum CorrectionEvaluation {
     public static func run(sam: SAM, preprocessing: SAMPreprocessing, corrector: GRUCorrector, dataset: URL,
                            split: EvaluationSplit, cache: SAMEmbeddingCache?, into report: inout CorrectionReport,
                            progress: (_ position: Int, _ name: String, _ outcome: Outcome) -> Void = { _, _, _ in }) {
-        let folder = dataset.appendingPathComponent(split.folder)
-        for (index, name) in split.cases.enumerated() {
-            let began = DispatchTime.now().uptimeNanoseconds
-            do {
-                let (image, truth) = try DatasetEvaluation.readCase(name, in: folder)
-                guard let box = GroundTruthBoxEvaluation.box(of: truth) else {
-                    report.skipped.append(name)
-                    progress(index + 1, name, .skipped)
-                    continue
-                }
-                let evaluated = try evaluate(name: name, image: image, truth: truth, box: box, sam: sam,
-                                             preprocessing: preprocessing, corrector: corrector, clicks: report.clicks, cache: cache)
-                report.cases.append(evaluated)
-                progress(index + 1, name, .evaluated(evaluated, seconds: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
-            } catch {
-                report.failures.append(EvaluationFailure(name: name, reason: "\(error)"))
-                progress(index + 1, name, .failed(reason: "\(error)"))
-            }
+        let clicks = report.clicks
+        GroundTruthBoxEvaluation.forEachBoxedCase(dataset: dataset, split: split, skipped: { report.skipped.append($0) },
+                                                  failed: { report.failures.append($0) }, progress: progress) { name, image, truth, box in
+            let evaluated = try evaluate(name: name, image: image, truth: truth, box: box, sam: sam, preprocessing: preprocessing,
+                                         corrector: corrector, clicks: clicks, cache: cache)
+            report.cases.append(evaluated)
+            return evaluated
         }
     }
 }
