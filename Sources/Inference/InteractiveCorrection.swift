@@ -57,7 +57,7 @@ public enum CorrectionStore {
                       to: folder.appendingPathComponent(logitsName))
         try NPY.write(NPYArray(float32: session.hidden.scalars, shape: session.hidden.shape), to: folder.appendingPathComponent(hiddenName))
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let record = Record(grid: session.grid, clicks: session.clicks, round: session.round, corrector: correctorID)
         try AtomicFile.write(try encoder.encode(record), to: folder.appendingPathComponent(recordName))
     }

@@ -128,7 +128,7 @@ struct TrainCorrector: ParsableCommand {
     @Option(help: "Seed of the initial weights, case order and round counts.")
     var seed: UInt64 = 0
 
-    @Option(help: "Use only the first N cases (0: all).")
+    @Option(help: "Use only N cases, evenly spaced over the split (which lists each class in turn) (0: all).")
     var maxCases = 0
 
     func run() throws {
@@ -137,7 +137,8 @@ struct TrainCorrector: ParsableCommand {
         let model = try SAM.load(contentsOf: URL(fileURLWithPath: sam))
         let preprocessing = RefinementModels.defaultPreprocessing(for: model.config)
         let embeddings = try cache.map { try SAMEmbeddingCache(directory: URL(fileURLWithPath: $0), model: model) }
-        let names = maxCases > 0 ? Array(chosen.cases.prefix(maxCases)) : chosen.cases
+        let all = chosen.cases
+        let names = maxCases > 0 && maxCases < all.count ? (0..<maxCases).map { all[$0 * all.count / maxCases] } : all
         let config = GRUCorrectorConfig()
         print("round 0 of \(names.count) cases of split \(chosen.name) with \(sam)")
         let start = DispatchTime.now().uptimeNanoseconds
