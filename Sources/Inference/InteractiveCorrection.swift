@@ -18,14 +18,17 @@ public enum CorrectionStore {
         var round: Int
         /// The corrector that produced the state: a state is only continued by the same one.
         var corrector: String
+        /// The request whose round made this state (the daemon's points file), so a round
+        /// redone after a crash is recognised as applied.
+        var request: String?
     }
 
     static let recordName = "correction.json", logitsName = "logits.npy", hiddenName = "hidden.npy"
 
-    /// The session stored in `folder`, or nil when there is none. A state of another image
-    /// size or another corrector is an error naming the folder.
+    /// The session stored in `folder` and the request that made it, or nil when there is none.
+    /// A state of another image size or another corrector is an error naming the folder.
     public static func load(from folder: URL, corrector: GRUCorrector, correctorID: String,
-                            imageWidth: Int, imageHeight: Int) throws -> CorrectionSession? {
+                            imageWidth: Int, imageHeight: Int) throws -> (session: CorrectionSession, request: String?)? {
         let recordFile = folder.appendingPathComponent(recordName)
         guard FileManager.default.fileExists(atPath: recordFile.path) else { return nil }
         let record: Record
@@ -47,18 +50,19 @@ public enum CorrectionStore {
         session.clicks = record.clicks
         session.round = record.round
         session.hidden = Tensor(hidden.floats(), shape: hidden.shape)
-        return session
+        return (session, record.request)
     }
 
-    /// Writes `session` into `folder` (created if needed).
-    public static func save(_ session: CorrectionSession, correctorID: String, to folder: URL) throws {
+    /// Writes `session`, made by `request` if named, into `folder` (created if needed).
+    public static func save(_ session: CorrectionSession, correctorID: String, request: String? = nil, to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try NPY.write(NPYArray(float32: session.logits, shape: [session.grid.height, session.grid.width]),
                       to: folder.appendingPathComponent(logitsName))
         try NPY.write(NPYArray(float32: session.hidden.scalars, shape: session.hidden.shape), to: folder.appendingPathComponent(hiddenName))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let record = Record(grid: session.grid, clicks: session.clicks, round: session.round, corrector: correctorID)
+        let record = Record(grid: session.grid, clicks: session.clicks, round: session.round, corrector: correctorID,
+                            request: request)
         try AtomicFile.write(try encoder.encode(record), to: folder.appendingPathComponent(recordName))
     }
 

@@ -15,8 +15,8 @@ struct CorrectorArguments: ParsableArguments {
     /// The file to load for `selection`'s model.
     func url(_ selection: ModelSelection) throws -> URL {
         if let corrector { return URL(fileURLWithPath: corrector) }
-        guard let name = selection.name else { throw ValidationError("give --corrector: no named model to take it from") }
-        return selection.root.appendingPathComponent("\(name)/corrector.safetensors")
+        guard let file = selection.correctorWeights else { throw ValidationError("give --corrector: no named model to take it from") }
+        return file
     }
 
     /// The corrector and the id its states are tied to.
@@ -67,8 +67,8 @@ struct Correct: ParsableCommand {
         var session: CorrectionSession
         if let stored = try CorrectionStore.load(from: stateFolder, corrector: corrector, correctorID: correctorID,
                                                  imageWidth: gray.width, imageHeight: gray.height) {
-            if box != nil { print("note: --box is for round 0; the state in \(stateFolder.path) is at round \(stored.round)") }
-            session = stored
+            if box != nil { print("note: --box is for round 0; the state in \(stateFolder.path) is at round \(stored.session.round)") }
+            session = stored.session
         } else {
             var override = PromptSidecars()
             if let box {

@@ -30,8 +30,9 @@ struct CorrectionStoreTests {
         // The click at (20, 12) of 40×30 lands on grid pixel (16, 9).
         #expect(session.clicks == [CorrectionClick(x: 16, y: 9, positive: true)])
         try CorrectionStore.save(session, correctorID: "c", to: folder)
-        let loaded = try #require(try CorrectionStore.load(from: folder, corrector: corrector, correctorID: "c",
-                                                           imageWidth: 40, imageHeight: 30))
+        let (loaded, request) = try #require(try CorrectionStore.load(from: folder, corrector: corrector, correctorID: "c",
+                                                                      imageWidth: 40, imageHeight: 30))
+        #expect(request == nil)
         #expect(loaded.logits == session.logits && loaded.clicks == session.clicks && loaded.round == 1)
         #expect(loaded.hidden.scalars == session.hidden.scalars && loaded.grid == session.grid)
     }
