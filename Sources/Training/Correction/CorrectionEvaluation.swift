@@ -136,18 +136,13 @@ public struct CorrectionReport: Sendable {
             lines.append(String(format: "| NoC@%.0f | %.2f ± %.2f | %.2f ± %.2f |", threshold * 100, gru.mean,
                                 gru.standardDeviation, sam.mean, sam.standardDeviation))
         }
-        if !failures.isEmpty {
-            lines += ["", "## Images not evaluated", ""]
-            lines += failures.map { "- \($0.name): \($0.reason)" }
-        }
+        lines += SplitReportFiles.closingSections(skipped: skipped, failures: failures)
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Writes the three files into `folder` (created if needed), each atomically.
     public func write(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(metricsCSV.utf8), to: folder.appendingPathComponent("metrics.csv"))
-        try AtomicFile.write(Data(summaryMarkdown.utf8), to: folder.appendingPathComponent("summary.md"))
+        try SplitReportFiles.writeTables(csv: metricsCSV, summary: summaryMarkdown, to: folder)
         let means = { (values: (InteractiveCase) -> [Double]) in
             (0...clicks).map { k in ValueSummary(cases.map { values($0)[k] }).mean }
         }

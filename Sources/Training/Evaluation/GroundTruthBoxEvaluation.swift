@@ -149,21 +149,12 @@ public struct GroundTruthBoxReport: Sendable {
             let summary = ValueSummary(cases.compactMap { column.value($0.metrics) })
             lines.append("| \(column.label) | \(summary.cell(of: cases.count)) |")
         }
-        if !skipped.isEmpty {
-            lines += ["", "## Images skipped (empty ground truth)", ""]
-            lines += skipped.map { "- \($0)" }
-        }
-        if !failures.isEmpty {
-            lines += ["", "## Images not evaluated", ""]
-            lines += failures.map { "- \($0.name): \($0.reason)" }
-        }
+        lines += SplitReportFiles.closingSections(skipped: skipped, failures: failures)
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Writes both files into `folder` (created if needed), each atomically.
     public func write(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(metricsCSV.utf8), to: folder.appendingPathComponent("metrics.csv"))
-        try AtomicFile.write(Data(summaryMarkdown.utf8), to: folder.appendingPathComponent("summary.md"))
+        try SplitReportFiles.writeTables(csv: metricsCSV, summary: summaryMarkdown, to: folder)
     }
 }
