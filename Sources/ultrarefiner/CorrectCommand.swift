@@ -81,7 +81,7 @@ struct Correct: ParsableCommand {
         CorrectionStore.correct(&session, points: clicks, corrector: corrector)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
         try PNG.write(session.imageMask, to: outFolder.appendingPathComponent("mask.png"))
-        let probability = session.grid.atImageSize(session.logits).map { 1 / (1 + exp(-$0)) }
+        let probability = session.imageProbability
         try NPY.write(NPYArray(float32: probability, shape: [gray.height, gray.width]), to: outFolder.appendingPathComponent("probability.npy"))
         try CorrectionStore.save(session, correctorID: correctorID, to: stateFolder)
         print("round \(session.round): \(clicks.count) click(s), \(session.clicks.count) in all; wrote mask.png and probability.npy to \(outFolder.path), state to \(stateFolder.path)")

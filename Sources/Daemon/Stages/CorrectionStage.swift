@@ -84,7 +84,7 @@ public struct CorrectionStage: Sendable {
             return .postponed(reason: "cannot keep \(name)'s correction state: \(error)")
         }
         do {
-            let probability = session.grid.atImageSize(session.logits).map { 1 / (1 + exp(-$0)) }
+            let probability = session.imageProbability
             try writeOutput(try PNG.encode(session.imageMask, name: "\(name).png"), layout.masks.appendingPathComponent("\(name).png"))
             try writeOutput(NPY.encode(NPYArray(float32: probability, shape: [height, width])), refinedFile)
             try recordRound(session, request: request, points: points, input: item.droppedName, corrector: corrector.id,

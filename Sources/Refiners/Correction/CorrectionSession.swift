@@ -85,6 +85,9 @@ public struct CorrectionSession {
     /// The current mask on the grid (logit above 0).
     public var mask: [Bool] { logits.map { $0 > 0 } }
 
+    /// The current foreground probability at the original size, row-major.
+    public var imageProbability: [Float] { grid.atImageSize(logits).map { 1 / (1 + exp(-$0)) } }
+
     /// The current mask at the original size, 0/255.
     public var imageMask: Raster<UInt8> {
         Raster(width: grid.imageWidth, height: grid.imageHeight, pixels: grid.atImageSize(logits).map { $0 > 0 ? 255 : 0 })
