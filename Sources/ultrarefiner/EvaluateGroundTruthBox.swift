@@ -10,20 +10,16 @@ enum EvaluationPrompt: String, ExpressibleByArgument, CaseIterable {
     case chain
     /// SAM alone with each ground-truth mask's bounding box, the ceiling of box prompting.
     case groundTruthBox = "gt-box"
+    /// The interactive protocol: the gt-box mask, then simulated clicks for the GRU corrector
+    /// and for SAM as point prompts.
+    case clicks
 }
 
 extension Evaluate {
     /// `--prompt gt-box`: SAM (`--sam`, else the model's refiner) on every case of `split`,
     /// prompted with its ground-truth box, with the same preprocessing the chain would give it.
     func runGroundTruthBox(dataset: URL, split: EvaluationSplit) throws {
-        let (model, id): (SAM, String)
-        if let sam = weights.selection.sam {
-            (model, id) = (try SAM.load(contentsOf: sam), RefinementModels.identify(sam))
-        } else {
-            let models = try RefinementModels(selection: weights.selection)
-            (model, id) = (models.refiner.sam, models.samID)
-        }
-        let preprocessing = squareNorm.map { SAMPreprocessing.square($0) } ?? RefinementModels.defaultPreprocessing(for: model.config)
+        let (model, id, preprocessing) = try boxPromptedSAM()
         var report = GroundTruthBoxReport(provenance: [
             "SAM: \(id)", "SAM preprocessing: \(preprocessing)",
             "Prompt: the bounding box of the ground-truth mask only (no points, no mask prompt)",
@@ -34,19 +30,39 @@ extension Evaluate {
         print("evaluating SAM with ground-truth boxes on \(total) images of split \(split.name)")
         GroundTruthBoxEvaluation.run(sam: model, preprocessing: preprocessing, dataset: dataset, split: split,
                                      multimask: !singleMask, into: &report) { position, name, outcome in
-            switch outcome {
-            case .evaluated(let evaluated, let seconds):
-                print(String(format: "[%d/%d] %@: Dice %.4f, %.1f s", position, total, name, evaluated.metrics.dice, seconds))
-            case .skipped:
-                print("[\(position)/\(total)] \(name): empty ground truth, no box: skipped")
-            case .failed(let reason):
-                print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
-            }
+            Self.printProgress(position, of: total, name, outcome) { String(format: "Dice %.4f", $0.metrics.dice) }
         }
         let outFolder = URL(fileURLWithPath: out)
         try report.write(to: outFolder)
         print(report.summaryMarkdown)
         print("wrote \(GroundTruthBoxReport.fileNames.joined(separator: ", ")) to \(outFolder.path)")
         if report.cases.isEmpty && total > 0 { throw ExitCode.failure }
+    }
+
+    /// The SAM that box-prompted evaluations run (--sam, else the model's refiner), its id and
+    /// preprocessing (--square-norm, else the chain's for that SAM).
+    func boxPromptedSAM() throws -> (SAM, id: String, SAMPreprocessing) {
+        let (model, id): (SAM, String)
+        if let sam = weights.selection.sam {
+            (model, id) = (try SAM.load(contentsOf: sam), RefinementModels.identify(sam))
+        } else {
+            let models = try RefinementModels(selection: weights.selection)
+            (model, id) = (models.refiner.sam, models.samID)
+        }
+        return (model, id, squareNorm.map { SAMPreprocessing.square($0) } ?? RefinementModels.defaultPreprocessing(for: model.config))
+    }
+
+    /// One line per case of a box-prompted evaluation: what `describe` says of it and its time,
+    /// or why it was skipped or not evaluated.
+    static func printProgress<Case>(_ position: Int, of total: Int, _ name: String, _ outcome: BoxedCaseOutcome<Case>,
+                                    describe: (Case) -> String) {
+        switch outcome {
+        case .evaluated(let evaluated, let seconds):
+            print("[\(position)/\(total)] \(name): \(describe(evaluated)), \(String(format: "%.1f", seconds)) s")
+        case .skipped:
+            print("[\(position)/\(total)] \(name): empty ground truth, no box: skipped")
+        case .failed(let reason):
+            print("[\(position)/\(total)] \(name): not evaluated: \(reason)")
+        }
     }
 }

@@ -8,8 +8,9 @@ import Training
 /// so the flags of earlier releases keep working.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train: TransUNet over folds (phase 1), the refiner (phase 2), end to end (phase 3).",
-        subcommands: [TrainCommand.self, TrainPredict.self, TrainRefiner.self, TrainEndToEnd.self, TrainPipeline.self],
+        abstract: "Train: TransUNet over folds (phase 1), the refiner (phase 2), end to end (phase 3), the GRU click corrector.",
+        subcommands: [TrainCommand.self, TrainPredict.self, TrainRefiner.self, TrainEndToEnd.self, TrainPipeline.self,
+                      TrainCorrector.self],
         defaultSubcommand: TrainCommand.self)
 }
 
