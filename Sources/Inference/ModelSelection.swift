@@ -55,6 +55,12 @@ public struct ModelSelection: Sendable, Equatable {
         return root.appendingPathComponent(name).appendingPathComponent("ultrarefiner.safetensors")
     }
 
+    /// The named model's GRU click corrector (`corrector.safetensors` beside its weights), which
+    /// a model may lack; nil without a named model.
+    public var correctorWeights: URL? {
+        name.map { root.appendingPathComponent($0).appendingPathComponent("corrector.safetensors") }
+    }
+
     /// Checks, before anything loads, that every file the selection needs exists; the error
     /// names the missing file.
     public func validate() throws {
@@ -94,5 +100,8 @@ extension RefinementModels {
         try self.init(coarse: coarse, sam: refiner.sam, imedsam: refiner.imedsam, samPreprocessing: samPreprocessing,
                       embeddingCache: embeddingCache,
                       transunetID: selection.transunet.map(Self.identify) ?? id, samID: selection.sam.map(Self.identify) ?? id)
+        if let file = selection.correctorWeights, FileManager.default.fileExists(atPath: file.path) {
+            corrector = LoadedCorrector(model: try GRUCorrector.load(contentsOf: file), id: Self.identify(file))
+        }
     }
 }

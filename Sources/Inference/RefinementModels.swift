@@ -28,6 +28,9 @@ public final class RefinementModels: @unchecked Sendable {
     /// What was loaded, for logs: file name, size and modification time of each weight file.
     public let transunetID: String
     public let samID: String
+    /// The named model's GRU click corrector, when it has one (the daemon's correction rounds need
+    /// it).
+    public internal(set) var corrector: LoadedCorrector?
 
     /// Loads both weight files; any problem is a configuration error naming the file.
     /// `samPreprocessing` nil means the SAM family's default for the chain (see
@@ -90,5 +93,16 @@ public final class RefinementModels: @unchecked Sendable {
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         let modified = (attributes?[.modificationDate] as? Date).map { ISO8601DateFormatter().string(from: $0) } ?? "?"
         return "\(url.path) (\(size) bytes, modified \(modified))"
+    }
+}
+
+/// A GRU corrector with the id its correction states are tied to (`identify` of its file).
+public struct LoadedCorrector {
+    public let model: GRUCorrector
+    public let id: String
+
+    public init(model: GRUCorrector, id: String) {
+        self.model = model
+        self.id = id
     }
 }

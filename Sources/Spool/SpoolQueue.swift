@@ -24,6 +24,10 @@ public struct SpoolItem: Sendable, Equatable {
     /// The claimed file in its area.
     public var workURL: URL { area.appendingPathComponent("\(stem).\(fileExtension)") }
 
+    /// A correction request: a `NAME.points.json` dropped alone after NAME's mask exists,
+    /// claimed under NAME itself (it updates NAME's outputs) with extension `points.json`.
+    public var isCorrection: Bool { fileExtension == SpoolQueue.correctionSuffix }
+
     /// A claimed sidecar in its area, e.g. `sidecar("box.json")`, if one was dropped.
     public func sidecar(_ suffix: String) -> URL? {
         sidecars.contains(suffix) ? area.appendingPathComponent("\(stem).\(suffix)") : nil
@@ -37,6 +41,9 @@ public enum ClaimResult: Sendable, Equatable {
     case vanished
     /// The entry was not a regular file (a symlink, a folder): moved to `failed/` with a reason.
     case refused(reason: String)
+    /// A correction request for an image whose previous request is still being processed: it
+    /// stays in the inbox for a later pass.
+    case busy
 }
 
 /// Items moved from one expired claim area into this instance's.
@@ -59,6 +66,10 @@ public struct SpoolQueue: Sendable {
 
     /// Sidecar suffixes that travel with an image (prompt overrides for interactive correction).
     public static let sidecarSuffixes = ["box.json", "points.json"]
+
+    /// A points sidecar dropped alone, for an image whose mask is already in `out/masks/`, is
+    /// a correction request (a round of the GRU corrector) rather than a prompt override.
+    public static let correctionSuffix = "points.json"
 
     public init(layout: SpoolLayout, version: String, instance: String = SpoolLease.hostName) {
         self.layout = layout
@@ -90,7 +101,8 @@ public struct SpoolQueue: Sendable {
         } catch {
             throw SpoolError(folder.path, "cannot list: \(error.localizedDescription)")
         }
-        let eligible = names.filter { Self.isEligible($0, lane: lane) }
+        var eligible = names.filter { Self.isEligible($0, lane: lane) }
+        if lane == .inference { eligible += correctionRequests(among: names) }
         let stamped = eligible.map { name -> (String, Double) in
             var info = stat()
             let time = lstat(folder.appendingPathComponent(name).path, &info) == 0
@@ -100,8 +112,22 @@ public struct SpoolQueue: Sendable {
         return stamped.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
     }
 
+    /// The `NAME.points.json` files among the inbox's `names` that are correction requests:
+    /// no image of that stem waits beside them (then they are its prompt override) and
+    /// `out/masks/NAME.png` exists.
+    func correctionRequests(among names: [String]) -> [String] {
+        let suffix = "." + Self.correctionSuffix
+        let images = Set(names.filter { Self.isEligible($0, lane: .inference) }.map { ($0 as NSString).deletingPathExtension })
+        return names.filter { name in
+            guard name.hasSuffix(suffix), !name.hasPrefix("."), name.count > suffix.count else { return false }
+            let stem = String(name.dropLast(suffix.count))
+            return !images.contains(stem) && FileManager.default.fileExists(atPath: layout.masks.appendingPathComponent("\(stem).png").path)
+        }
+    }
+
     /// Claims `name` from a lane's drop folder by renaming it into this instance's area under a
-    /// stem no instance uses.
+    /// stem no instance uses; a correction request keeps its stem (it names the outputs it
+    /// updates) and waits in the inbox while another request for the same image is claimed.
     public func claim(_ name: String, lane: Lane) throws -> ClaimResult {
         let source = layout.dropFolder(lane).appendingPathComponent(name)
         var info = stat()
@@ -112,6 +138,9 @@ public struct SpoolQueue: Sendable {
                                          : "not a regular file"
             try refuse(source, reason: reason)
             return .refused(reason: reason)
+        }
+        if lane == .inference && name.hasSuffix("." + Self.correctionSuffix) && !correctionRequests(among: [name]).isEmpty {
+            return try claimCorrection(name, from: source)
         }
         let ext = (name as NSString).pathExtension
         let base = (name as NSString).deletingPathExtension
@@ -139,6 +168,26 @@ public struct SpoolQueue: Sendable {
         try sync(layout.dropFolder(lane), area)
         return .claimed(SpoolItem(lane: lane, droppedName: name, stem: stem, fileExtension: ext,
                                   sidecars: sidecars, area: area))
+    }
+
+    /// Claims the correction request `name` (`NAME.points.json`) as stem NAME, unless a request
+    /// for NAME is already claimed in some area: rounds of one image run one at a time.
+    private func claimCorrection(_ name: String, from source: URL) throws -> ClaimResult {
+        let stem = String(name.dropLast(Self.correctionSuffix.count + 1))
+        try createArea()
+        let claimed: Bool? = try withClaimLock {
+            let areas = [layout.work] + ((try? layout.claimAreas()) ?? []).map(layout.workArea)
+            if areas.contains(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent(name).path) }) { return false }
+            if spool_rename_noreplace(source.path, area.appendingPathComponent(name).path) == 0 { return true }
+            if errno == ENOENT { return nil }
+            if errno == EEXIST { return false }
+            throw SpoolError(source.path, "cannot claim: \(String(cString: strerror(errno)))")
+        }
+        guard let claimed else { return .vanished }
+        guard claimed else { return .busy }
+        try sync(layout.inbox, area)
+        return .claimed(SpoolItem(lane: .inference, droppedName: name, stem: stem, fileExtension: Self.correctionSuffix,
+                                  sidecars: [], area: area))
     }
 
     /// Moves a finished item's input (and sidecars) to `done/`, after its outputs are durable.
@@ -337,6 +386,15 @@ public struct SpoolQueue: Sendable {
         let names = try entries(of: folder)
         let present = Set(names)
         return names.compactMap { name in
+            // A points file without its image is a claimed correction request.
+            let correction = "." + Self.correctionSuffix
+            if name.hasSuffix(correction), name.count > correction.count {
+                let stem = String(name.dropLast(correction.count))
+                guard !present.contains(where: { ($0 as NSString).deletingPathExtension == stem && Lane.of(fileName: $0) == .inference })
+                else { return nil }
+                return SpoolItem(lane: .inference, droppedName: name, stem: stem, fileExtension: Self.correctionSuffix,
+                                 sidecars: [], area: folder)
+            }
             // The lease would pass for a JSON job; a job dropped under that name gets another stem.
             guard name != SpoolLease.fileName, !Self.sidecarSuffixes.contains(where: { name.hasSuffix("." + $0) }),
                   let lane = Lane.of(fileName: name) else { return nil }

@@ -17,7 +17,9 @@ struct Evaluate: ParsableCommand {
             OUT/delta_histogram.png, OUT/cases_worst.png and OUT/cases_improved.png. An image \
             that cannot be read or refined is reported and counted, and the run goes on. With \
             --prompt gt-box, only OUT/metrics.csv (each image's box and metrics) and OUT/summary.md; \
-            images with an empty ground truth have no box and are skipped and counted.
+            images with an empty ground truth have no box and are skipped and counted. With --prompt \
+            clicks, OUT/metrics.csv (Dice after each click, both methods), OUT/summary.md (mean ± sd \
+            per click, NoC@85/90) and OUT/noc_curve.png.
             """)
 
     @OptionGroup var weights: ModelArguments
@@ -37,7 +39,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Output folder for the report.")
     var out: String
 
-    @Option(help: "chain (TransUNet's prompts, against its coarse mask) or gt-box (--sam alone, prompted with each ground-truth mask's bounding box: the ceiling of box prompting).")
+    @Option(help: "chain (TransUNet's prompts, against its coarse mask), gt-box (--sam alone, prompted with each ground-truth mask's bounding box: the ceiling of box prompting) or clicks (from the gt-box mask, Dice after 0…--clicks simulated clicks, GRU corrector against SAM given the clicks as point prompts).")
     var prompt = EvaluationPrompt.chain
 
     @Flag(name: .customLong("single-mask"), help: "With --prompt gt-box: take SAM's single-mask output instead of the best of three by predicted IoU.")
@@ -46,10 +48,18 @@ struct Evaluate: ParsableCommand {
     @Option(help: "With --prompt gt-box and an I-MedSAM checkpoint as --sam: predict on an N x N grid over each image, then resize (nearest) to its size, instead of at its size directly.")
     var outputSide: Int?
 
+    @OptionGroup var correctorArguments: CorrectorArguments
+
+    @Option(help: "With --prompt clicks: simulated clicks per image.")
+    var clicks = 5
+
+    @Option(help: "With --prompt clicks: folder for cached image embeddings.")
+    var cache: String?
+
     func validate() throws {
-        if prompt == .groundTruthBox {
+        if prompt == .groundTruthBox || prompt == .clicks {
             guard weights.transunet == nil, ultrarefiner == nil else {
-                throw ValidationError("--prompt gt-box evaluates SAM alone (--sam, else the model's refiner): leave out --transunet and --ultrarefiner")
+                throw ValidationError("--prompt \(prompt.rawValue) starts from SAM alone (--sam, else the model's refiner): leave out --transunet and --ultrarefiner")
             }
             if let outputSide, outputSide < 1 { throw ValidationError("--output-side must be at least 1, got \(outputSide)") }
             return
@@ -65,6 +75,7 @@ struct Evaluate: ParsableCommand {
         let datasetFolder = URL(fileURLWithPath: dataset)
         let chosen = try EvaluationSplit.resolve(split, dataset: datasetFolder)
         if prompt == .groundTruthBox { return try runGroundTruthBox(dataset: datasetFolder, split: chosen) }
+        if prompt == .clicks { return try runClicks(dataset: datasetFolder, split: chosen) }
         let preprocessing = squareNorm.map { SAMPreprocessing.square($0) }
         let models = try ultrarefiner.map { try RefinementModels(ultrarefiner: URL(fileURLWithPath: $0), samPreprocessing: preprocessing) }
             ?? RefinementModels(selection: weights.selection, samPreprocessing: preprocessing)

@@ -8,8 +8,9 @@ import Training
 /// so the flags of earlier releases keep working.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train: TransUNet over folds (phase 1), the refiner (phase 2), end to end (phase 3).",
-        subcommands: [TrainCommand.self, TrainPredict.self, TrainRefiner.self, TrainEndToEnd.self, TrainPipeline.self],
+        abstract: "Train: TransUNet over folds (phase 1), the refiner (phase 2), end to end (phase 3), the GRU click corrector.",
+        subcommands: [TrainCommand.self, TrainPredict.self, TrainRefiner.self, TrainEndToEnd.self, TrainPipeline.self,
+                      TrainCorrector.self],
         defaultSubcommand: TrainCommand.self)
 }
 
@@ -124,10 +125,10 @@ struct TrainRefiner: ParsableCommand {
     @Option(help: "Phase 1's out-of-fold probability maps (NAME.npy), for oof and mixed.")
     var oof: String?
 
-    @Option(help: "Loss: standard (BCE + Dice + IoU MSE + change penalty) or uncertainty (U-MedSAM's multi-loss with learned weights).")
+    @Option(help: "Loss: standard (BCE + Dice + IoU MSE + change penalty), sum (the --losses components, equally weighted) or uncertainty (U-MedSAM's multi-loss with learned weights).")
     var loss = "standard"
 
-    @Option(help: "With --loss uncertainty: its components, comma-separated, among dice, bce, mse, shape (default all four).")
+    @Option(help: "With --loss sum or uncertainty: the components, comma-separated, among dice, bce, mse, shape (default dice,bce for sum, all four for uncertainty).")
     var losses: String?
 
     @Option(help: "With --loss uncertainty: paper (sum L/(2 sigma^2) + log prod sigma) or authors (0.5 L/sigma^2 + log(1 + sigma^2)).")

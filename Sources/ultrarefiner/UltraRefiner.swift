@@ -11,6 +11,7 @@ struct UltraRefiner: ParsableCommand {
         version: UltraRefinerVersion.string,
         subcommands: [
             Infer.self,
+            Correct.self,
             Evaluate.self,
             Export.self,
             Bench.self,

@@ -20,12 +20,12 @@ struct TrainRefinerFlagTests {
     }
 
     @Test(arguments: [
-        (["--losses", "dice"], "--losses: only applies with --loss uncertainty"),
+        (["--losses", "dice"], "--losses: only applies with --loss sum or uncertainty"),
         (["--uncertainty-form", "paper"], "--uncertainty-form: only applies with --loss uncertainty"),
         (["--loss", "uncertainty", "--losses", "dice,iou"], "--losses: 'iou' is not one of dice, bce, mse, shape"),
         (["--loss", "uncertainty", "--losses", ""], "--losses: must name at least one of dice, bce, mse, shape"),
         (["--loss", "uncertainty", "--uncertainty-form", "kendall"], "--uncertainty-form: 'kendall' is not paper or authors"),
-        (["--loss", "kendall"], "--loss: 'kendall' is not standard or uncertainty"),
+        (["--loss", "kendall"], "--loss: 'kendall' is not standard, sum or uncertainty"),
         (["--rho", "0.1"], "--rho: only applies with --optimizer sam-adamw"),
         (["--optimizer", "sam-adamw", "--rho", "0"], "--rho 0.0: must be a positive number"),
         (["--optimizer", "sgd"], "--optimizer: 'sgd' is not adamw or sam-adamw"),

@@ -163,12 +163,13 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
 @Test func malformedUMedSAMKeysNameFileLineAndKey() {
     let head = "stage = \"finetune-sam\"\ndataset = \"B\"\nepochs = 1\n"
     let cases: [(String, String)] = [
-        ("loss = \"focal\"\n", "u.toml:4: loss must be one of standard | uncertainty, got \"focal\""),
+        ("loss = \"focal\"\n", "u.toml:4: loss must be one of standard | sum | uncertainty, got \"focal\""),
         ("loss = \"uncertainty\"\nlosses = [\"dice\", \"iou\"]\n", "u.toml:5: losses must be among dice, bce, mse, shape, got \"iou\""),
         ("loss = \"uncertainty\"\nlosses = []\n", "u.toml:5: losses must name at least one of dice, bce, mse, shape"),
         ("loss = \"uncertainty\"\nlosses = [\"dice\", \"dice\"]\n", "u.toml:5: losses must not repeat a component, got [\"dice\", \"dice\"]"),
         ("loss = \"uncertainty\"\nlosses = \"dice\"\n", "u.toml:5: losses must be an array of strings, got \"dice\""),
-        ("losses = [\"dice\"]\n", "u.toml:4: losses only applies with loss = \"uncertainty\""),
+        ("losses = [\"dice\"]\n", "u.toml:4: losses only applies with loss = \"sum\" or \"uncertainty\""),
+        ("loss = \"sum\"\nuncertainty_form = \"paper\"\n", "u.toml:5: uncertainty_form only applies with loss = \"uncertainty\""),
         ("loss = \"standard\"\nuncertainty_form = \"paper\"\n", "u.toml:5: uncertainty_form only applies with loss = \"uncertainty\""),
         ("loss = \"uncertainty\"\nuncertainty_form = \"kendall\"\n", "u.toml:5: uncertainty_form must be one of paper | authors, got \"kendall\""),
         ("optimizer = \"sgd\"\n", "u.toml:4: optimizer must be one of adamw | sam-adamw, got \"sgd\""),

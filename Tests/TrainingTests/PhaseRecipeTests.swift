@@ -16,16 +16,21 @@ struct PhaseRecipeTests {
         // Any order names the same set, kept in one order so the signature does not depend on it.
         #expect(try RefinerPhaseLoss.parse("uncertainty", components: ["shape", "dice"], form: "authors", keys: Self.keys)
                 == .uncertainty(components: [.dice, .shape], form: .authorsCode))
+        // The plain baseline: Dice + BCE unless other components are named.
+        #expect(try RefinerPhaseLoss.parse("sum", components: nil, form: nil, keys: Self.keys) == .sum(components: [.dice, .bce]))
+        #expect(try RefinerPhaseLoss.parse("sum", components: ["mse", "dice"], form: nil, keys: Self.keys) == .sum(components: [.dice, .mse]))
     }
 
     @Test(arguments: [
-        ("standard", ["dice"], nil, TrainingError("--losses", "only applies with --loss uncertainty")),
+        ("standard", ["dice"], nil, TrainingError("--losses", "only applies with --loss sum or uncertainty")),
+        ("sum", nil, "paper", TrainingError("--uncertainty-form", "only applies with --loss uncertainty")),
+        ("sum", [], nil, TrainingError("--losses", "must name at least one of dice, bce, mse, shape")),
         ("standard", nil, "paper", TrainingError("--uncertainty-form", "only applies with --loss uncertainty")),
         ("uncertainty", [], nil, TrainingError("--losses", "must name at least one of dice, bce, mse, shape")),
         ("uncertainty", ["dice", "iou"], nil, TrainingError("--losses", "'iou' is not one of dice, bce, mse, shape")),
         ("uncertainty", ["dice", "dice"], nil, TrainingError("--losses", "names dice twice")),
         ("uncertainty", nil, "kendall", TrainingError("--uncertainty-form", "'kendall' is not paper or authors")),
-        ("focal", nil, nil, TrainingError("--loss", "'focal' is not standard or uncertainty")),
+        ("focal", nil, nil, TrainingError("--loss", "'focal' is not standard, sum or uncertainty")),
     ] as [(String, [String]?, String?, TrainingError)])
     func badLossChoicesAreRefused(_ loss: String, _ components: [String]?, _ form: String?, _ expected: TrainingError) {
         #expect(throws: expected) { try RefinerPhaseLoss.parse(loss, components: components, form: form, keys: Self.keys) }

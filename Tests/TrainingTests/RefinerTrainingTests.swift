@@ -319,3 +319,17 @@ private func uMedSAM(_ options: inout RefinerPhaseOptions) {
     #expect(refined.mask.width == image.width && refined.mask.height == image.height)
     #expect(refined.timings.contains { $0.step == "imedsam-decoder" })
 }
+
+/// Phase 2 on the plain sum of Dice and BCE (the baseline U-MedSAM's loss is compared with)
+/// trains the mask decoder; with no IoU term, the IoU head receives no gradient and stays put.
+@Test func refinerPhaseOnPlainDiceAndBCELeavesTheIoUHeadAlone() throws {
+    let data = try RefinerPhantoms(label: "refiner-sum")
+    defer { data.folds.remove() }
+    var options = data.options("work", epochs: 1)
+    options.loss = .sum(components: [.dice, .bce])
+    _ = try RefinerTraining.finetuneRefiner(options, progress: { _ in }, report: { _ in })
+    let initial = try data.tensors(data.sam)
+    let last = try data.tensors(options.workdir.appendingPathComponent("checkpoints/sam_finetuned/fold_0/last.safetensors"))
+    #expect(changed(initial, last, prefix: "mask_decoder.output_hypernetworks_mlps.") > 5)
+    #expect(changed(initial, last, prefix: "mask_decoder.iou_prediction_head.") == 0)
+}

@@ -223,14 +223,17 @@ public final class DaemonRuntime: @unchecked Sendable {
         let version = options.version
         return LaneWorker(lane: .inference, queue: queue, threads: config.inferenceThreads,
                           retryDelay: options.retryDelay, logger: logger, discardPartialOutputs: { item in
+            // A correction replaces whole outputs atomically: what is there is always complete.
+            guard !item.isCorrection else { return }
             for output in ImageStage(layout: stageLayout, maxPixels: 0, version: version).outputs(stem: item.stem) {
                 unlink(output.path)
             }
         }) { item, lane in
             let (models, maxPixels) = slot.current
-            let stage = ImageStage(layout: stageLayout, maxPixels: maxPixels, version: version)
             var itemLogger = logger
             itemLogger[metadataKey: "item"] = "\(item.stem)"
+            if item.isCorrection { return CorrectionStage(layout: stageLayout).process(item, corrector: models.corrector, logger: itemLogger) }
+            let stage = ImageStage(layout: stageLayout, maxPixels: maxPixels, version: version)
             return stage.process(item, models: models, logger: itemLogger, heartbeat: lane.beat)
         }
     }

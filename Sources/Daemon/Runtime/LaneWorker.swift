@@ -200,7 +200,7 @@ final class LaneWorker: @unchecked Sendable {
         }
         switch result {
         case .claimed(let item): handle(item)
-        case .vanished: return
+        case .vanished, .busy: return
         case .refused(let reason):
             logger.warning("refused \(name): \(reason)", metadata: ["item": "\(name)", "stage": "claim"])
         }

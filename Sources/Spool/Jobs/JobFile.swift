@@ -39,9 +39,9 @@ public struct JobFile: Sendable, Equatable {
     public let coarse: String?
     public let oof: String?
     public let maxTrainCases: Int?
-    /// Phase 2's loss: `standard` or `uncertainty` (U-MedSAM's uncertainty-weighted multi-loss),
-    /// the latter's components among `dice`, `bce`, `mse`, `shape` and its form, `paper` or
-    /// `authors`.
+    /// Phase 2's loss: `standard`, `sum` (components with equal weights) or `uncertainty`
+    /// (U-MedSAM's uncertainty-weighted multi-loss), the last two's components among `dice`,
+    /// `bce`, `mse`, `shape`, and the uncertainty form, `paper` or `authors`.
     public let loss: String?
     public let losses: [String]?
     public let uncertaintyForm: String?
@@ -147,13 +147,14 @@ public struct JobFile: Sendable, Equatable {
         maxTrainCases = try reader.positiveInteger("max_train_cases")
         // The words Training's `RefinerPhaseLoss.parse` and `PhaseOptimizer.parse` take, checked
         // here so a bad job is refused when it is dropped, with its line.
-        loss = try reader.choice("loss", ["standard", "uncertainty"])
+        loss = try reader.choice("loss", ["standard", "sum", "uncertainty"])
         losses = try reader.strings("losses")
         uncertaintyForm = try reader.choice("uncertainty_form", ["paper", "authors"])
-        if loss != "uncertainty" {
-            for key in ["losses", "uncertainty_form"] where reader.has(key) {
-                throw reader.error(key, "\(key) only applies with loss = \"uncertainty\"")
-            }
+        if loss != "uncertainty" && loss != "sum" && reader.has("losses") {
+            throw reader.error("losses", "losses only applies with loss = \"sum\" or \"uncertainty\"")
+        }
+        if loss != "uncertainty" && reader.has("uncertainty_form") {
+            throw reader.error("uncertainty_form", "uncertainty_form only applies with loss = \"uncertainty\"")
         }
         if let losses {
             let components = ["dice", "bce", "mse", "shape"]

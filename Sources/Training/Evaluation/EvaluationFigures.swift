@@ -52,8 +52,8 @@ struct CaseTile: Sendable {
 struct EvaluationFigures {
     let cases: [EvaluatedCase]
 
-    private static let ink = RGBColor(40, 40, 40)
-    private static let gridLine = RGBColor(225, 225, 225)
+    static let ink = RGBColor(40, 40, 40)
+    static let gridLine = RGBColor(225, 225, 225)
     private static let neutral = RGBColor(70, 110, 200)
 
     /// Refined Dice (y) against coarse Dice (x), both axes 0…1 with ticks every 0.2, the

@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 import Imaging
 
@@ -93,5 +94,30 @@ extension EvaluationReport {
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// What the reports of box-prompted evaluations write alike.
+enum SplitReportFiles {
+    /// The closing sections of a `summary.md`: the images skipped for an empty ground truth and
+    /// those not evaluated, with the reason (none when there are none).
+    static func closingSections(skipped: [String], failures: [EvaluationFailure]) -> [String] {
+        var lines: [String] = []
+        if !skipped.isEmpty {
+            lines += ["", "## Images skipped (empty ground truth)", ""]
+            lines += skipped.map { "- \($0)" }
+        }
+        if !failures.isEmpty {
+            lines += ["", "## Images not evaluated", ""]
+            lines += failures.map { "- \($0.name): \($0.reason)" }
+        }
+        return lines
+    }
+
+    /// Writes `metrics.csv` and `summary.md` into `folder` (created if needed), each atomically.
+    static func writeTables(csv: String, summary: String, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.write(Data(csv.utf8), to: folder.appendingPathComponent("metrics.csv"))
+        try AtomicFile.write(Data(summary.utf8), to: folder.appendingPathComponent("summary.md"))
     }
 }

@@ -24,12 +24,7 @@ public struct BoxPromptedCase: Sendable, Equatable {
 /// place the box. It runs the same predictor path as `ultrarefiner sam --box`.
 public enum GroundTruthBoxEvaluation {
     /// What became of one case.
-    public enum Outcome: Sendable {
-        case evaluated(BoxPromptedCase, seconds: Double)
-        /// The ground truth is empty (a normal case): there is no box to give.
-        case skipped
-        case failed(reason: String)
-    }
+    public typealias Outcome = BoxedCaseOutcome<BoxPromptedCase>
 
     /// The tight bounding box of a mask's nonzero pixels as x0, y0, x1, y1, where x1 and y1 are
     /// the last foreground column and row (inclusive), as SAM's `batched_mask_to_box` and
@@ -70,27 +65,50 @@ public enum GroundTruthBoxEvaluation {
     public static func run(dataset: URL, split: EvaluationSplit, into report: inout GroundTruthBoxReport,
                            progress: (_ position: Int, _ name: String, _ outcome: Outcome) -> Void = { _, _, _ in },
                            segment: (_ image: Raster<UInt8>, _ box: [Double]) throws -> Raster<UInt8>) {
+        forEachBoxedCase(dataset: dataset, split: split, skipped: { report.skipped.append($0) }, failed: { report.failures.append($0) },
+                         progress: progress) { name, image, truth, box in
+            let mask = try segment(image, box)
+            let evaluated = BoxPromptedCase(name: name, box: box, metrics: SegmentationMetrics(prediction: mask, groundTruth: truth))
+            report.cases.append(evaluated)
+            return evaluated
+        }
+    }
+
+    /// Runs `evaluate` on each case of `split` that has a ground-truth box, one at a time, in
+    /// order: what every box-prompted evaluation shares. A case with an empty ground truth goes
+    /// to `skipped`, one that cannot be read or evaluated to `failed` (and the run goes on);
+    /// `progress` hears of every case with its 1-based position.
+    public static func forEachBoxedCase<Case>(
+        dataset: URL, split: EvaluationSplit, skipped: (String) -> Void, failed: (EvaluationFailure) -> Void,
+        progress: (_ position: Int, _ name: String, _ outcome: BoxedCaseOutcome<Case>) -> Void,
+        evaluate: (_ name: String, _ image: Raster<UInt8>, _ truth: Raster<UInt8>, _ box: [Double]) throws -> Case
+    ) {
         let folder = dataset.appendingPathComponent(split.folder)
         for (index, name) in split.cases.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 let (image, truth) = try DatasetEvaluation.readCase(name, in: folder)
                 guard let box = box(of: truth) else {
-                    report.skipped.append(name)
+                    skipped(name)
                     progress(index + 1, name, .skipped)
                     continue
                 }
-                let mask = try segment(image, box)
-                let evaluated = BoxPromptedCase(name: name, box: box,
-                                                metrics: SegmentationMetrics(prediction: mask, groundTruth: truth))
-                report.cases.append(evaluated)
+                let evaluated = try evaluate(name, image, truth, box)
                 progress(index + 1, name, .evaluated(evaluated, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
             } catch {
-                report.failures.append(EvaluationFailure(name: name, reason: "\(error)"))
+                failed(EvaluationFailure(name: name, reason: "\(error)"))
                 progress(index + 1, name, .failed(reason: "\(error)"))
             }
         }
     }
+}
+
+/// What became of one case of a box-prompted evaluation.
+public enum BoxedCaseOutcome<Case: Sendable>: Sendable {
+    case evaluated(Case, seconds: Double)
+    /// The ground truth is empty (a normal case): there is no box to give.
+    case skipped
+    case failed(reason: String)
 }
 
 /// The ground-truth-box evaluation of a split, written as `metrics.csv` (one row per case: its
@@ -142,21 +160,12 @@ public struct GroundTruthBoxReport: Sendable {
             let summary = ValueSummary(cases.compactMap { column.value($0.metrics) })
             lines.append("| \(column.label) | \(summary.cell(of: cases.count)) |")
         }
-        if !skipped.isEmpty {
-            lines += ["", "## Images skipped (empty ground truth)", ""]
-            lines += skipped.map { "- \($0)" }
-        }
-        if !failures.isEmpty {
-            lines += ["", "## Images not evaluated", ""]
-            lines += failures.map { "- \($0.name): \($0.reason)" }
-        }
+        lines += SplitReportFiles.closingSections(skipped: skipped, failures: failures)
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Writes both files into `folder` (created if needed), each atomically.
     public func write(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(metricsCSV.utf8), to: folder.appendingPathComponent("metrics.csv"))
-        try AtomicFile.write(Data(summaryMarkdown.utf8), to: folder.appendingPathComponent("summary.md"))
+        try SplitReportFiles.writeTables(csv: metricsCSV, summary: summaryMarkdown, to: folder)
     }
 }

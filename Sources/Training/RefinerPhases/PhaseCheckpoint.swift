@@ -23,13 +23,14 @@ struct PhasePosition: Codable, Equatable {
 
 /// `last.safetensors` of a refiner phase: every tensor of the trained module, the AdamW moments
 /// under `adamw.m.KEY` / `adamw.v.KEY`, and in the metadata the position, the moments' step
-/// counts and the options signature a resume must match.
+/// counts and the options signature a resume must match. The position is the phase's own
+/// (`PhasePosition` for the refiner phases, `CorrectorPosition` for the GRU corrector).
 enum PhaseCheckpoint {
     static let positionKey = "training_position"
     static let stepsKey = "adamw_steps"
     static let signatureKey = "options_signature"
 
-    static func write(model: any Module, optimizer: AdamW, position: PhasePosition, phase: String, fold: Int,
+    static func write<Position: Encodable>(model: any Module, optimizer: AdamW, position: Position, phase: String, fold: Int,
                       signature: String, to url: URL) throws {
         var entries = model.stateDict()
         var steps: [String: Int] = [:]
@@ -52,7 +53,8 @@ enum PhaseCheckpoint {
 
     /// Restores the module and the optimiser from `url`; the file must have been written with
     /// the same options (`signature`).
-    static func read(_ url: URL, into model: any Module, optimizer: inout AdamW, signature: String) throws -> PhasePosition {
+    static func read<Position: Decodable>(_ url: URL, into model: any Module, optimizer: inout AdamW,
+                                         signature: String) throws -> Position {
         let (tensors, metadata) = try Safetensors.read(url)
         guard metadata[signatureKey] == signature else {
             throw TrainingError(url.path, "was written with other options (\(metadata[signatureKey] ?? "none recorded")); remove it to start over, or rerun with the same options (\(signature))")
@@ -63,7 +65,7 @@ enum PhaseCheckpoint {
             }
             return value
         }
-        let position = try decoded(positionKey, as: PhasePosition.self)
+        let position = try decoded(positionKey, as: Position.self)
         let steps = try decoded(stepsKey, as: [String: Int].self)
         var values = tensors.tensorsByKey()
         var moments: [String: AdamW.Moments] = [:]

@@ -12,21 +12,23 @@ public enum RefinerPhaseLoss: Sendable, Equatable, Codable {
     /// is left out. Components are kept in `RefinerLoss.Component.allCases` order, so the same
     /// set always gives the same options signature.
     case uncertainty(components: [RefinerLoss.Component], form: UncertaintyWeightedLoss.Form)
+    /// The chosen components summed with equal weights (`dice` + `bce` is the plain baseline
+    /// U-MedSAM's multi-loss is compared with); kept in `allCases` order like `uncertainty`'s.
+    case sum(components: [RefinerLoss.Component])
 
-    /// From the words of the CLI and job files: `loss` `standard` or `uncertainty` (nil:
-    /// standard), `components` among `dice`, `bce`, `mse`, `shape` (nil: all four) and `form`
-    /// `paper` or `authors` (nil: paper); the last two only with `uncertainty`. Errors name the
-    /// setting as `keys` spells it.
+    /// From the words of the CLI and job files: `loss` `standard`, `sum` or `uncertainty` (nil:
+    /// standard), `components` among `dice`, `bce`, `mse`, `shape` (nil: `dice` and `bce` for
+    /// sum, all four for uncertainty; not with standard) and `form` `paper` or `authors` (nil:
+    /// paper; only with uncertainty). Errors name the setting as `keys` spells it.
     public static func parse(_ loss: String?, components: [String]?, form: String?,
                              keys: (loss: String, components: String, form: String)) throws -> RefinerPhaseLoss {
         switch loss ?? "standard" {
         case "standard":
-            for (key, value) in [(keys.components, components != nil), (keys.form, form != nil)] where value {
-                throw TrainingError(key, "only applies with \(keys.loss) uncertainty")
-            }
+            if components != nil { throw TrainingError(keys.components, "only applies with \(keys.loss) sum or uncertainty") }
+            if form != nil { throw TrainingError(keys.form, "only applies with \(keys.loss) uncertainty") }
             return .standard
-        case "uncertainty":
-            let names = components ?? RefinerLoss.Component.allCases.map(\.rawValue)
+        case let name where name == "sum" || name == "uncertainty":
+            let names = components ?? (name == "sum" ? [RefinerLoss.Component.dice, .bce] : RefinerLoss.Component.allCases).map(\.rawValue)
             if names.isEmpty { throw TrainingError(keys.components, "must name at least one of \(componentNames)") }
             var chosen: [RefinerLoss.Component] = []
             for name in names {
@@ -36,6 +38,11 @@ public enum RefinerPhaseLoss: Sendable, Equatable, Codable {
                 if chosen.contains(component) { throw TrainingError(keys.components, "names \(name) twice") }
                 chosen.append(component)
             }
+            let ordered = RefinerLoss.Component.allCases.filter { chosen.contains($0) }
+            if name == "sum" {
+                if form != nil { throw TrainingError(keys.form, "only applies with \(keys.loss) uncertainty") }
+                return .sum(components: ordered)
+            }
             let weighting: UncertaintyWeightedLoss.Form
             switch form ?? "paper" {
             case "paper": weighting = .paper
@@ -43,9 +50,9 @@ public enum RefinerPhaseLoss: Sendable, Equatable, Codable {
             case "authors", UncertaintyWeightedLoss.Form.authorsCode.rawValue: weighting = .authorsCode
             case let other: throw TrainingError(keys.form, "'\(other)' is not paper or authors")
             }
-            return .uncertainty(components: RefinerLoss.Component.allCases.filter { chosen.contains($0) }, form: weighting)
-        case let other:
-            throw TrainingError(keys.loss, "'\(other)' is not standard or uncertainty")
+            return .uncertainty(components: ordered, form: weighting)
+        default:
+            throw TrainingError(keys.loss, "'\(loss ?? "")' is not standard, sum or uncertainty")
         }
     }
 

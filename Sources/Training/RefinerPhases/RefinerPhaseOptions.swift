@@ -155,8 +155,12 @@ public struct RefinerPhaseOptions: Sendable, Codable, Equatable {
         if case .groundTruthBox(let shift) = prompts, shift < 0 {
             throw TrainingError("box shift \(shift)", "must be 0 or more pixels")
         }
-        if case .uncertainty(let components, _) = loss, components.isEmpty {
+        switch loss {
+        case .uncertainty(let components, _) where components.isEmpty:
             throw TrainingError("uncertainty loss", "needs at least one component")
+        case .sum(let components) where components.isEmpty:
+            throw TrainingError("sum loss", "needs at least one component")
+        default: break
         }
         if imedsam != nil, loss != .standard || optimizer != .adamw {
             throw TrainingError("refiner \(IMedSAM.refinerName)", "trains on its own loss with AdamW (no loss or optimizer choice)")

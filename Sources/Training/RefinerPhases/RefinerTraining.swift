@@ -82,11 +82,16 @@ public enum RefinerTraining {
                 let outside = start.duration(to: .now) / .seconds(1)
                 let decoded = refine(item, prompts: samplePrompts)
                 let total: Tensor
-                if let weighting {
-                    total = weighting.loss(decoded.lowRes, iouPredictions: decoded.iou, targets: item.target, with: loss)
-                } else {
+                switch options.loss {
+                case .standard:
                     total = loss.refined(candidateLogits: decoded.lowRes, iouPredictions: decoded.iou,
                                          refinedTargets: item.target, coarseInRefinedFrame: coarseOnMaskGrid).total
+                case .sum(let components):
+                    total = components.map {
+                        loss.component($0, candidateLogits: decoded.lowRes, iouPredictions: decoded.iou, refinedTargets: item.target)
+                    }.reduce(Tensor(0), +)
+                case .uncertainty:
+                    total = weighting!.loss(decoded.lowRes, iouPredictions: decoded.iou, targets: item.target, with: loss)
                 }
                 (total * scale).backward()
                 return (Double(total.item), outside)
