@@ -88,8 +88,7 @@ struct BenchLiteMedSAM: ParsableCommand {
             let decoder = sam.mask_decoder
             var sparse = Tensor.zeros([1]), dense = Tensor.zeros([1])
             let promptSeconds = BenchTiming.medianSeconds(repetitions: runs) { (sparse, dense) = sam.prompt_encoder(prompts) }
-            let tokens = Tensor.concatenate([decoder.iou_token.weight.value, decoder.mask_tokens.weight.value, sparse.squeezed(0)],
-                                            axis: 0).unsqueezed(0)
+            let tokens = decoder.tokens(sparse: sparse)
             var source = Tensor.zeros([1])
             let sourceSeconds = BenchTiming.medianSeconds(repetitions: runs) { source = embedding + dense }
             var transformed = (tokens: Tensor.zeros([1]), image: Tensor.zeros([1]))
@@ -99,7 +98,7 @@ struct BenchLiteMedSAM: ParsableCommand {
             let e = embedding.shape[2], count = SAMConfig.multimaskOutputs + 1
             var grid = Tensor.zeros([1])
             let gridSeconds = BenchTiming.medianSeconds(repetitions: runs) {
-                grid = transformed.image.permuted(0, 2, 1).reshaped([1, SAMConfig.promptEmbedDim, e, e])
+                grid = MaskDecoder.grid(transformed.image, side: e)
             }
             let maskTokens = transformed.tokens.slice(axis: 1, 1, 1 + count)
             let headSeconds = BenchTiming.medianSeconds(repetitions: runs) { _ = decoder.mask_head(maskTokens: maskTokens, image: grid) }
