@@ -58,8 +58,9 @@ extension DaemonProcessTests {
         let spool = try TestPaths.temporaryDirectory("stop-refining").appendingPathComponent("spool")
         let layout = SpoolLayout(root: spool)
         try layout.createSkeleton()
-        // Large frames, so an image is in flight for a good while; more than one, so one always is.
-        let names = (0..<4).map { "large \($0).png" }
+        // Large frames, so an image is in flight for a good while, and enough of them (about
+        // 0.25 s each with the test models) that one still is when the signal lands.
+        let names = (0..<12).map { "large \($0).png" }
         for (index, name) in names.enumerated() {
             try drop(try TestWeights.phantomPNG(index, width: 1600, height: 1200), as: name, into: layout.inbox)
         }
