@@ -4,9 +4,9 @@ import Foundation
 
 /// How many cores the numeric code uses, and a chunked parallel loop over them.
 ///
-/// The count comes from `ULTRAREFINER_THREADS` (default: all active cores) and is applied to
-/// OpenBLAS too, so GEMM and our own loops agree on the machine's budget; OpenBLAS's kernels
-/// are checked against the CPU at the same moment (`BLASKernels`).
+/// The count comes from `ULTRAREFINER_THREADS` (default: all active cores). OpenBLAS is set to
+/// one thread at the same moment, because `Gemm` splits large products over these threads
+/// itself, and its kernels are checked against the CPU (`BLASKernels`).
 public enum Parallelism {
     /// Threads for numeric work, read once from the environment.
     public static let threadCount: Int = {
@@ -14,13 +14,13 @@ public enum Parallelism {
         let requested = ProcessInfo.processInfo.environment["ULTRAREFINER_THREADS"].flatMap { Int($0) }
         let count = max(1, requested ?? cores)
         BLASKernels.selectNative()
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
         return count
     }()
 
-    /// Runs `body` with the numeric loops started from this thread limited to `threads`, so two
-    /// long-running callers (the daemon's inference and training lanes) split the cores instead
-    /// of each assuming all of them. OpenBLAS keeps one process-wide setting and is not affected.
+    /// Runs `body` with the numeric loops and GEMMs started from this thread limited to
+    /// `threads`, so two long-running callers (the daemon's inference and training lanes) split
+    /// the cores instead of each assuming all of them.
     public static func withThreadBudget<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
         let previous = pthread_getspecific(budgetKey)
         pthread_setspecific(budgetKey, UnsafeRawPointer(bitPattern: max(1, threads)))
@@ -43,6 +43,7 @@ public enum Parallelism {
 
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when the work is
     /// large enough to pay for the threads (`count * costPerItem` above ~64 K operations).
+    /// Parallel chunks run with a budget of one thread, so loops nested in them stay serial.
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let threads = currentThreadLimit
@@ -58,7 +59,7 @@ public enum Parallelism {
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
-                if start < end { shared.value(start..<end) }
+                if start < end { withThreadBudget(1) { shared.value(start..<end) } }
             }
         }
     }

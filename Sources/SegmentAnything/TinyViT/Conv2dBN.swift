@@ -35,13 +35,21 @@ extension TinyViT {
         /// parameters or statistics change. Training and gradient-recording calls keep the
         /// separate layers, so batch statistics and gradients are exactly PyTorch's.
         public override func callAsFunction(_ x: Tensor) -> Tensor {
-            let conv = conv, bn = bn
-            guard !bn.isTraining, !GradMode.isEnabled else { return super.callAsFunction(x) }
-            let scale = bn.weight.value * (bn.running_var.value + bn.eps).rsqrt()
-            let shift = bn.bias.value - bn.running_mean.value * scale
-            // `c` has no bias of its own, so the folded bias is the batch norm's shift alone.
-            return x.conv2d(weight: conv.weight.value * scale.reshaped([-1, 1, 1, 1]), bias: shift, stride: conv.stride, padding: conv.padding,
+            guard let (weight, bias) = folded else { return super.callAsFunction(x) }
+            let conv = conv
+            return x.conv2d(weight: weight, bias: bias, stride: conv.stride, padding: conv.padding,
                             dilation: conv.dilation, groups: conv.groups)
+        }
+
+        /// The convolution with the batch norm's inference statistics folded into its weight
+        /// and bias; nil in training mode or while gradients are recorded, when the two must
+        /// stay separate.
+        public var folded: (weight: Tensor, bias: Tensor)? {
+            let conv = conv, bn = bn
+            guard !bn.isTraining, !GradMode.isEnabled else { return nil }
+            let scale = bn.weight.value * (bn.running_var.value + bn.eps).rsqrt()
+            // `c` has no bias of its own, so the folded bias is the batch norm's shift alone.
+            return (conv.weight.value * scale.reshaped([-1, 1, 1, 1]), bn.bias.value - bn.running_mean.value * scale)
         }
     }
 }

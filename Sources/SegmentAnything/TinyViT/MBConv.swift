@@ -19,6 +19,12 @@ extension TinyViT {
         }
 
         public func callAsFunction(_ x: Tensor) -> Tensor {
+            // At inference the three convolutions run fused, band by band (see
+            // `invertedResidualGELU`); the stem's full-resolution tensors made this stage
+            // memory-bound otherwise.
+            if let expand = conv1.folded, let depthwise = conv2.folded, let project = conv3.folded {
+                return x.invertedResidualGELU(expand: expand, depthwise: depthwise, project: project)
+            }
             let y = conv3(conv2(conv1(x).gelu()).gelu())
             return (y + x).gelu()
         }

@@ -53,13 +53,19 @@ extension TinyViT {
             let windows = x.shape[0], tokens = x.shape[1], channels = x.shape[2]
             let headDim = channels / numHeads
             precondition(tokens * tokens == biasIndices.count, "attention built for \(biasIndices.count) token pairs got \(tokens) tokens")
+            let projected = qkv(norm(x))
+            let bias = attention_biases.value.indexSelect(axis: 1, biasIndices).reshaped([numHeads, tokens, tokens])
+            let scale = 1 / Float(headDim).squareRoot()
+            if !GradMode.isEnabled || !(projected.requiresGrad || bias.requiresGrad) {
+                // Inference: one fused pass per window and head (see `windowAttention`).
+                return proj(projected.windowAttention(heads: numHeads, scale: scale, bias: bias))
+            }
             // (W, N, heads, 3, hd) → (3, W·heads, N, hd).
-            let packed = qkv(norm(x)).reshaped([windows, tokens, numHeads, 3, headDim]).permuted(3, 0, 2, 1, 4)
+            let packed = projected.reshaped([windows, tokens, numHeads, 3, headDim]).permuted(3, 0, 2, 1, 4)
                 .reshaped([3, windows * numHeads, tokens, headDim])
             let q = packed[index: 0], k = packed[index: 1], v = packed[index: 2]
-            let bias = attention_biases.value.indexSelect(axis: 1, biasIndices).reshaped([1, numHeads, tokens, tokens])
-            let scores = (q.matmul(transposing: k) * (1 / Float(headDim).squareRoot()))
-                .reshaped([windows, numHeads, tokens, tokens]) + bias
+            let scores = (q.matmul(transposing: k) * scale)
+                .reshaped([windows, numHeads, tokens, tokens]) + bias.reshaped([1, numHeads, tokens, tokens])
             let attended = scores.softmax(axis: -1).reshaped([windows * numHeads, tokens, tokens]).matmul(v)
             return proj(attended.reshaped([windows, numHeads, tokens, headDim]).permuted(0, 2, 1, 3)
                 .reshaped([windows, tokens, channels]))

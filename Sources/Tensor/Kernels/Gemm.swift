@@ -2,8 +2,13 @@ import COpenBLAS
 
 /// Row-major single-precision matrix multiply, the one path every dense kernel goes through.
 ///
-/// It touches `Parallelism.threadCount` first so OpenBLAS's thread count is configured before
-/// its first call, whichever kernel runs first.
+/// OpenBLAS runs every call on the calling thread (`Parallelism.threadCount` sets it to one
+/// thread before its first call); products large enough to share are split here into one block
+/// of rows or columns per thread. OpenBLAS 0.3.21 cannot be told per call how many threads to
+/// use: its threaded calls cost a wake-up and a join each, which the TinyViT encoder's hundreds
+/// of per-window products paid over and over, and its idle threads spin in `sched_yield` for a
+/// while after every call, taking the cores from the elementwise loops that run next. Splitting
+/// ourselves also makes a caller's thread budget (`Parallelism.withThreadBudget`) hold for GEMMs.
 public enum Gemm {
     /// `c = alpha * op(a) * op(b) + beta * c` on row-major matrices; `op(a)` is m×k, `op(b)` k×n.
     /// `lda`/`ldb`/`ldc` default to the contiguous row lengths of the stored matrices.
@@ -25,23 +30,47 @@ public enum Gemm {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda ?? (transposeA ? m : k)),
-                    b, Int32(ldb ?? (transposeB ? k : n)),
-                    beta, c, Int32(ldc ?? n))
+        let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
+        let call = { (m: Int, n: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) in
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+        // The longer side of C is cut into blocks whose edges fall on multiples of 16, the
+        // widest register tile of OpenBLAS's kernels, so no block ends in a ragged strip.
+        let splitColumns = n >= m
+        let extent = splitColumns ? n : m
+        let blocks = min(Parallelism.currentThreadLimit, extent / 16)
+        guard blocks > 1, m * n * k > singleThreadedWork else { return call(m, n, a, b, c) }
+        Parallelism.forEach(blocks, costPerItem: m * n * k) { range in
+            for block in range {
+                let start = extent * block / blocks & ~15
+                let end = block + 1 == blocks ? extent : extent * (block + 1) / blocks & ~15
+                if splitColumns {
+                    call(m, end - start, a, transposeB ? b + start * ldb : b + start, c + start)
+                } else {
+                    call(end - start, n, transposeA ? a + start : a + start * lda, b, c + start * ldc)
+                }
+            }
+        }
     }
 
-    /// Products up to this many multiply-adds (m·n·k) run on the calling thread inside OpenBLAS
-    /// (its `GEMM_MULTITHREAD_THRESHOLD` 4 × `SMP_THRESHOLD_MIN` 65536), so several of them can
-    /// run concurrently on our own threads without oversubscribing the cores.
+    /// Runs `body` with OpenBLAS threading each of its calls itself, over `Parallelism.threadCount`
+    /// threads, as a stock OpenBLAS does. For the benchmarks' raw-sgemm yardstick only: the
+    /// setting is process-wide, so nothing else may call BLAS meanwhile.
+    public static func withOpenBLASThreading<T>(_ body: () throws -> T) rethrows -> T {
+        openblas_set_num_threads(Int32(Parallelism.threadCount))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
+    /// Products up to this many multiply-adds (m·n·k) are not worth splitting over threads
+    /// (OpenBLAS's own threshold: `GEMM_MULTITHREAD_THRESHOLD` 4 × `SMP_THRESHOLD_MIN` 65536).
     public static let singleThreadedWork = 262_144
 
     /// `batch` independent products laid out at fixed strides (elements) from `a`, `b` and `c`,
-    /// as attention's per-head matmuls are. Large products run in sequence, each threaded by
-    /// OpenBLAS; small ones (which OpenBLAS would run on one thread) are spread over our threads.
+    /// as attention's per-head matmuls are. They are spread over the threads whole, one product
+    /// per thread at a time, unless there are fewer large products than threads; those run in
+    /// sequence, each split by `multiply`.
     public static func multiplyBatched(
         batch: Int, transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, strideA: Int,
@@ -56,7 +85,7 @@ public enum Gemm {
                          beta: beta, c: c + item * strideC)
             }
         }
-        if work <= singleThreadedWork {
+        if work <= singleThreadedWork || batch >= Parallelism.currentThreadLimit {
             Parallelism.forEach(batch, costPerItem: work, run)
         } else {
             run(0..<batch)

@@ -53,6 +53,31 @@ extension Tensor {
         }
     }
 
+    /// MobileNetV2's inverted residual with exact GELU after each step, as TinyViT's MBConv
+    /// computes it: `GELU(x + project(GELU(depthwise(GELU(expand(x))))))`, with weights in
+    /// `Conv2d` layout: `expand` (hidden, C, 1, 1), `depthwise` (hidden, 1, k, k) with stride 1 and
+    /// padding k/2, `project` (C, hidden, 1, 1), each with a bias. Inference only: it records no
+    /// gradient, so it traps when one is wanted (compose `conv2d` and `gelu` for training).
+    public func invertedResidualGELU(expand: (weight: Tensor, bias: Tensor), depthwise: (weight: Tensor, bias: Tensor),
+                                     project: (weight: Tensor, bias: Tensor)) -> Tensor {
+        let hidden = expand.weight.shape[0], kernel = depthwise.weight.shape.last ?? 0
+        precondition(rank == 4, "invertedResidualGELU needs NCHW input, got \(shape)")
+        precondition(expand.weight.shape == [hidden, shape[1], 1, 1] && depthwise.weight.shape == [hidden, 1, kernel, kernel]
+                     && project.weight.shape == [shape[1], hidden, 1, 1]
+                     && expand.bias.shape == [hidden] && depthwise.bias.shape == [hidden] && project.bias.shape == [shape[1]],
+                     "invertedResidualGELU: weights \(expand.weight.shape), \(depthwise.weight.shape), \(project.weight.shape) do not fit \(shape)")
+        precondition(!GradMode.isEnabled || ![self, expand.weight, expand.bias, depthwise.weight, depthwise.bias,
+                                               project.weight, project.bias].contains(where: \.requiresGrad),
+                     "invertedResidualGELU has no gradient; compose conv2d and gelu when training")
+        let output = Tensor(uninitializedShape: shape)
+        InvertedResidual.forward(
+            input: pointer, output: output.pointer, expand: expand.weight.pointer, expandBias: expand.bias.pointer,
+            depthwise: depthwise.weight.pointer, depthwiseBias: depthwise.bias.pointer,
+            project: project.weight.pointer, projectBias: project.bias.pointer,
+            shape: .init(batch: shape[0], channels: shape[1], hidden: hidden, height: shape[2], width: shape[3], kernel: kernel))
+        return output
+    }
+
     /// Gradients of a (transposed) convolution `self ⋆ weight + bias`, computing only those
     /// needed: `backwardInput` fills the input gradient, `backwardWeight` the weight and
     /// (when non-nil) bias gradients.

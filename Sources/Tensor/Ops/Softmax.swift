@@ -48,24 +48,29 @@ extension Tensor {
         let result = Tensor(uninitializedShape: shape)
         let source = pointer, destination = result.pointer
         Parallelism.forEach(rows, costPerItem: 8 * n) { range in
-            for r in range {
-                let x = source + r * n, y = destination + r * n
-                let top = contiguousMax(x, n)
-                // x − top ≤ 0, so only underflow needs care (exactly 0, as PyTorch, e.g. for -inf masks).
-                for j in 0..<n {
-                    let d = x[j] - top
-                    y[j] = d < -87.33654 ? 0 : FastMath.expInRange(Swift.max(d, -87.33654))
-                }
-                let total = Float(contiguousSum(y, n))
-                if log {
-                    let shift = top + logf(total)
-                    for j in 0..<n { y[j] = x[j] - shift }
-                } else {
-                    let scale = 1 / total
-                    for j in 0..<n { y[j] *= scale }
-                }
-            }
+            for r in range { softmaxRow(source + r * n, into: destination + r * n, count: n, log: log) }
         }
         return result
+    }
+}
+
+/// Softmax (or log-softmax) of the `n` floats at `x`, written to `y`, which must not overlap
+/// `x`: log-softmax still needs `x` after writing the exponentials to `y`, and the loops
+/// vectorise only for disjoint rows (the compiler's overlap check falls back to scalar code).
+@inline(__always)
+func softmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, log: Bool = false) {
+    let top = contiguousMax(x, n)
+    // x − top ≤ 0, so only underflow needs care (exactly 0, as PyTorch, e.g. for -inf masks).
+    for j in 0..<n {
+        let d = x[j] - top
+        y[j] = d < -87.33654 ? 0 : FastMath.expInRange(Swift.max(d, -87.33654))
+    }
+    let total = Float(contiguousSum(y, n))
+    if log {
+        let shift = top + logf(total)
+        for j in 0..<n { y[j] = x[j] - shift }
+    } else {
+        let scale = 1 / total
+        for j in 0..<n { y[j] *= scale }
     }
 }

@@ -65,11 +65,13 @@ struct BenchKernels: ParsableCommand {
                                      a: scores, strideA: tokens * tokens, b: v, strideB: tokens * dim,
                                      c: &out, strideC: tokens * dim)
             }
-            // The same products straight through cblas_sgemm: how much of any shortfall is the
-            // shapes' own (thin K or N, a 64 MiB score matrix per head) rather than our path.
+            // The same products straight through cblas_sgemm, threaded by OpenBLAS: how much of
+            // any shortfall is the shapes' own (thin K or N, a 64 MiB score matrix per head)
+            // rather than our path.
             let (t, d) = (Int32(tokens), Int32(dim))
             let (headSize, scoreSize) = (tokens * dim, tokens * tokens)
             measure("  raw cblas_sgemm loop, Q.K^T shapes", "12 x 4096x64 . 64x4096", flops, nil) {
+                Gemm.withOpenBLASThreading {
                 q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in
                     scores.withUnsafeMutableBufferPointer { scores in
                         for h in 0..<heads {
@@ -79,8 +81,10 @@ struct BenchKernels: ParsableCommand {
                         }
                     }
                 } }
+                }
             }
             measure("  raw cblas_sgemm loop, P.V shapes", "12 x 4096x4096 . 4096x64", flops, nil) {
+                Gemm.withOpenBLASThreading {
                 scores.withUnsafeBufferPointer { scores in v.withUnsafeBufferPointer { v in
                     out.withUnsafeMutableBufferPointer { out in
                         for h in 0..<heads {
@@ -90,6 +94,7 @@ struct BenchKernels: ParsableCommand {
                         }
                     }
                 } }
+                }
             }
         }
 
@@ -177,8 +182,11 @@ private final class RawSgemm {
 
     init() { _ = Parallelism.threadCount }
 
+    /// One product, threaded by OpenBLAS itself (the library's own figure).
     func run() {
         let n = Int32(Self.size)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, &c, n)
+        Gemm.withOpenBLASThreading {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, &c, n)
+        }
     }
 }

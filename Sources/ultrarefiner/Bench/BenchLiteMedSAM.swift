@@ -61,6 +61,9 @@ struct BenchLiteMedSAM: ParsableCommand {
         print(String(format: "encoder throughput                   %8.1f GFLOP/s = %.2f × raw sgemm (target ≥ 0.50; PyTorch 0.33)",
                      rate, rate / gemm))
         print(String(format: "  (taking the encoder as %.0f GFLOP, PyTorch's count)", Self.encoderGFLOP))
+        if let tinyViT = sam.image_encoder as? TinyViT {
+            Self.printEncoderParts(tinyViT, input: input.tensor, runs: encoderRuns)
+        }
 
         let predictor = SAMPredictor(model: sam, input: input, embedding: embedding)
         let prompts = predictor.promptTensors(SAMPrompt(box: [120, 90, 400, 350]))
@@ -79,6 +82,28 @@ struct BenchLiteMedSAM: ParsableCommand {
         Self.printDecoderParts(sam, embedding: embedding, imagePE: imagePE, prompts: prompts, runs: decoderRuns)
         print(String(format: "peak RSS                             %8.2f GiB", BenchMachine.peakRSSGiB()))
         print("end: \(BenchMachine.loadAverages())")
+    }
+
+    /// Where the encoder's time goes: the patch embedding, each stage and the neck, each timed
+    /// alone (median of `runs`) on the input the full pass gives it.
+    static func printEncoderParts(_ encoder: TinyViT, input: Tensor, runs: Int) {
+        noGrad {
+            var parts: [(name: String, seconds: Double)] = []
+            var x = input
+            func time(_ name: String, _ part: (Tensor) -> Tensor) {
+                let source = x
+                parts.append((name, BenchTiming.medianSeconds(repetitions: runs) { x = part(source) }))
+            }
+            time("patch embedding") { encoder.patch_embed($0) }
+            for (index, stage) in encoder.layers.layers.enumerated() {
+                time("stage \(index), input \(x.shape.dropFirst().map(String.init).joined(separator: "×"))") { stage($0) }
+            }
+            time("neck") { encoder.neck($0) }
+            print("encoder parts (median ms, each timed alone):")
+            for (name, seconds) in parts {
+                print("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.1f", seconds * 1e3))
+            }
+        }
     }
 
     /// Where a prompt's decoder time goes: each part timed alone (median of `runs`) on the
