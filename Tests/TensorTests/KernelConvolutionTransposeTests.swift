@@ -3,7 +3,8 @@ import Tensor
 import TestSupport
 
 /// Geometries covering stride, padding, output padding (by stride and by dilation), groups,
-/// the 2×2 stride-2 upsampling of decoders, and the 1×1 identity shortcut.
+/// the 2×2 stride-2 upsampling of decoders, the 1×1 identity shortcut, and a non-square
+/// kernel equal to its stride.
 let transposeGeometries: [ConvTranspose2DGeometry] = [
     ConvTranspose2DGeometry(batch: 2, inChannels: 3, inHeight: 4, inWidth: 5, outChannels: 2,
                             kernelHeight: 3, kernelWidth: 3),
@@ -22,6 +23,8 @@ let transposeGeometries: [ConvTranspose2DGeometry] = [
                             kernelHeight: 2, kernelWidth: 3, strideH: 1, strideW: 3, padH: 1, padW: 1),
     ConvTranspose2DGeometry(batch: 2, inChannels: 6, inHeight: 4, inWidth: 3, outChannels: 3,
                             kernelHeight: 1, kernelWidth: 1, groups: 3),
+    ConvTranspose2DGeometry(batch: 2, inChannels: 3, inHeight: 2, inWidth: 5, outChannels: 4,
+                            kernelHeight: 2, kernelWidth: 3, strideH: 2, strideW: 3),
 ]
 
 /// Σᵢ |yᵢ|·(Σ of the magnitudes of the terms of output i), as for the convolution tests.

@@ -68,13 +68,15 @@ public final class DecoderAttention: Module {
         let qh = separateHeads(q_proj(q))                                           // (B, H, Nq, d)
         let perHead = qh.shape[3]
         // Per head, qₕ·kₕᵀ = (qₕWₖₕ)·Xᵀ + qₕ·bₖₕ; the second term is constant along each row.
-        let queriesInInput = qh.matmul(rowsByHead(k_proj))                          // (B, H, Nq, C)
+        // The 1/√d scale goes onto the small token-side factors, not the (H·Nq, Nk) scores.
+        let scale = 1 / Float(perHead).squareRoot()
+        let queriesInInput = qh.matmul(rowsByHead(k_proj)) * scale                  // (B, H, Nq, C)
         var scores = queriesInInput.reshaped([b, heads * nq, c]).matmul(transposing: k)
         if let bias = k_proj.bias?.value {
-            let rowConstants = (qh * bias.reshaped([1, heads, 1, perHead])).sum(axes: [3])
+            let rowConstants = (qh * (bias * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3])
             scores = scores + rowConstants.reshaped([b, heads * nq, 1])
         }
-        let weights = (scores / Float(perHead).squareRoot()).softmax(axis: -1)     // (B, H·Nq, Nk)
+        let weights = scores.softmax(axis: -1)                                      // (B, H·Nq, Nk)
         let pooled = weights.matmul(v).reshaped([b, heads, nq, c])                  // (B, H, Nq, C)
         let valueWeights = rowsByHead(v_proj).unsqueezed(0).expanded(to: [b, heads, perHead, c])
         var out = pooled.matmul(transposing: valueWeights)                          // (B, H, Nq, d)
@@ -88,19 +90,22 @@ public final class DecoderAttention: Module {
         let kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))           // (B, H, Nk, d)
         let perHead = kh.shape[3]
         // Per head, (XW_qₕᵀ + b_qₕ)·kₕᵀ = X·(kₕW_qₕ)ᵀ + b_qₕ·kₕᵀ; the second term is constant along each column.
-        let keysInInput = kh.matmul(rowsByHead(q_proj)).reshaped([b, heads * nk, c])
+        // The 1/√d scale goes onto the small token-side factors, not the (Nq, H·Nk) scores.
+        let scale = 1 / Float(perHead).squareRoot()
+        let keysInInput = (kh.matmul(rowsByHead(q_proj)) * scale).reshaped([b, heads * nk, c])
         var scores = q.matmul(transposing: keysInInput)                             // (B, Nq, H·Nk)
         if let bias = q_proj.bias?.value {
-            let columnConstants = (kh * bias.reshaped([1, heads, 1, perHead])).sum(axes: [3])
+            let columnConstants = (kh * (bias * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3])
             scores = scores + columnConstants.reshaped([b, 1, heads * nk])
         }
-        let weights = (scores / Float(perHead).squareRoot()).reshaped([b, nq, heads, nk]).softmax(axis: -1)
+        let weights = scores.reshaped([b, nq, heads, nk]).softmax(axis: -1)
         // The output projection, split by input columns per head, applied to the values first.
+        // Each head's weights sum to 1, so its bias can ride on the values too, as bias/H per
+        // head, sparing a pass over the (Nq, C) output.
         let outputColumns = out_proj.weight.value.reshaped([c, heads, perHead]).permuted(1, 0, 2)   // (H, C, d)
-        let projectedValues = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
-        var out = weights.reshaped([b, nq, heads * nk]).matmul(projectedValues.reshaped([b, heads * nk, c]))
-        if let bias = out_proj.bias?.value { out = out + bias }
-        return out
+        var projectedValues = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
+        if let bias = out_proj.bias?.value { projectedValues = projectedValues + bias * (1 / Float(heads)) }
+        return weights.reshaped([b, nq, heads * nk]).matmul(projectedValues.reshaped([b, heads * nk, c]))
     }
 }
 

@@ -98,6 +98,13 @@ public struct ConvTranspose2DGeometry: Sendable, Equatable {
         self.groups = groups
     }
 
+    /// Whether every input pixel writes its own kH×kW tile of the output and no two tiles
+    /// overlap: kernel = stride, no padding, dilation or output padding, one group.
+    var tilesOutput: Bool {
+        kernelHeight == strideH && kernelWidth == strideW && padH == 0 && padW == 0
+            && outputPaddingH == 0 && outputPaddingW == 0 && dilationH == 1 && dilationW == 1 && groups == 1
+    }
+
     /// PyTorch's `(H - 1)s - 2p + d(k-1) + outputPadding + 1`.
     public var outHeight: Int {
         (inHeight - 1) * strideH - 2 * padH + dilationH * (kernelHeight - 1) + outputPaddingH + 1

@@ -77,6 +77,19 @@ extension Tensor {
                                            weight.reshaped([1, outFeatures, inFeatures]), transposed: true)
             .reshaped(Array(shape.dropLast()) + [outFeatures])
         guard let bias else { return product }
+        let recorded = GradMode.isEnabled && (requiresGrad || weight.requiresGrad || bias.requiresGrad)
+        if !recorded && bias.shape == [outFeatures] {
+            // Nothing to record: the product is ours alone, so the bias goes into it in place,
+            // one pass instead of a broadcast add into a second tensor of the same size.
+            let values = product.pointer, biasValues = bias.pointer
+            Parallelism.forEach(rows, costPerItem: outFeatures) { range in
+                for row in range {
+                    let start = values + row * outFeatures
+                    for j in 0..<outFeatures { start[j] += biasValues[j] }
+                }
+            }
+            return product
+        }
         return product + bias
     }
 }
