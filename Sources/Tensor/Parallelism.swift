@@ -45,13 +45,26 @@ public enum Parallelism {
     /// large enough to pay for the threads (`count * costPerItem` above ~64 K operations).
     /// Parallel chunks run with a budget of one thread, so loops nested in them stay serial.
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        guard count > 0 else { return }
+        forEachChunk(count, costPerItem: costPerItem) { _, range in body(range) }
+    }
+
+    /// How many chunks `forEach` and `forEachChunk` split this work into (1 when it runs serially).
+    public static func chunkCount(_ count: Int, costPerItem: Int = 1) -> Int {
         let threads = currentThreadLimit
-        if threads == 1 || count == 1 || count * max(costPerItem, 1) < 65_536 {
-            body(0..<count)
+        if count <= 1 || threads == 1 || count * max(costPerItem, 1) < 65_536 { return 1 }
+        return min(threads, count)
+    }
+
+    /// `forEach` that also passes each chunk's index in `0..<chunkCount(count, costPerItem:)`, so
+    /// a kernel can give every chunk its own slice of one scratch buffer allocated beforehand
+    /// on the calling thread, instead of each chunk allocating on whichever thread runs it.
+    public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (_ chunk: Int, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = chunkCount(count, costPerItem: costPerItem)
+        if chunks == 1 {
+            body(0, 0..<count)
             return
         }
-        let chunks = min(threads, count)
         withoutActuallyEscaping(body) { body in
             // The chunks are disjoint by construction, which is what makes sharing the
             // (typically pointer-capturing) body across threads safe.
@@ -59,7 +72,7 @@ public enum Parallelism {
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
-                if start < end { withThreadBudget(1) { shared.value(start..<end) } }
+                if start < end { withThreadBudget(1) { shared.value(chunk, start..<end) } }
             }
         }
     }

@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Row-major single-precision matrix multiply, the one path every dense kernel goes through.
 ///
@@ -56,11 +59,19 @@ public enum Gemm {
 
     /// Runs `body` with OpenBLAS threading each of its calls itself, over `Parallelism.threadCount`
     /// threads, as a stock OpenBLAS does. For the benchmarks' raw-sgemm yardstick only: the
-    /// setting is process-wide, so nothing else may call BLAS meanwhile.
+    /// setting is process-wide, so nothing else may call BLAS meanwhile. Follow it with
+    /// `waitForOpenBLASWorkers()` before timing anything else.
     public static func withOpenBLASThreading<T>(_ body: () throws -> T) rethrows -> T {
         openblas_set_num_threads(Int32(Parallelism.threadCount))
         defer { openblas_set_num_threads(1) }
         return try body()
+    }
+
+    /// Waits until OpenBLAS's workers have gone idle after a `withOpenBLASThreading` call: they
+    /// spin for about 2²⁸ cycles (0.1 s) after each threaded call and would take the cores from
+    /// whatever a benchmark times next.
+    public static func waitForOpenBLASWorkers() {
+        usleep(200_000)
     }
 
     /// Products up to this many multiply-adds (m·n·k) are not worth splitting over threads

@@ -30,10 +30,12 @@ enum InvertedResidual {
         let plane = s.height * s.width, halo = s.kernel / 2
         let bands = (s.height + bandRows - 1) / bandRows
         let work = s.hidden * bandRows * s.width * (2 * s.channels + s.kernel * s.kernel)
-        Parallelism.forEach(s.batch * bands, costPerItem: work) { items in
-            let expanded = UnsafeMutablePointer<Float>.allocate(capacity: s.hidden * (bandRows + 2 * halo) * s.width)
-            let filtered = UnsafeMutablePointer<Float>.allocate(capacity: s.hidden * bandRows * s.width)
-            defer { expanded.deallocate(); filtered.deallocate() }
+        let expandedSize = s.hidden * (bandRows + 2 * halo) * s.width, filteredSize = s.hidden * bandRows * s.width
+        let chunks = Parallelism.chunkCount(s.batch * bands, costPerItem: work)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * (expandedSize + filteredSize))
+        defer { scratch.deallocate() }
+        Parallelism.forEachChunk(s.batch * bands, costPerItem: work) { chunk, items in
+            let expanded = scratch + chunk * (expandedSize + filteredSize), filtered = expanded + expandedSize
             for item in items {
                 let batch = item / bands, firstRow = item % bands * bandRows
                 let rows = min(bandRows, s.height - firstRow)

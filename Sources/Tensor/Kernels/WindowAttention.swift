@@ -20,11 +20,13 @@ enum WindowAttention {
                         output: UnsafeMutablePointer<Float>, shape s: Shape) {
         let n = s.tokens, rowStride = 3 * s.channels
         let work = 2 * n * n * s.headDimension + 8 * n * n
-        Parallelism.forEach(s.windows * s.heads, costPerItem: work) { items in
+        let chunks = Parallelism.chunkCount(s.windows * s.heads, costPerItem: work)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * 2 * n * n)
+        defer { scratch.deallocate() }
+        Parallelism.forEachChunk(s.windows * s.heads, costPerItem: work) { chunk, items in
             // Separate buffers for scores and probabilities: softmax's loops vectorise only when
             // their input and output do not overlap.
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * n), probabilities = scores + n * n
-            defer { scores.deallocate() }
+            let scores = scratch + chunk * 2 * n * n, probabilities = scores + n * n
             for item in items {
                 let window = item / s.heads, head = item % s.heads
                 let query = qkv + window * n * rowStride + head * 3 * s.headDimension

@@ -5,8 +5,11 @@ import Tensor
 
 /// `ultrarefiner bench kernels`: GFLOP/s of the dense kernels against raw `cblas_sgemm`.
 ///
-/// Each kernel is timed alternately with raw `cblas_sgemm` at 1024³ and its ratio is taken
-/// against those paired runs, so background load on a shared machine affects both sides alike.
+/// Raw `cblas_sgemm` at 1024³ (threaded by OpenBLAS itself) is re-timed right before each
+/// kernel and the kernel's ratio is taken against that figure, so background load on a shared
+/// machine affects both sides alike. The two are timed in blocks rather than call by call:
+/// switching OpenBLAS between threaded and single-threaded calls costs a wake-up of its workers
+/// each time, and its workers spin for a while after a threaded call.
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
@@ -24,17 +27,17 @@ struct BenchKernels: ParsableCommand {
         table.printHeader()
 
         let sgemm = RawSgemm()
-        let rawSeconds = BenchTiming.medianSeconds(repetitions: repetitions) { sgemm.run() }
+        let rawSeconds = sgemm.medianSeconds(repetitions: repetitions)
         table.printRow(["raw cblas_sgemm", "1024x1024x1024", format(rawSeconds * 1e3, 1),
                         format(RawSgemm.flops / rawSeconds / 1e9, 1), "1.00", "", ""])
 
         // A nil target marks a yardstick row: what raw sgemm itself reaches at that shape.
         let measure = { (name: String, shape: String, flops: Double, target: Double?, body: () -> Void) in
-            let times = BenchTiming.interleavedMedians(repetitions: repetitions, reference: sgemm.run,
-                                                       candidate: body)
-            let rate = flops / times.candidate / 1e9
-            let ratio = rate / (RawSgemm.flops / times.reference / 1e9)
-            table.printRow([name, shape, format(times.candidate * 1e3, 1), format(rate, 1), format(ratio, 2),
+            let reference = sgemm.medianSeconds(repetitions: repetitions)
+            let candidate = BenchTiming.medianSeconds(repetitions: repetitions, body)
+            let rate = flops / candidate / 1e9
+            let ratio = rate / (RawSgemm.flops / reference / 1e9)
+            table.printRow([name, shape, format(candidate * 1e3, 1), format(rate, 1), format(ratio, 2),
                             target.map { format($0, 2) } ?? "", target.map { ratio >= $0 ? "yes" : "no" } ?? ""])
         }
 
@@ -118,7 +121,7 @@ struct BenchKernels: ParsableCommand {
             }
         }
 
-        print("(ratios: each kernel against raw sgemm runs interleaved with it, medians of "
+        print("(ratios: each kernel against raw sgemm timed right before it, medians of "
               + "\(repetitions); targets: matmul/attention 0.90, conv forward 0.60, backward 0.50)")
         let copy = memcpyRate()
         print("memcpy 16M floats (64 MiB): \(format(copy.seconds * 1e3, 2)) ms, "
@@ -182,11 +185,15 @@ private final class RawSgemm {
 
     init() { _ = Parallelism.threadCount }
 
-    /// One product, threaded by OpenBLAS itself (the library's own figure).
-    func run() {
+    /// Median seconds of one product over `repetitions`, threaded by OpenBLAS itself (the
+    /// library's own figure); its workers are idle again when this returns.
+    func medianSeconds(repetitions: Int) -> Double {
         let n = Int32(Self.size)
-        Gemm.withOpenBLASThreading {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, &c, n)
+        defer { Gemm.waitForOpenBLASWorkers() }
+        return Gemm.withOpenBLASThreading {
+            BenchTiming.medianSeconds(repetitions: repetitions) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, &c, n)
+            }
         }
     }
 }

@@ -52,7 +52,10 @@ struct BenchLiteMedSAM: ParsableCommand {
 
         let input = SAMInput(image: image, preprocessing: .liteMedSAM, config: sam.config)
         var embedding = Tensor.zeros([1])
-        let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns) {
+        // The heap is trimmed between images, as the daemon does after each item: served from
+        // `brk` (see `TensorStorage`), it otherwise ratchets up by fragmentation from pass to
+        // pass here (1–2 GiB after 10 passes), which says nothing about what a pass needs.
+        let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns, between: HeapRelease.trim) {
             embedding = noGrad { sam.image_encoder(input.tensor) }
         }
         let rate = Self.encoderGFLOP / encoderSeconds
@@ -92,7 +95,7 @@ struct BenchLiteMedSAM: ParsableCommand {
             var x = input
             func time(_ name: String, _ part: (Tensor) -> Tensor) {
                 let source = x
-                parts.append((name, BenchTiming.medianSeconds(repetitions: runs) { x = part(source) }))
+                parts.append((name, BenchTiming.medianSeconds(repetitions: runs, between: HeapRelease.trim) { x = part(source) }))
             }
             time("patch embedding") { encoder.patch_embed($0) }
             for (index, stage) in encoder.layers.layers.enumerated() {

@@ -4,10 +4,15 @@ import Dispatch
 /// start-up, caches), then the median of several timed runs, which shrugs off the odd
 /// descheduling on a shared machine better than the mean.
 enum BenchTiming {
-    /// Median seconds of `repetitions` timed calls of `body`, after one warm-up call.
-    static func medianSeconds(repetitions: Int, _ body: () -> Void) -> Double {
+    /// Median seconds of `repetitions` timed calls of `body`, after one warm-up call;
+    /// `between` runs untimed after each call.
+    static func medianSeconds(repetitions: Int, between: () -> Void = {}, _ body: () -> Void) -> Double {
         body()
-        return median((0..<max(1, repetitions)).map { _ in seconds(body) })
+        between()
+        return median((0..<max(1, repetitions)).map { _ in
+            defer { between() }
+            return seconds(body)
+        })
     }
 
     /// Median seconds of `reference` and of `candidate`, timed alternately after one warm-up
