@@ -4,7 +4,8 @@
 #   tools/fuzz/run.sh [SECONDS]
 # SANITIZERS (default fuzzer,address) picks the -sanitize= set; FUZZ_JOBS_ONLY="PNG NPY" limits
 # the harnesses. FUZZ_CLOCK=cpu counts SECONDS as the harness's own CPU time instead of wall
-# time, so a long run on a busy (shared) machine still gets its full budget.
+# time, so a long run on a busy (shared) machine still gets its full budget (and allows an input
+# 120 s of wall time instead of 10 before calling it a hang).
 # Corpora live in tools/fuzz/corpus/HARNESS/ (committed, so each run starts where the last one
 # stopped; minimised with -merge=1 after each run). Builds, crash artifacts and logs live in
 # tools/fuzz/.build-SANITIZERS/ (ignored by git).
@@ -79,9 +80,13 @@ for harness in $harnesses; do
     [ "$harness" != PTH ] || leaks+=(-detect_leaks=0)
     extra=("${leaks[@]}")
     [ "$clock" = cpu ] || extra+=(-max_total_time="$seconds")
+    # libFuzzer's -timeout is wall time: on a busy machine a harness budgeted in CPU time can
+    # wait for a core longer than 10 s and would report its own waiting as a hang.
+    timeout=10
+    [ "$clock" = wall ] || timeout=120
     status=0
     started="$(date +%s)"
-    nice -n 10 "$bin/Fuzz$harness" "$corpus" -timeout=10 -rss_limit_mb=2048 \
+    nice -n 10 "$bin/Fuzz$harness" "$corpus" -timeout="$timeout" -rss_limit_mb=2048 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 "${extra[@]}" > "$log" 2>&1 &
     pid=$!
     [ "$clock" = wall ] || interrupt_after_cpu "$pid" "$seconds" &
