@@ -31,17 +31,27 @@ struct TiledTranspose {
         outer = StridedLoop(shape: rest, strides: [destinationStrides, sourceStrides])
     }
 
-    /// Copies every 2-D transpose, tiles of rows split across threads.
+    /// Copies every 2-D transpose. The transposes are split across threads; a lone transpose
+    /// (or a chunk's share, where nested loops run serially) splits its tiles of rows instead.
+    /// Splitting only the tiles left NHWC → NCHW serial: each of its transposes (one per image
+    /// row) is too small to split, though together they are large.
     func run(from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>) {
-        let plan = self
+        let plan = self, inner = outer.inner
         let rowTiles = (rows + Self.tile - 1) / Self.tile
-        outer.forEachRow(0..<outer.rows) { offsets in
-            for i in 0..<plan.outer.inner {
-                let d = destination + offsets[0] + i * plan.outer.innerStrides[0]
-                let s = source + offsets[1] + i * plan.outer.innerStrides[1]
-                Parallelism.forEach(rowTiles, costPerItem: Self.tile * plan.columns) { tiles in
-                    for tile in tiles { plan.copyRowTile(tile, from: s, to: d) }
+        Parallelism.forEach(outer.rows * inner, costPerItem: rows * columns) { transposes in
+            var first = transposes.lowerBound
+            while first < transposes.upperBound {
+                let row = first / inner, end = min(transposes.upperBound, (row + 1) * inner)
+                plan.outer.forEachRow(row..<(row + 1)) { offsets in
+                    for i in (first - row * inner)..<(end - row * inner) {
+                        let d = destination + offsets[0] + i * plan.outer.innerStrides[0]
+                        let s = source + offsets[1] + i * plan.outer.innerStrides[1]
+                        Parallelism.forEach(rowTiles, costPerItem: Self.tile * plan.columns) { tiles in
+                            for tile in tiles { plan.copyRowTile(tile, from: s, to: d) }
+                        }
+                    }
                 }
+                first = end
             }
         }
     }

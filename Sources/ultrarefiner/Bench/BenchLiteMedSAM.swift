@@ -55,12 +55,16 @@ struct BenchLiteMedSAM: ParsableCommand {
         // The heap is trimmed between images, as the daemon does after each item: served from
         // `brk` (see `TensorStorage`), it otherwise ratchets up by fragmentation from pass to
         // pass here (1–2 GiB after 10 passes), which says nothing about what a pass needs.
+        let encoderCPUBefore = BenchMachine.processCPUSeconds()
         let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns, between: HeapRelease.trim) {
             embedding = noGrad { sam.image_encoder(input.tensor) }
         }
+        // CPU time of all threads per pass (warm-up included): against the wall time it shows
+        // how much of a pass the threads actually share.
+        let encoderCPU = (BenchMachine.processCPUSeconds() - encoderCPUBefore) / Double(max(encoderRuns, 1) + 1)
         let rate = Self.encoderGFLOP / encoderSeconds
-        print(String(format: "encoder                              %8.3f s/image (PyTorch %.2f s)",
-                     encoderSeconds, Self.pytorchEncoderSeconds))
+        print(String(format: "encoder                              %8.3f s/image wall, %.3f s CPU (PyTorch %.2f s)",
+                     encoderSeconds, encoderCPU, Self.pytorchEncoderSeconds))
         print(String(format: "encoder throughput                   %8.1f GFLOP/s = %.2f × raw sgemm (target ≥ 0.50; PyTorch 0.33)",
                      rate, rate / gemm))
         print(String(format: "  (taking the encoder as %.0f GFLOP, PyTorch's count)", Self.encoderGFLOP))
