@@ -46,8 +46,8 @@ public enum Gemm {
         guard blocks > 1, m * n * k > singleThreadedWork else { return call(m, n, a, b, c) }
         Parallelism.forEach(blocks, costPerItem: m * n * k) { range in
             for block in range {
-                let start = extent * block / blocks & ~15
-                let end = block + 1 == blocks ? extent : extent * (block + 1) / blocks & ~15
+                let start = (extent * block / blocks) & ~15
+                let end = block + 1 == blocks ? extent : (extent * (block + 1) / blocks) & ~15
                 if splitColumns {
                     call(m, end - start, a, transposeB ? b + start * ldb : b + start, c + start)
                 } else {
