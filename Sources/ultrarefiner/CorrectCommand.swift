@@ -125,6 +125,9 @@ struct TrainCorrector: ParsableCommand {
     @Option(help: "AdamW learning rate.")
     var lr: Float = 1e-3
 
+    @Option(help: "Weight of the loss term that keeps uncertain points at their round-0 mask.")
+    var consistencyWeight: Float = CorrectorTrainingOptions().consistencyWeight
+
     @Option(help: "Seed of the initial weights, case order and round counts.")
     var seed: UInt64 = 0
 
@@ -153,7 +156,8 @@ struct TrainCorrector: ParsableCommand {
         let logits = cases.flatMap(\.initialLogits)
         print(String(format: "round-0 Dice on the grid: mean %.4f; logits from %.1f to %.1f", hard.reduce(0, +) / Double(max(hard.count, 1)),
                      logits.min() ?? 0, logits.max() ?? 0))
-        let options = CorrectorTrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed)
+        let options = CorrectorTrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: lr,
+                                               consistencyWeight: consistencyWeight, seed: seed)
         var training = CorrectorTraining(corrector: GRUCorrector(config: config, seed: seed), options: options)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
         _ = try training.train(cases, checkpoint: outFolder.appendingPathComponent("last.safetensors"),

@@ -18,12 +18,14 @@ struct GRUCorrectorTests {
         }
     }
 
+    static func logits(_ p: [Float]) -> [Float] { p.map { Float(log(Double($0 / (1 - $0)))) } }
+
     @Test func aRoundRewritesExactlyItsRealPoints() {
         let corrector = GRUCorrector(config: Self.config, seed: 1)
         let p = Self.map()
-        let logits = p.map { Float(log(Double($0 / (1 - $0)))) }
+        let logits = Self.logits(p)
         let round = noGrad {
-            corrector.round(probabilities: p, width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
+            corrector.round(logits: logits, width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
                             round: 1, hidden: corrector.initialHidden())
         }
         #expect(round.logits.shape == [12] && round.hidden.shape == [1, 5])
@@ -35,6 +37,25 @@ struct GRUCorrectorTests {
         for (slot, pixel) in round.points.pixels.enumerated() {
             if let pixel { #expect(written[pixel] == round.logits.scalars[slot]) }
         }
+    }
+
+    /// The network gives changes: with every weight zero, each point keeps its current logit.
+    @Test func aZeroNetworkLeavesEveryPointAsItWas() {
+        let corrector = GRUCorrector(config: Self.config, seed: 5)
+        for (_, parameter) in corrector.namedParameters() {
+            parameter.value = Tensor([Float](repeating: 0, count: parameter.value.count), shape: parameter.value.shape)
+        }
+        let logits = Self.logits(Self.map())
+        let round = noGrad {
+            corrector.round(logits: logits, width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
+                            round: 1, hidden: corrector.initialHidden())
+        }
+        #expect(round.points.pixels.contains { $0 != nil })
+        #expect(GRUCorrector.writeBack(round, into: logits) == logits)
+        // Leaving the points as round 0 had them costs no consistency.
+        let p = Self.map()
+        let loss = noGrad { CorrectorLoss(round: round, before: p, initial: p, truth: p.map { $0 > 0.5 ? 1 : 0 }, consistencyWeight: 30) }
+        #expect(abs(loss.consistency.item) < 1e-6)
     }
 
     @Test func theConfigIsReadBackFromTheWeightShapes() throws {
@@ -52,9 +73,9 @@ struct GRUCorrectorTests {
         let initial: [Float] = p.map { $0 > 0.3 ? 1 : 0 }
         let clicks = [CorrectionClick(x: 5, y: 3, positive: true)]
         let loss = {
-            let round = corrector.round(probabilities: p, width: 8, height: 8, clicks: clicks, round: 1,
+            let round = corrector.round(logits: Self.logits(p), width: 8, height: 8, clicks: clicks, round: 1,
                                         hidden: corrector.initialHidden())
-            return CorrectorLoss(round: round, before: p, initialMask: initial, truth: truth, consistencyWeight: 0.5).total
+            return CorrectorLoss(round: round, before: p, initial: initial, truth: truth, consistencyWeight: 0.5).total
         }
         corrector.zeroGrad()
         loss().backward()
@@ -77,10 +98,10 @@ struct GRUCorrectorTests {
         let p = Self.map()
         let truth: [Float] = (0..<64).map { i in (2...5).contains(i % 8) && (2...4).contains(i / 8) ? 1 : 0 }
         let round = noGrad {
-            corrector.round(probabilities: p, width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
+            corrector.round(logits: Self.logits(p), width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
                             round: 1, hidden: corrector.initialHidden())
         }
-        let loss = noGrad { CorrectorLoss(round: round, before: p, initialMask: truth, truth: truth) }
+        let loss = noGrad { CorrectorLoss(round: round, before: p, initial: truth, truth: truth, consistencyWeight: 1) }
         var corrected: [Float] = p.map { $0 > 0.5 ? 1 : 0 }
         for (slot, pixel) in round.points.pixels.enumerated() {
             if let pixel { corrected[pixel] = 1 / (1 + Float(exp(Double(-round.logits.scalars[slot])))) }

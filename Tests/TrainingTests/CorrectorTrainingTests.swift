@@ -24,13 +24,15 @@ struct CorrectorTrainingTests {
         }
     }
 
-    static let options = CorrectorTrainingOptions(epochs: 6, batchSize: 4, learningRate: 3e-3, seed: 7)
+    static let options = CorrectorTrainingOptions(epochs: 12, batchSize: 4, learningRate: 3e-3, seed: 7)
 
+    /// Epoch losses vary with the rounds drawn, so three-epoch means are compared.
     @Test func seededTrainingLowersTheLoss() throws {
         var training = CorrectorTraining(corrector: GRUCorrector(config: Self.config, seed: 1), options: Self.options)
         let losses = try training.train(Self.cases(), checkpoint: nil, metrics: nil)
-        #expect(losses.count == 6)
-        #expect(losses.last! < losses.first! * 0.9, "losses \(losses)")
+        #expect(losses.count == 12)
+        let first = losses.prefix(3).reduce(0, +) / 3, last = losses.suffix(3).reduce(0, +) / 3
+        #expect(last < first * 0.85, "losses \(losses)")
     }
 
     @Test func roundCountsFollowTheirWeights() {
@@ -59,6 +61,6 @@ struct CorrectorTrainingTests {
         for ((key, a), (_, b)) in zip(straight.corrector.namedParameters(), second.corrector.namedParameters()) {
             #expect(a.value.scalars == b.value.scalars, "\(key)")
         }
-        #expect(try MetricsLog<CorrectorEpoch>(file: metrics).entries().map(\.epoch) == Array(1...6))
+        #expect(try MetricsLog<CorrectorEpoch>(file: metrics).entries().map(\.epoch) == Array(1...Self.options.epochs))
     }
 }

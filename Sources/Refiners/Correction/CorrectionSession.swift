@@ -99,7 +99,7 @@ public struct CorrectionSession {
     public mutating func correct(with newClicks: [CorrectionClick], corrector: GRUCorrector) -> CorrectionRound {
         clicks += newClicks
         round += 1
-        let result = corrector.round(probabilities: probabilities, width: grid.width, height: grid.height, clicks: clicks,
+        let result = corrector.round(logits: logits, width: grid.width, height: grid.height, clicks: clicks,
                                      round: round, hidden: hidden)
         logits = GRUCorrector.writeBack(result, into: logits)
         hidden = result.hidden

@@ -8,16 +8,17 @@ public struct CorrectorLoss {
     public var dice: Tensor
     /// BCE of the new logits against the truth at the round's real points.
     public var pointBCE: Tensor
-    /// Mean squared difference between the new probability and the initial (round-0) mask at
-    /// the uncertain points: what keeps the corrector from flipping parts of the mask that no
-    /// click disputes.
+    /// Mean squared difference between the new probability and the initial (round-0)
+    /// probability at the uncertain points: what keeps the corrector from rewriting parts of
+    /// the mask that no click disputes. Against the soft round-0 map, leaving a point as it was
+    /// costs nothing; against its thresholded mask, as first written, every point near 0.5 cost
+    /// 0.25 whatever the corrector did, and the term held nothing in place.
     public var consistency: Tensor
     /// dice + pointBCE + consistencyWeight · consistency.
     public var total: Tensor
 
-    /// The loss of `round` on a map whose probabilities before the round were `before`, whose
-    /// round-0 mask was `initialMask` ({0,1}), against the {0,1} `truth` (all row-major, one
-    /// grid).
+    /// The loss of `round` on a map whose probabilities before the round were `before` and at
+    /// round 0 `initial`, against the {0,1} `truth` (all row-major, one grid).
     ///
     /// Only the 2K points change in a round, so the Dice sums split into a constant over the
     /// other pixels and a recorded sum over the points; the full map is never materialised as
@@ -25,8 +26,8 @@ public struct CorrectorLoss {
     /// term then measures the mask being corrected whatever the calibration of round 0 (the
     /// base LiteMedSAM's low-resolution logits on BUSI stay within about ±0.5, so a soft Dice
     /// of its map would be far from its mask's).
-    public init(round: CorrectionRound, before: [Float], initialMask: [Float], truth: [Float], consistencyWeight: Float = 0.1) {
-        precondition(before.count == truth.count && initialMask.count == truth.count, "CorrectorLoss: maps of different sizes")
+    public init(round: CorrectionRound, before: [Float], initial: [Float], truth: [Float], consistencyWeight: Float) {
+        precondition(before.count == truth.count && initial.count == truth.count, "CorrectorLoss: maps of different sizes")
         let points = round.points
         var untouchedOverlap: Float = 0, untouchedSum: Float = 0
         var written = [Bool](repeating: false, count: truth.count)
@@ -49,7 +50,7 @@ public struct CorrectorLoss {
         dice = 1 - (overlap * 2 + 1) / (predicted + (truth.reduce(0, +) + 1))
         pointBCE = Losses.binaryCrossEntropyWithLogits(logits, targets: values(truth, at: real))
         consistency = uncertain.isEmpty ? Tensor(0)
-            : Losses.meanSquaredError(round.logits.indexSelect(axis: 0, uncertain).sigmoid(), values(initialMask, at: uncertain))
+            : Losses.meanSquaredError(round.logits.indexSelect(axis: 0, uncertain).sigmoid(), values(initial, at: uncertain))
         total = dice + pointBCE + consistency * consistencyWeight
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Durable
 import Formats
 import NN
@@ -39,7 +40,8 @@ public struct GRUCorrectorConfig: Codable, Equatable, Sendable, CustomStringConv
 /// for gradients when training) and the GRU state to carry into the next round.
 public struct CorrectionRound {
     public var points: CorrectionPoints
-    /// (2K) logits, one per slot (padding slots' values are never written).
+    /// (2K) new logits, one per slot: the current logit plus the network's change (padding
+    /// slots' values are never written).
     public var logits: Tensor
     /// (1, H) hidden state after this round.
     public var hidden: Tensor
@@ -51,11 +53,17 @@ public struct CorrectionRound {
 /// a linear layer over [hidden, flattened coordinates `C_t`] gives 2K new logits written back
 /// at the points.
 ///
-/// One departure from the text: each point's logit also gets a term from its own
-/// features (`point_head`, one 8 → 1 linear shared by all points). Without it, the 256-wide
-/// hidden state would have to carry 400 per-point decisions through a dense layer from a
-/// 3200-wide input; with it, a point's own evidence (its click label, its probability) speaks
-/// directly and the recurrent path learns the context.
+/// Two departures from the text:
+/// - Each point's logit also gets a term from its own features (`point_head`, one 8 → 1
+///   linear shared by all points). Without it, the 256-wide hidden state would have to carry
+///   400 per-point decisions through a dense layer from a 3200-wide input; with it, a point's
+///   own evidence (its click label, its probability) speaks directly and the recurrent path
+///   learns the context.
+/// - The network's output is a change to each point's current logit, not the new logit
+///   itself, so "leave it" is the zero output. The points see no image, so most uncertain
+///   points carry no evidence either way; predicting absolute logits, the first corrector
+///   rewrote them towards the training set's average and eroded small lesions round after
+///   round (README, "Where the damage was").
 public final class GRUCorrector: Module {
     public let config: GRUCorrectorConfig
     /// Input 2K·8, hidden H.
@@ -78,10 +86,11 @@ public final class GRUCorrector: Module {
     /// The state before the first round.
     public func initialHidden() -> Tensor { gru.initialState(batch: 1) }
 
-    /// One round on the `width`×`height` map of foreground `probabilities` with every click so
-    /// far (`round` counts from 1).
-    public func round(probabilities: [Float], width: Int, height: Int, clicks: [CorrectionClick], round: Int,
+    /// One round on the `width`×`height` map of current `logits` with every click so far
+    /// (`round` counts from 1).
+    public func round(logits: [Float], width: Int, height: Int, clicks: [CorrectionClick], round: Int,
                       hidden: Tensor) -> CorrectionRound {
+        let probabilities = logits.map { 1 / (1 + exp(-$0)) }
         let points = CorrectionPoints(probabilities: probabilities, width: width, height: height, clicks: clicks,
                                       round: round, pointsPerSet: config.pointsPerSet,
                                       uncertaintyMargin: config.uncertaintyMargin, radius: config.radius)
@@ -91,7 +100,8 @@ public final class GRUCorrector: Module {
         let next = gru(features, hidden: hidden)
         let context = head(Tensor.concatenate([next, coordinates], axis: 1)).reshaped([slots])
         let own = point_head(features.reshaped([slots, CorrectionPoints.featureCount])).reshaped([slots])
-        return CorrectionRound(points: points, logits: context + own, hidden: next)
+        let current = Tensor(points.pixels.map { $0.map { logits[$0] } ?? 0 }, shape: [slots])
+        return CorrectionRound(points: points, logits: current + context + own, hidden: next)
     }
 
     /// `logits` (a row-major grid map) with the round's real points replaced by their new values.

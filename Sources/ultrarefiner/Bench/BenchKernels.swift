@@ -26,17 +26,18 @@ struct BenchKernels: ParsableCommand {
                                leftAligned: 2)
         table.printHeader()
 
-        let sgemm = RawSgemm()
+        var generator = SeededGenerator(seed: 2)
+        let sgemm = RawSgemm(m: 1024, k: 1024, n: 1024, generator: &generator)
         let rawSeconds = sgemm.medianSeconds(repetitions: repetitions)
         table.printRow(["raw cblas_sgemm", "1024x1024x1024", format(rawSeconds * 1e3, 1),
-                        format(RawSgemm.flops / rawSeconds / 1e9, 1), "1.00", "", ""])
+                        format(sgemm.flops / rawSeconds / 1e9, 1), "1.00", "", ""])
 
         // A nil target marks a yardstick row: what raw sgemm itself reaches at that shape.
         let measure = { (name: String, shape: String, flops: Double, target: Double?, body: () -> Void) in
             let reference = sgemm.medianSeconds(repetitions: repetitions)
             let candidate = BenchTiming.medianSeconds(repetitions: repetitions, body)
             let rate = flops / candidate / 1e9
-            let ratio = rate / (RawSgemm.flops / reference / 1e9)
+            let ratio = rate / (sgemm.flops / reference / 1e9)
             table.printRow([name, shape, format(candidate * 1e3, 1), format(rate, 1), format(ratio, 2),
                             target.map { format($0, 2) } ?? "", target.map { ratio >= $0 ? "yes" : "no" } ?? ""])
         }
@@ -45,7 +46,7 @@ struct BenchKernels: ParsableCommand {
             let n = 1024
             let a = Self.filled(n * n), b = Self.filled(n * n)
             var c = [Float](repeating: 0, count: n * n)
-            measure("matmul (Gemm.multiply)", "1024x1024x1024", RawSgemm.flops, 0.90) {
+            measure("matmul (Gemm.multiply)", "1024x1024x1024", sgemm.flops, 0.90) {
                 Gemm.multiply(m: n, n: n, k: n, a: a, b: b, c: &c)
             }
         }
@@ -172,28 +173,5 @@ struct BenchKernels: ParsableCommand {
 
     private func format(_ value: Double, _ digits: Int) -> String {
         String(format: "%.\(digits)f", value)
-    }
-}
-
-/// The yardstick: `cblas_sgemm` at 1024³ straight through the C interface, on buffers it owns.
-private final class RawSgemm {
-    static let size = 1024
-    static let flops = 2 * pow(Double(size), 3)
-    private let a = BenchKernels.filled(size * size)
-    private let b = BenchKernels.filled(size * size)
-    private var c = [Float](repeating: 0, count: size * size)
-
-    init() { _ = Parallelism.threadCount }
-
-    /// Median seconds of one product over `repetitions`, threaded by OpenBLAS itself (the
-    /// library's own figure); its workers are idle again when this returns.
-    func medianSeconds(repetitions: Int) -> Double {
-        let n = Int32(Self.size)
-        defer { Gemm.waitForOpenBLASWorkers() }
-        return Gemm.withOpenBLASThreading {
-            BenchTiming.medianSeconds(repetitions: repetitions) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, &c, n)
-            }
-        }
     }
 }

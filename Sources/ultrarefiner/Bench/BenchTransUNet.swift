@@ -1,4 +1,3 @@
-import COpenBLAS
 import ArgumentParser
 import Foundation
 import Tensor
@@ -119,33 +118,15 @@ struct BenchTransUNet: ParsableCommand {
 /// Raw sgemm throughput through the same BLAS, timed alternately with each measured workload so
 /// load changes on a shared machine hit both sides of the ratio alike.
 struct SgemmProbe {
-    let n = 1024
-    let a: Tensor, b: Tensor
+    private let product: RawSgemm
 
     init() {
         var generator = SeededGenerator(seed: 2)
-        a = Tensor.randn([n, n], generator: &generator)
-        b = Tensor.randn([n, n], generator: &generator)
+        product = RawSgemm(m: 1024, k: 1024, n: 1024, generator: &generator)
     }
 
-    /// GFLOP/s of one 1024³ `cblas_sgemm`, threaded by OpenBLAS itself.
-    func gflops() -> Double {
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        defer { c.deallocate() }
-        let size = Int32(n)
-        let seconds = Gemm.withOpenBLASThreading {
-            BenchTiming.seconds {
-                a.withUnsafeBufferPointer { pa in
-                    b.withUnsafeBufferPointer { pb in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1,
-                                    pa.baseAddress!, size, pb.baseAddress!, size, 0, c, size)
-                    }
-                }
-            }
-        }
-        Gemm.waitForOpenBLASWorkers()
-        return 2 * Double(n * n * n) / seconds / 1e9
-    }
+    /// GFLOP/s of one 1024³ product (after a warm-up one: OpenBLAS's workers wake first).
+    func gflops() -> Double { product.gflops(repetitions: 1) }
 
     /// Median seconds of `body` over `repetitions` timed runs (after one warm-up) and the median
     /// sgemm rate of the products timed around them.
