@@ -125,7 +125,7 @@ struct TrainCorrector: ParsableCommand {
     @Option(help: "AdamW learning rate.")
     var lr: Float = 1e-3
 
-    @Option(help: "Weight of the loss term that keeps uncertain points at their round-0 mask.")
+    @Option(help: "Weight of the loss term that keeps uncertain points at their round-0 probability.")
     var consistencyWeight: Float = CorrectorTrainingOptions().consistencyWeight
 
     @Option(help: "Seed of the initial weights, case order and round counts.")

@@ -45,7 +45,7 @@ struct GRUCorrectorTests {
         for (_, parameter) in corrector.namedParameters() {
             parameter.value = Tensor([Float](repeating: 0, count: parameter.value.count), shape: parameter.value.shape)
         }
-        let logits = Self.logits(Self.map())
+        let p = Self.map(), logits = Self.logits(p)
         let round = noGrad {
             corrector.round(logits: logits, width: 8, height: 8, clicks: [CorrectionClick(x: 5, y: 3, positive: true)],
                             round: 1, hidden: corrector.initialHidden())
@@ -53,7 +53,6 @@ struct GRUCorrectorTests {
         #expect(round.points.pixels.contains { $0 != nil })
         #expect(GRUCorrector.writeBack(round, into: logits) == logits)
         // Leaving the points as round 0 had them costs no consistency.
-        let p = Self.map()
         let loss = noGrad { CorrectorLoss(round: round, before: p, initial: p, truth: p.map { $0 > 0.5 ? 1 : 0 }, consistencyWeight: 30) }
         #expect(abs(loss.consistency.item) < 1e-6)
     }

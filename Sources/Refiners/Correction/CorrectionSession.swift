@@ -80,13 +80,16 @@ public struct CorrectionSession {
     }
 
     /// Current foreground probabilities on the grid.
-    public var probabilities: [Float] { logits.map { 1 / (1 + exp(-$0)) } }
+    public var probabilities: [Float] { Self.probabilities(logits) }
+
+    /// Foreground probabilities of logits, value by value (the logistic function).
+    static func probabilities(_ logits: [Float]) -> [Float] { logits.map { 1 / (1 + exp(-$0)) } }
 
     /// The current mask on the grid (logit above 0).
     public var mask: [Bool] { logits.map { $0 > 0 } }
 
     /// The current foreground probability at the original size, row-major.
-    public var imageProbability: [Float] { grid.atImageSize(logits).map { 1 / (1 + exp(-$0)) } }
+    public var imageProbability: [Float] { Self.probabilities(grid.atImageSize(logits)) }
 
     /// The current mask at the original size, 0/255.
     public var imageMask: Raster<UInt8> {

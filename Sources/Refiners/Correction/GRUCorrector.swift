@@ -1,4 +1,3 @@
-import Foundation
 import Durable
 import Formats
 import NN
@@ -90,8 +89,7 @@ public final class GRUCorrector: Module {
     /// (`round` counts from 1).
     public func round(logits: [Float], width: Int, height: Int, clicks: [CorrectionClick], round: Int,
                       hidden: Tensor) -> CorrectionRound {
-        let probabilities = logits.map { 1 / (1 + exp(-$0)) }
-        let points = CorrectionPoints(probabilities: probabilities, width: width, height: height, clicks: clicks,
+        let points = CorrectionPoints(probabilities: CorrectionSession.probabilities(logits), width: width, height: height, clicks: clicks,
                                       round: round, pointsPerSet: config.pointsPerSet,
                                       uncertaintyMargin: config.uncertaintyMargin, radius: config.radius)
         let slots = config.slots
