@@ -149,6 +149,9 @@ struct TrainRefiner: ParsableCommand {
     @Flag(help: "With --refiner imedsam: no LoRA on the encoder's query and value projections.")
     var noLora = false
 
+    @Flag(help: "With --refiner imedsam: the implicit decoder sees the box only through its prompt embedding, as in the paper (no box-frame coordinates per point).")
+    var noBoxCoordinates = false
+
     @Option(help: "With --refiner imedsam: side of the grid of query points each training image is supervised at (default 64).")
     var querySide: Int?
 
@@ -161,8 +164,8 @@ struct TrainRefiner: ParsableCommand {
     func imedsamOptions() throws -> IMedSAMTrainingOptions? {
         try commandLineChoice {
             try IMedSAMTrainingOptions.parse(refiner: refiner, frequencyAdapter: frequencyAdapter, lora: noLora ? false : nil,
-                                             querySide: querySide,
-                                             keys: ("--refiner", "--frequency-adapter", "--no-lora", "--query-side"))
+                                             boxCoordinates: noBoxCoordinates ? false : nil, querySide: querySide,
+                                             keys: ("--refiner", "--frequency-adapter", "--no-lora", "--no-box-coordinates", "--query-side"))
         }
     }
 

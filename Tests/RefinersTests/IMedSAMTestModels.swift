@@ -18,10 +18,11 @@ enum IMedSAMTestModels {
         return SAM(config: SAMConfig(encoder: .tinyViT(encoder), imageSize: 32), seed: seed)
     }
 
-    /// A small decoder config: `width` hidden units, L = 3, dropout 0.2, T = 8, K = 25 %.
+    /// A small decoder config: `width` hidden units, L = 3, dropout 0.2, T = 8, K = 25 %, box
+    /// coordinates at 2 frequencies.
     static func decoderConfig(width: Int = 8, dropout: Float = 0.2) -> ImplicitDecoderConfig {
         ImplicitDecoderConfig(hiddenWidth: width, fourierFrequencies: 3, dropout: dropout, monteCarloPasses: 8,
-                              uncertainFraction: 0.25)
+                              uncertainFraction: 0.25, boxFrequencies: 2)
     }
 
     /// A dark disc on a brighter, slightly noisy background at `side`², normalised roughly to

@@ -15,6 +15,40 @@ struct ImplicitDecoderTests {
                 Tensor.uniform([1, 2, 256], low: -1, high: 1, generator: &g))
     }
 
+    /// A box prompt as fractions of the encoder input's side.
+    static let box: [Float] = [0.2, 0.3, 0.7, 0.9]
+
+    @Test("box features place the box's corners at ±1 and its centre at 0, through the image's place in the input")
+    func boxFeatures() {
+        // The image fills the input's full width and its top half: y = 1 is halfway down the input.
+        let points = QueryPoints(xy: [0.2, 0.6, 0.7, 1.8, 0.45, 1.2], content: (1, 0.5))
+        let uv = points.boxFeatures(box: Self.box, frequencies: 0).scalars
+        #expect(zip(uv, [-1, -1, 1, 1, 0, 0] as [Float]).allSatisfy { abs($0 - $1) < 1e-5 }, "\(uv)")
+        let gamma = QueryPoints(xy: [0.2, 0.3]).boxFeatures(box: Self.box, frequencies: 1).scalars
+        #expect(gamma.count == 6 && abs(gamma[3] - cos(-Float.pi)) < 1e-6, "\(gamma)")
+    }
+
+    @Test("with box coordinates the prediction follows the box; without them (older checkpoints) it cannot")
+    func boxCoordinatesReachThePrediction() throws {
+        let (embedding, prompt) = Self.inputs(seed: 21)
+        let points = QueryPoints.grid(height: 4, width: 4)
+        for frequencies in [2, nil] as [Int?] {
+            var config = IMedSAMTestModels.decoderConfig()
+            config.boxFrequencies = frequencies
+            var g = SeededGenerator(seed: 22)
+            let decoder = ImplicitDecoder(config: config, generator: &g)
+            decoder.setTraining(false)
+            let a = noGrad { decoder(embedding: embedding, prompt: prompt, box: Self.box, points: points, seed: 1).coarseLogits.scalars }
+            let b = noGrad { decoder(embedding: embedding, prompt: prompt, box: [0.5, 0.5, 0.6, 0.6], points: points, seed: 1).coarseLogits.scalars }
+            let change = zip(a, b).map { abs($0 - $1) }.max()!
+            #expect(frequencies == nil ? change == 0 : change > 1e-3, "box frequencies \(String(describing: frequencies)): change \(change)")
+        }
+        // A config written before box coordinates existed has no such key: it decodes to none.
+        let old = #"{"hiddenWidth":8,"fourierFrequencies":3,"dropout":0.2,"monteCarloPasses":8,"uncertainFraction":0.25}"#
+        let decoded = try JSONDecoder().decode(ImplicitDecoderConfig.self, from: Data(old.utf8))
+        #expect(decoded.boxFrequencies == nil)
+    }
+
     @Test("Fourier features are x, y and sin/cos of 2^k·π·x, 2^k·π·y")
     func fourierFeatures() {
         let gamma = QueryPoints(xy: [0.25, 0.5]).fourierFeatures(frequencies: 2).scalars
@@ -48,7 +82,7 @@ struct ImplicitDecoderTests {
         let points = QueryPoints.grid(height: 3, width: 5)
         let targets = Tensor((0..<15).map { Float($0 % 2) })
         func loss(_ embedding: Tensor, _ prompt: Tensor) -> Tensor {
-            ImplicitDecoder.loss(decoder(embedding: embedding, prompt: prompt, points: points, seed: 1), targets: targets,
+            ImplicitDecoder.loss(decoder(embedding: embedding, prompt: prompt, box: Self.box, points: points, seed: 1), targets: targets,
                                  coarseWeight: 0.7).total
         }
         let embedding = embedding0.requiringGrad(), prompt = prompt0.requiringGrad()
@@ -98,7 +132,7 @@ struct ImplicitDecoderTests {
         let decoder = ImplicitDecoder(config: IMedSAMTestModels.decoderConfig(), generator: &g)
         let (embedding, prompt) = Self.inputs(seed: 32)
         let points = QueryPoints.grid(height: 5, width: 8)
-        let prediction = noGrad { decoder(embedding: embedding, prompt: prompt, points: points, seed: 4) }
+        let prediction = noGrad { decoder(embedding: embedding, prompt: prompt, box: Self.box, points: points, seed: 4) }
         #expect(prediction.uncertain.count == 10, "⌈25 % of 40⌉")
         let variance = prediction.variance.scalars
         let threshold = prediction.uncertain.map { variance[$0] }.min()!
@@ -120,8 +154,8 @@ struct ImplicitDecoderTests {
         let decoder = ImplicitDecoder(config: IMedSAMTestModels.decoderConfig(), generator: &g)
         let (embedding, prompt) = Self.inputs(seed: 52)
         let points = QueryPoints.grid(height: 6, width: 7)
-        let recorded = decoder(embedding: embedding.requiringGrad(), prompt: prompt, points: points, seed: 3)
-        let inferred = noGrad { decoder(embedding: embedding, prompt: prompt, points: points, seed: 3) }
+        let recorded = decoder(embedding: embedding.requiringGrad(), prompt: prompt, box: Self.box, points: points, seed: 3)
+        let inferred = noGrad { decoder(embedding: embedding, prompt: prompt, box: Self.box, points: points, seed: 3) }
         #expect(recorded.uncertain == inferred.uncertain)
         #expect(zip(recorded.logits.scalars, inferred.logits.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
     }
@@ -131,9 +165,9 @@ struct ImplicitDecoderTests {
         var g = SeededGenerator(seed: 41)
         let decoder = ImplicitDecoder(config: IMedSAMTestModels.decoderConfig(), generator: &g)
         let (embedding, prompt) = Self.inputs(seed: 42)
-        let small = noGrad { decoder(embedding: embedding, prompt: prompt, points: .grid(height: 2, width: 2), seed: 1) }
+        let small = noGrad { decoder(embedding: embedding, prompt: prompt, box: Self.box, points: .grid(height: 2, width: 2), seed: 1) }
         // The 6² grid's pixel centres include the 2² grid's (row/column 1 and 4 of 6 are at 0.25, 0.75).
-        let large = noGrad { decoder(embedding: embedding, prompt: prompt, points: .grid(height: 6, width: 6), seed: 1) }
+        let large = noGrad { decoder(embedding: embedding, prompt: prompt, box: Self.box, points: .grid(height: 6, width: 6), seed: 1) }
         #expect(large.coarseLogits.shape == [36])
         for (i, (r, c)) in [(1, 1), (1, 4), (4, 1), (4, 4)].enumerated() {
             #expect(abs(small.coarseLogits.scalars[i] - large.coarseLogits.scalars[r * 6 + c]) < 1e-5)

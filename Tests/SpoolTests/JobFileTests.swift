@@ -208,13 +208,15 @@ private func rejection(_ text: String, _ name: String = "train.toml") -> String?
 /// Phase 2's refiner: `refiner = "imedsam"` with I-MedSAM's own keys, which need it.
 @Test func refinerKeysParseForFinetuneSAMAndNeedIMedSAM() throws {
     let head = "stage = \"finetune-sam\"\ndataset = \"B\"\nepochs = 1\n"
-    let parsed = try job(head + "refiner = \"imedsam\"\nfrequency_adapter = \"phase\"\nlora = false\nquery_side = 32\n", "i.toml")
-    #expect(parsed.refiner == "imedsam" && parsed.frequencyAdapter == "phase" && parsed.lora == false && parsed.querySide == 32)
+    let parsed = try job(head + "refiner = \"imedsam\"\nfrequency_adapter = \"phase\"\nlora = false\nbox_coordinates = false\nquery_side = 32\n", "i.toml")
+    #expect(parsed.refiner == "imedsam" && parsed.frequencyAdapter == "phase" && parsed.lora == false && parsed.boxCoordinates == false
+            && parsed.querySide == 32)
     #expect(try job(head).refiner == nil)
     let cases: [(String, String)] = [
         ("refiner = \"gru\"\n", "i.toml:4: refiner must be one of sam | imedsam, got \"gru\""),
         ("frequency_adapter = \"phase\"\n", "i.toml:4: frequency_adapter only applies with refiner = \"imedsam\""),
         ("refiner = \"sam\"\nlora = true\n", "i.toml:5: lora only applies with refiner = \"imedsam\""),
+        ("box_coordinates = false\n", "i.toml:4: box_coordinates only applies with refiner = \"imedsam\""),
         ("refiner = \"imedsam\"\nquery_side = 2\n", "i.toml:5: query_side must be at least 4, got 2"),
         ("refiner = \"imedsam\"\nfrequency_adapter = \"both\"\n", "i.toml:5: frequency_adapter must be one of amplitude | phase | none, got \"both\""),
     ]

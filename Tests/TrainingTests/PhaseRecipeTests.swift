@@ -85,17 +85,19 @@ struct PhaseRecipeTests {
 
 /// `refiner` and I-MedSAM's settings, as the command line and job files give them.
 @Test func imedsamOptionsParseAndRejectSettingsWithoutIt() throws {
-    let keys = (refiner: "refiner", adapter: "frequency_adapter", lora: "lora", querySide: "query_side")
-    #expect(try IMedSAMTrainingOptions.parse(refiner: nil, frequencyAdapter: nil, lora: nil, querySide: nil, keys: keys) == nil)
-    let paper = try #require(try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: nil, lora: nil, querySide: nil, keys: keys))
-    #expect(paper == IMedSAMTrainingOptions() && paper.model.frequencyAdapter == .amplitude && paper.model.lora?.rank == 4)
-    let ablation = try #require(try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: "none", lora: false, querySide: 32,
+    let keys = (refiner: "refiner", adapter: "frequency_adapter", lora: "lora", boxCoordinates: "box_coordinates", querySide: "query_side")
+    #expect(try IMedSAMTrainingOptions.parse(refiner: nil, frequencyAdapter: nil, lora: nil, boxCoordinates: nil, querySide: nil, keys: keys) == nil)
+    let defaults = try #require(try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: nil, lora: nil, boxCoordinates: nil, querySide: nil, keys: keys))
+    #expect(defaults == IMedSAMTrainingOptions() && defaults.model.frequencyAdapter == .amplitude && defaults.model.lora?.rank == 4
+            && defaults.model.decoder.boxFrequencies == 4)
+    let ablation = try #require(try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: "none", lora: false, boxCoordinates: false, querySide: 32,
                                                                  keys: keys))
-    #expect(ablation.model.frequencyAdapter == nil && ablation.model.lora == nil && ablation.querySide == 32 && !ablation.model.adaptsEncoder)
+    #expect(ablation.model.frequencyAdapter == nil && ablation.model.lora == nil && ablation.querySide == 32 && !ablation.model.adaptsEncoder
+            && ablation.model.decoder.boxFrequencies == nil)
     #expect(throws: TrainingError.self) {
-        try IMedSAMTrainingOptions.parse(refiner: "sam", frequencyAdapter: "phase", lora: nil, querySide: nil, keys: keys)
+        try IMedSAMTrainingOptions.parse(refiner: "sam", frequencyAdapter: "phase", lora: nil, boxCoordinates: nil, querySide: nil, keys: keys)
     }
     #expect(throws: TrainingError.self) {
-        try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: "high", lora: nil, querySide: nil, keys: keys)
+        try IMedSAMTrainingOptions.parse(refiner: "imedsam", frequencyAdapter: "high", lora: nil, boxCoordinates: nil, querySide: nil, keys: keys)
     }
 }

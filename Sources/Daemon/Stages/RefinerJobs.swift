@@ -70,7 +70,8 @@ extension JobRunner {
         options.prompts = try jobChoice(job) { try PhasePrompts.parse(job.prompts, shift: job.boxShift, keys: ("prompts", "box_shift")) }
         options.imedsam = try jobChoice(job) {
             try IMedSAMTrainingOptions.parse(refiner: job.refiner, frequencyAdapter: job.frequencyAdapter, lora: job.lora,
-                                             querySide: job.querySide, keys: ("refiner", "frequency_adapter", "lora", "query_side"))
+                                             boxCoordinates: job.boxCoordinates, querySide: job.querySide,
+                                             keys: ("refiner", "frequency_adapter", "lora", "box_coordinates", "query_side"))
         }
         let report = try RefinerTraining.finetuneRefiner(
             options,

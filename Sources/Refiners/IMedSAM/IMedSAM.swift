@@ -89,7 +89,8 @@ public final class IMedSAM: Module {
     /// (1, 4) x₁, y₁, x₂, y₂ in the encoder frame's pixels.
     public func predict(embedding: Tensor, box: Tensor, points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
         let (sparse, _) = sam.prompt_encoder(SAMPromptTensors(boxes: box))
-        return decoder(embedding: embedding, prompt: sparse, points: points, seed: seed)
+        let side = Float(sam.config.imageSize)
+        return decoder(embedding: embedding, prompt: sparse, box: box.scalars.map { $0 / side }, points: points, seed: seed)
     }
 
     /// The foreground probability at `size` (the original image size, or any other) of the

@@ -14,15 +14,22 @@ public struct ImplicitDecoderConfig: Codable, Equatable, Sendable {
     public var monteCarloPasses: Int
     /// K, the fraction of the most uncertain points the fine INR redoes.
     public var uncertainFraction: Float
+    /// Frequencies of γ applied to each point's coordinates in the box's own frame (see
+    /// `QueryPoints.boxFeatures`), an input of both INRs; nil for none, as in the paper,
+    /// where the box reaches the INR only through its prompt embedding.
+    public var boxFrequencies: Int?
 
-    /// The paper's settings (L = 10, T = 8, K = 10 %) at a CPU-sized width.
+    /// The paper's settings (L = 10, T = 8, K = 10 %) at a CPU-sized width, with box
+    /// coordinates at 4 frequencies: without them the box only shifts the first layer's bias,
+    /// and on BUSI the masks spill far outside it (see the README's I-MedSAM section).
     public init(hiddenWidth: Int = 64, fourierFrequencies: Int = 10, dropout: Float = 0.1,
-                monteCarloPasses: Int = 8, uncertainFraction: Float = 0.1) {
+                monteCarloPasses: Int = 8, uncertainFraction: Float = 0.1, boxFrequencies: Int? = 4) {
         self.hiddenWidth = hiddenWidth
         self.fourierFrequencies = fourierFrequencies
         self.dropout = dropout
         self.monteCarloPasses = monteCarloPasses
         self.uncertainFraction = uncertainFraction
+        self.boxFrequencies = boxFrequencies
     }
 }
 
@@ -42,7 +49,8 @@ public struct ImplicitPrediction {
 /// given the image embedding and a box prompt.
 ///
 /// - Input per point: the encoder features bilinearly sampled at p, γ(p) with L frequencies,
-///   and the box's sparse prompt embedding (its two corner tokens).
+///   the box's sparse prompt embedding (its two corner tokens), and (when the config says) γ
+///   of p in the box's own frame.
 /// - Coarse INR: an MLP from those to a logit and hidden features.
 /// - Uncertainty: T passes of the coarse INR's dropout layers (MC dropout); the variance of the
 ///   foreground probability ranks the points, and the top K % go on.
@@ -64,6 +72,9 @@ public final class ImplicitDecoder: Module {
     public let fine_coarse: Linear
     public let fine_hidden: Linear
     public let fine_out: Linear
+    /// The box-frame coordinates' part of each INR's first layer (nil without them).
+    public let coarse_box: Linear?
+    public let fine_box: Linear?
     /// The coarse INR's dropout in training (MC passes draw their own masks, see `callAsFunction`).
     public let dropout: Dropout
     /// The decoder's sizes.
@@ -74,7 +85,7 @@ public final class ImplicitDecoder: Module {
     public init(config: ImplicitDecoderConfig, embeddingChannels: Int = SAMConfig.promptEmbedDim,
                 promptTokens: Int = 2, promptChannels: Int = SAMConfig.promptEmbedDim, generator: inout SeededGenerator) {
         precondition(config.hiddenWidth > 0 && config.fourierFrequencies >= 0 && config.monteCarloPasses >= 2
-                     && config.uncertainFraction >= 0 && config.uncertainFraction <= 1,
+                     && config.uncertainFraction >= 0 && config.uncertainFraction <= 1 && (config.boxFrequencies ?? 0) >= 0,
                      "implicit decoder settings out of range: \(config)")
         let h = config.hiddenWidth, position = 2 + 4 * config.fourierFrequencies
         coarse_feature = Linear(inFeatures: embeddingChannels, outFeatures: h, generator: &generator)
@@ -87,6 +98,9 @@ public final class ImplicitDecoder: Module {
         fine_coarse = Linear(inFeatures: h, outFeatures: h, bias: false, generator: &generator)
         fine_hidden = Linear(inFeatures: h, outFeatures: h, generator: &generator)
         fine_out = Linear(inFeatures: h, outFeatures: 1, generator: &generator)
+        let boxWidth = config.boxFrequencies.map { 2 + 4 * $0 }
+        coarse_box = boxWidth.map { Linear(inFeatures: $0, outFeatures: h, bias: false, generator: &generator) }
+        fine_box = boxWidth.map { Linear(inFeatures: $0, outFeatures: h, bias: false, generator: &generator) }
         dropout = Dropout(config.dropout, seed: generator.next())
         self.config = config
     }
@@ -95,20 +109,21 @@ public final class ImplicitDecoder: Module {
     /// predicting at a whole image's pixels (a 600×500 image is 300 000 points).
     static let inferenceChunk = 16_384
 
-    /// Predicts at `points` from one image's `embedding` (1, C, E, E) and its box prompt's
-    /// sparse embedding (1, tokens, C). `seed` fixes the MC-dropout masks, so a prediction
-    /// is reproducible.
+    /// Predicts at `points` from one image's `embedding` (1, C, E, E), its box prompt's
+    /// sparse embedding (1, tokens, C) and the box itself (x₁, y₁, x₂, y₂ as fractions of the
+    /// encoder input's side; read only when the config has box coordinates). `seed` fixes the
+    /// MC-dropout masks, so a prediction is reproducible.
     ///
     /// Recording gradients, every point goes through in one pass. Without (inference), the
     /// coarse INR and its MC passes run in chunks, and the coarse features of the chosen points
     /// are computed again for the fine INR rather than kept for every point; in evaluation mode
     /// (dropout off) that is the same function.
-    public func callAsFunction(embedding: Tensor, prompt: Tensor, points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
+    public func callAsFunction(embedding: Tensor, prompt: Tensor, box: [Float], points: QueryPoints, seed: UInt64) -> ImplicitPrediction {
         precondition(embedding.rank == 4 && embedding.shape[0] == 1 && embedding.shape[2] == embedding.shape[3],
                      "the implicit decoder takes one square (1, C, E, E) embedding, got \(embedding.shape)")
         precondition(prompt.shape[0] == 1, "one prompt per image, got \(prompt.shape)")
         precondition(points.count > 0, "no query points")
-        let grid = FeatureGrid(decoder: self, embedding: embedding, prompt: prompt)
+        let grid = FeatureGrid(decoder: self, embedding: embedding, prompt: prompt, box: box)
         let recording = GradMode.isEnabled
         let chunk = recording ? points.count : Self.inferenceChunk
         var logits: [Tensor] = [], variances: [Tensor] = [], features: [Tensor] = []
@@ -143,9 +158,11 @@ public final class ImplicitDecoder: Module {
         let coarseMap: Tensor
         let fineMap: Tensor
         let promptRow: Tensor
+        let box: [Float]
 
-        init(decoder: ImplicitDecoder, embedding: Tensor, prompt: Tensor) {
+        init(decoder: ImplicitDecoder, embedding: Tensor, prompt: Tensor, box: [Float]) {
             self.decoder = decoder
+            self.box = box
             side = embedding.shape[2]
             let tokens = embedding.reshaped([embedding.shape[1], side * side]).transposed()
             coarseMap = decoder.coarse_feature(tokens)
@@ -156,13 +173,21 @@ public final class ImplicitDecoder: Module {
         /// (P, h) activations of the coarse INR's first layer.
         func coarseFirstLayer(_ points: QueryPoints) -> Tensor {
             let gamma = points.fourierFeatures(frequencies: decoder.config.fourierFrequencies)
-            return (points.sampled(from: coarseMap, side: side) + decoder.coarse_position(gamma) + promptRow).gelu()
+            let first = points.sampled(from: coarseMap, side: side) + decoder.coarse_position(gamma) + promptRow
+            return (boxTerm(decoder.coarse_box, points).map { first + $0 } ?? first).gelu()
+        }
+
+        /// A first layer's box-coordinate part at `points`, if the decoder has one.
+        func boxTerm(_ layer: Linear?, _ points: QueryPoints) -> Tensor? {
+            guard let layer, let frequencies = decoder.config.boxFrequencies else { return nil }
+            return layer(points.boxFeatures(box: box, frequencies: frequencies))
         }
 
         /// The fine INR's logits at `points`, given their coarse features.
         func fine(features: Tensor, points: QueryPoints) -> Tensor {
             let gamma = points.fourierFeatures(frequencies: decoder.config.fourierFrequencies)
-            let hidden = (points.sampled(from: fineMap, side: side) + decoder.fine_position(gamma) + decoder.fine_coarse(features)).gelu()
+            let first = points.sampled(from: fineMap, side: side) + decoder.fine_position(gamma) + decoder.fine_coarse(features)
+            let hidden = (boxTerm(decoder.fine_box, points).map { first + $0 } ?? first).gelu()
             return decoder.fine_out(decoder.fine_hidden(hidden).gelu()).reshaped([-1])
         }
     }

@@ -53,7 +53,30 @@ public struct QueryPoints: Sendable {
     /// γ(p) with the point itself: (P, 2 + 4L) rows `x, y, sin(2⁰πx), cos(2⁰πx), sin(2⁰πy),
     /// cos(2⁰πy), …` up to 2^(L−1)π, NeRF's positional encoding with L = `frequencies`.
     public func fourierFeatures(frequencies: Int) -> Tensor {
-        let width = 2 + 4 * frequencies
+        Self.fourierFeatures(of: xy, frequencies: frequencies)
+    }
+
+    /// γ of the points expressed in a box's own frame: u, v are −1 on the box's left / top
+    /// edge and +1 on its right / bottom edge, so "inside the box" is |u|, |v| ≤ 1 whatever
+    /// the box's size and place. `box` is x₁, y₁, x₂, y₂ as fractions of the encoder input's
+    /// side (the frame the points' `content` refers to); a degenerate side counts as 1/500 of
+    /// that side wide (half a pixel at LiteMedSAM's 256), so u, v stay finite.
+    public func boxFeatures(box: [Float], frequencies: Int) -> Tensor {
+        precondition(box.count == 4, "a box is x1, y1, x2, y2, got \(box.count) numbers")
+        let minimumHalf: Float = 0.001
+        let centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        let half = (max(abs(box[2] - box[0]) / 2, minimumHalf), max(abs(box[3] - box[1]) / 2, minimumHalf))
+        var relative = [Float](repeating: 0, count: xy.count)
+        for i in 0..<count {
+            relative[2 * i] = (xy[2 * i] * content.width - centre.0) / half.0
+            relative[2 * i + 1] = (xy[2 * i + 1] * content.height - centre.1) / half.1
+        }
+        return Self.fourierFeatures(of: relative, frequencies: frequencies)
+    }
+
+    /// γ of (x, y) pairs, as `fourierFeatures(frequencies:)` describes.
+    static func fourierFeatures(of xy: [Float], frequencies: Int) -> Tensor {
+        let width = 2 + 4 * frequencies, count = xy.count / 2
         var values = [Float](repeating: 0, count: count * width)
         for i in 0..<count {
             let row = i * width

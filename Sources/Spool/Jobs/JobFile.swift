@@ -50,11 +50,12 @@ public struct JobFile: Sendable, Equatable {
     public let prompts: String?
     public let boxShift: Int?
     /// Phase 2's refiner: `sam` (SAM's mask decoder) or `imedsam` (I-MedSAM), and I-MedSAM's
-    /// frequency adapter (`amplitude`, `phase` or `none`), LoRA on q and v (default on) and the
-    /// side of its training query grid.
+    /// frequency adapter (`amplitude`, `phase` or `none`), LoRA on q and v (default on), its
+    /// decoder's box-frame coordinates (default on) and the side of its training query grid.
     public let refiner: String?
     public let frequencyAdapter: String?
     public let lora: Bool?
+    public let boxCoordinates: Bool?
     public let querySide: Int?
     /// Refiner phases: `adamw` or `sam-adamw` (sharpness-aware, radius `rho` > 0), and the
     /// schedule, `cosine` or `plateau`.
@@ -173,8 +174,9 @@ public struct JobFile: Sendable, Equatable {
         refiner = try reader.choice("refiner", ["sam", "imedsam"])
         frequencyAdapter = try reader.choice("frequency_adapter", ["amplitude", "phase", "none"])
         lora = try reader.bool("lora")
+        boxCoordinates = try reader.bool("box_coordinates")
         querySide = try reader.integer("query_side")
-        for key in ["frequency_adapter", "lora", "query_side"] where reader.has(key) && refiner != "imedsam" {
+        for key in ["frequency_adapter", "lora", "box_coordinates", "query_side"] where reader.has(key) && refiner != "imedsam" {
             throw reader.error(key, "\(key) only applies with refiner = \"imedsam\"")
         }
         if let querySide, querySide < 4 { throw reader.error("query_side", "query_side must be at least 4, got \(querySide)") }

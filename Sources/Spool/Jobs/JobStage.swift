@@ -20,7 +20,7 @@ public enum JobStage: String, Sendable, CaseIterable {
         case .trainTransUNet: return training.union(["checkpoint"])
         case .finetuneSAM:
             return training.union(refiner).union(["loss", "losses", "uncertainty_form", "prompts", "box_shift", "refiner",
-                                                  "frequency_adapter", "lora", "query_side"])
+                                                  "frequency_adapter", "lora", "box_coordinates", "query_side"])
         case .trainE2E: return training.union(refiner).union(["transunet"])
         case .pipeline: return ["dataset", "preset", "sam", "seed", "promote"]
         case .predict: return ["dataset", "checkpoint"]

@@ -23,12 +23,15 @@ public struct IMedSAMTrainingOptions: Sendable, Codable, Equatable {
 
     /// The refiner family a job or the command line names (`sam`, the default, is SAM's own
     /// mask decoder: nil), with I-MedSAM's settings: the frequency adapter's spectrum part
-    /// (`amplitude`, `phase` or `none`), LoRA on or off, and the training query grid's side.
-    public static func parse(refiner: String?, frequencyAdapter: String?, lora: Bool?, querySide: Int?,
-                             keys: (refiner: String, adapter: String, lora: String, querySide: String)) throws -> IMedSAMTrainingOptions? {
+    /// (`amplitude`, `phase` or `none`), LoRA on or off, the decoder's box coordinates on or
+    /// off, and the training query grid's side.
+    public static func parse(refiner: String?, frequencyAdapter: String?, lora: Bool?, boxCoordinates: Bool?, querySide: Int?,
+                             keys: (refiner: String, adapter: String, lora: String, boxCoordinates: String, querySide: String))
+        throws -> IMedSAMTrainingOptions? {
         switch refiner ?? "sam" {
         case "sam":
-            for (key, given) in [(keys.adapter, frequencyAdapter != nil), (keys.lora, lora != nil), (keys.querySide, querySide != nil)] where given {
+            for (key, given) in [(keys.adapter, frequencyAdapter != nil), (keys.lora, lora != nil),
+                                 (keys.boxCoordinates, boxCoordinates != nil), (keys.querySide, querySide != nil)] where given {
                 throw TrainingError(key, "only applies with \(keys.refiner) \(IMedSAM.refinerName)")
             }
             return nil
@@ -43,6 +46,7 @@ public struct IMedSAMTrainingOptions: Sendable, Codable, Equatable {
                 options.model.frequencyAdapter = component
             }
             if lora == false { options.model.lora = nil }
+            if boxCoordinates == false { options.model.decoder.boxFrequencies = nil }
             if let querySide {
                 guard querySide >= 4 else { throw TrainingError("\(keys.querySide) \(querySide)", "must be at least 4") }
                 options.querySide = querySide
