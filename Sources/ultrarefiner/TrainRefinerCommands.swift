@@ -152,6 +152,9 @@ struct TrainRefiner: ParsableCommand {
     @Flag(help: "With --refiner imedsam: the implicit decoder sees the box only through its prompt embedding, as in the paper (no box-frame coordinates per point).")
     var noBoxCoordinates = false
 
+    @Option(help: "With --refiner imedsam: an I-MedSAM checkpoint over the same --sam to start from (its decoder, and the adapters both have), e.g. a decoder trained alone on cached embeddings.")
+    var startFrom: String?
+
     @Option(help: "With --refiner imedsam: side of the grid of query points each training image is supervised at (default 64).")
     var querySide: Int?
 
@@ -162,11 +165,16 @@ struct TrainRefiner: ParsableCommand {
     }
 
     func imedsamOptions() throws -> IMedSAMTrainingOptions? {
-        try commandLineChoice {
+        var options = try commandLineChoice {
             try IMedSAMTrainingOptions.parse(refiner: refiner, frequencyAdapter: frequencyAdapter, lora: noLora ? false : nil,
                                              boxCoordinates: noBoxCoordinates ? false : nil, querySide: querySide,
                                              keys: ("--refiner", "--frequency-adapter", "--no-lora", "--no-box-coordinates", "--query-side"))
         }
+        if let startFrom {
+            guard options != nil else { throw ValidationError("--start-from only applies with --refiner imedsam") }
+            options?.startFrom = URL(fileURLWithPath: startFrom)
+        }
+        return options
     }
 
     func phasePrompts() throws -> PhasePrompts {

@@ -61,4 +61,35 @@ struct IMedSAMCheckpointTests {
         }
         #expect(plain.map { "\($0)".contains("not an I-MedSAM checkpoint") } == true)
     }
+
+    @Test("starting from a decoder-only checkpoint takes its decoder and leaves the new adapters at their zero start")
+    func startFromADecoderOnlyCheckpoint() throws {
+        let folder = try TestPaths.temporaryDirectory("imedsam-start-from")
+        let decoderOnly = try Self.model(in: folder, component: .amplitude)
+        let sam = IMedSAMTestModels.tinyViTSAM(seed: 4)
+        let stage1 = try IMedSAM(sam: sam, config: IMedSAMConfig(frequencyAdapter: nil, lora: nil, decoder: decoderOnly.config.decoder))
+        for (key, p) in stage1.trainableParameters() {
+            p.value = try #require(decoderOnly.trainableParameters().first { $0.key == key }).parameter.value
+        }
+        let url = folder.appendingPathComponent("stage1.safetensors")
+        try stage1.save(to: url, baseFile: "base.safetensors")
+
+        let stage2 = try IMedSAM(sam: IMedSAMTestModels.tinyViTSAM(seed: 4), config: decoderOnly.config, seed: 6)
+        let fresh = Dictionary(uniqueKeysWithValues: stage2.trainableParameters().map { ($0.key, $0.parameter.value.scalars) })
+        let taken = try stage2.start(from: url, baseFile: "base.safetensors")
+        #expect(Set(taken) == Set(stage1.trainableParameters().map(\.key)) && taken.allSatisfy { $0.hasPrefix("decoder.") })
+        for (key, p) in stage2.trainableParameters() {
+            let source = stage1.trainableParameters().first { $0.key == key }
+            #expect(p.value.scalars == (source?.parameter.value.scalars ?? fresh[key]!), "\(key)")
+        }
+
+        let otherBase = try IMedSAM(sam: IMedSAMTestModels.tinyViTSAM(seed: 5), config: decoderOnly.config)
+        let wrongBase = #expect(throws: FormatError.self) { try otherBase.start(from: url, baseFile: "base.safetensors") }
+        #expect(wrongBase.map { "\($0)".contains("stage1.safetensors") && "\($0)".contains("another base SAM") } == true)
+        var wider = decoderOnly.config
+        wider.decoder.hiddenWidth += 1
+        let otherDecoder = try IMedSAM(sam: IMedSAMTestModels.tinyViTSAM(seed: 4), config: wider)
+        let wrongDecoder = #expect(throws: FormatError.self) { try otherDecoder.start(from: url, baseFile: "base.safetensors") }
+        #expect(wrongDecoder.map { "\($0)".contains("stage1.safetensors") && "\($0)".contains("implicit decoder") } == true)
+    }
 }

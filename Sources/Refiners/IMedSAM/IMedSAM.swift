@@ -176,6 +176,35 @@ public final class IMedSAM: Module {
         return model
     }
 
+    /// Sets this model's trained tensors from another I-MedSAM checkpoint over the same base
+    /// SAM, for training in stages (the decoder alone on cached embeddings, then adapters and
+    /// decoder together): its decoder, whose settings must equal this one's, and whatever
+    /// adapter and LoRA tensors both models have. Returns the keys it set. Errors name the
+    /// file: not an I-MedSAM checkpoint, another base, another decoder.
+    @discardableResult
+    public func start(from url: URL, baseFile: String) throws -> [String] {
+        let file = try ModelCheckpoint<SAM>(contentsOf: url)
+        guard file.metadata[Self.refinerMetadataKey] == Self.refinerName,
+              let other = try file.decoded(Self.configMetadataKey, as: IMedSAMConfig.self),
+              let reference = try file.decoded(SAMBaseReference.metadataKey, as: SAMBaseReference.self) else {
+            throw FormatError(url, "not an I-MedSAM checkpoint to start from")
+        }
+        // Adapters are trainable in either model, so the frozen tensors (and their fingerprint)
+        // are the base SAM's whatever the two configs.
+        let base = baseReference(file: baseFile)
+        guard reference.tensors == base.tensors && reference.fingerprint == base.fingerprint else {
+            throw FormatError(url, "trained over another base SAM (\(reference.file)) than this run's \(baseFile)")
+        }
+        guard other.decoder == config.decoder else {
+            throw FormatError(url, "its implicit decoder \(other.decoder) is not this run's \(config.decoder)")
+        }
+        let shared = trainableParameters().filter { file.tensors[$0.key] != nil }
+        var tensors = StateDict(source: file.tensors.source)
+        for (key, _) in shared { tensors[key] = file.tensors[key] }
+        try tensors.assign(to: shared)
+        return shared.map(\.key)
+    }
+
     /// The metadata key naming a checkpoint's refiner family.
     public static let refinerMetadataKey = "refiner"
     /// This family's name there, in job files (`refiner = "imedsam"`) and on the command line.

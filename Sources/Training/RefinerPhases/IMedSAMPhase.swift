@@ -14,11 +14,15 @@ public struct IMedSAMTrainingOptions: Sendable, Codable, Equatable {
     /// Each training image is supervised at a querySide × querySide grid of pixel centres over
     /// the image (its original size is what validation and inference predict at).
     public var querySide: Int
+    /// An I-MedSAM checkpoint over the same base to start from (`IMedSAM.start(from:)`): its
+    /// decoder, and the adapters both have; nil starts fresh.
+    public var startFrom: URL?
 
-    /// The paper's model supervised on a 64² grid.
-    public init(model: IMedSAMConfig = IMedSAMConfig(), querySide: Int = 64) {
+    /// The paper's model supervised on a 64² grid, started fresh.
+    public init(model: IMedSAMConfig = IMedSAMConfig(), querySide: Int = 64, startFrom: URL? = nil) {
         self.model = model
         self.querySide = querySide
+        self.startFrom = startFrom
     }
 
     /// The refiner family a job or the command line names (`sam`, the default, is SAM's own
@@ -75,6 +79,10 @@ extension RefinerTraining {
         sam.setTraining(false)
         let seeds = TrainingSeeds(seed: options.seed)
         let model = try IMedSAM(sam: sam, config: imedsam.model, seed: seeds.adapters)
+        if let start = imedsam.startFrom {
+            let keys = try model.start(from: start, baseFile: options.sam.lastPathComponent)
+            report("started from \(start.path): \(keys.count) of \(model.trainableParameters().count) trained tensors")
+        }
         let data = try PhaseData.load(options, sam: sam, transunet: nil, report: report)
         let prompts = try PhasePromptMaker(options, data: data)
         let samples = max(options.epochs * data.train.count, 1)
