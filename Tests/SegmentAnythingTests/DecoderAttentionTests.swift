@@ -40,11 +40,15 @@ struct DecoderAttentionTests {
     }
 
     @Test func foldingTheKeysGivesTheReferenceAttentionAndGradients() {
-        Self.expectSameFunction(queries: 3, keys: 50) { $0.attendFoldingKeys(q: $1, k: $2, v: $3) }
+        Self.expectSameFunction(queries: 3, keys: 50) {
+            $0.attendFoldingKeys(q: $1, imageKeys: $2.transposed(1, 2), imageValues: $3.transposed(1, 2))
+        }
     }
 
     @Test func foldingTheQueriesGivesTheReferenceAttentionAndGradients() {
-        Self.expectSameFunction(queries: 50, keys: 3) { $0.attendFoldingQueries(q: $1, k: $2, v: $3) }
+        Self.expectSameFunction(queries: 50, keys: 3) {
+            $0.attendFoldingQueries(imageQueries: $1.transposed(1, 2), k: $2, v: $3).transposed(1, 2)
+        }
     }
 
     /// The call picks the folded forms where they are cheaper and gives the same values.
@@ -52,5 +56,18 @@ struct DecoderAttentionTests {
         Self.expectSameFunction(queries: 3, keys: 400) { $0(q: $1, k: $2, v: $3) }
         Self.expectSameFunction(queries: 400, keys: 3) { $0(q: $1, k: $2, v: $3) }
         Self.expectSameFunction(queries: 5, keys: 5) { $0(q: $1, k: $2, v: $3) }
+    }
+
+    /// The channel-major entries (the transformer's image layout) give the token-major
+    /// function, folded or not (5 positions are too few to fold).
+    @Test func channelMajorImageEntriesGiveTheReferenceAttention() {
+        for positions in [400, 5] {
+            Self.expectSameFunction(queries: 3, keys: positions) {
+                $0(queries: $1, imageKeys: $2.transposed(1, 2), imageValues: $3.transposed(1, 2))
+            }
+            Self.expectSameFunction(queries: positions, keys: 3) {
+                $0(imageQueries: $1.transposed(1, 2), keys: $2, values: $3).transposed(1, 2)
+            }
+        }
     }
 }
