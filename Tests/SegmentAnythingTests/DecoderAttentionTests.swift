@@ -15,7 +15,8 @@ struct DecoderAttentionTests {
     }
 
     /// Output and every gradient (inputs and parameters) of `form` against the reference order.
-    static func expectSameFunction(queries nq: Int, keys nk: Int,
+    /// With `plusQueries`, `form` is to add the queries to the attention, as a residual.
+    static func expectSameFunction(queries nq: Int, keys nk: Int, plusQueries: Bool = false,
                                    _ form: (DecoderAttention, Tensor, Tensor, Tensor) -> Tensor) {
         let attention = attention(seed: 3)
         var generator = SeededGenerator(seed: 4)
@@ -28,7 +29,10 @@ struct DecoderAttentionTests {
             (out * weights).sum().backward()
             return (out.detached(), parameters.map { $0.grad?.scalars ?? [] })
         }
-        let (reference, referenceGradients) = gradients { attention.attendDirectly(q: $0, k: $1, v: $2) }
+        let (reference, referenceGradients) = gradients {
+            let attended = attention.attendDirectly(q: $0, k: $1, v: $2)
+            return plusQueries ? $0 + attended : attended
+        }
         let (folded, foldedGradients) = gradients { form(attention, $0, $1, $2) }
         #expect(folded.shape == reference.shape)
         #expect(zip(folded.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
@@ -47,7 +51,7 @@ struct DecoderAttentionTests {
 
     @Test func foldingTheQueriesGivesTheReferenceAttentionAndGradients() {
         Self.expectSameFunction(queries: 50, keys: 3) {
-            $0.attendFoldingQueries(imageQueries: $1.transposed(1, 2), k: $2, v: $3).transposed(1, 2)
+            $0.attendFoldingQueries(imageQueries: $1.transposed(1, 2), k: $2, v: $3, residual: nil).transposed(1, 2)
         }
     }
 
@@ -65,8 +69,9 @@ struct DecoderAttentionTests {
             Self.expectSameFunction(queries: 3, keys: positions) {
                 $0(queries: $1, imageKeys: $2.transposed(1, 2), imageValues: $3.transposed(1, 2))
             }
-            Self.expectSameFunction(queries: positions, keys: 3) {
-                $0(imageQueries: $1.transposed(1, 2), keys: $2, values: $3).transposed(1, 2)
+            // The residual (here the queries themselves) is added in either form.
+            Self.expectSameFunction(queries: positions, keys: 3, plusQueries: true) {
+                $0(imageQueries: $1.transposed(1, 2), keys: $2, values: $3, residual: $1.transposed(1, 2)).transposed(1, 2)
             }
         }
     }

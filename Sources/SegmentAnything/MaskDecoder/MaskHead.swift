@@ -78,10 +78,13 @@ struct TiledUpscaling {
     static func tapProducts(_ conv: ConvTranspose2d, _ x: Tensor) -> Tensor {
         let weight = conv.weight.value, (inChannels, outChannels) = (weight.shape[0], weight.shape[1])
         let taps = weight.shape[2] * weight.shape[3]
-        let product = weight.reshaped([inChannels, outChannels * taps]).transposed(0, 1).matmul(x)
-            .reshaped([x.shape[0], outChannels, taps * x.shape[2]])
-        guard let bias = conv.bias?.value else { return product }
-        return product + bias.reshaped([1, outChannels, 1])
+        let tapWeights = weight.reshaped([inChannels, outChannels * taps]).transposed(0, 1)
+        let product = if let bias = conv.bias?.value {
+            tapWeights.matmul(x, adding: bias.reshaped([outChannels, 1]).expanded(to: [outChannels, taps]).reshaped([-1, 1]))
+        } else {
+            tapWeights.matmul(x)
+        }
+        return product.reshaped([x.shape[0], outChannels, taps * x.shape[2]])
     }
 
     /// Mask logits (B, T, H·kH₁·kH₂, W·kW₁·kW₂) for hypernetwork outputs (B, T, C/8) and the

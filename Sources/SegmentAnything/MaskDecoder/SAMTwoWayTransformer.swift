@@ -44,7 +44,7 @@ public final class DecoderAttention: Module {
         switch form(queries: q.shape[1], keys: k.shape[1]) {
         case .direct: attendDirectly(q: q, k: k, v: v)
         case .foldingKeys: attendFoldingKeys(q: q, imageKeys: k.transposed(1, 2), imageValues: v.transposed(1, 2))
-        case .foldingQueries: attendFoldingQueries(imageQueries: q.transposed(1, 2), k: k, v: v).transposed(1, 2)
+        case .foldingQueries: attendFoldingQueries(imageQueries: q.transposed(1, 2), k: k, v: v, residual: nil).transposed(1, 2)
         }
     }
 
@@ -57,13 +57,14 @@ public final class DecoderAttention: Module {
         return self(q: queries, k: imageKeys.transposed(1, 2), v: imageValues.transposed(1, 2))
     }
 
-    /// Image positions held channel-major (B, C, Nq) attend to tokens (B, Nk, C); the result
-    /// is channel-major (B, C, Nq) too.
-    public func callAsFunction(imageQueries: Tensor, keys: Tensor, values: Tensor) -> Tensor {
+    /// `residual` plus the attention of image positions held channel-major (B, C, Nq) to
+    /// tokens (B, Nk, C); the result is channel-major (B, C, Nq) too. The residual is an
+    /// argument because the folded form's last product can start from it.
+    public func callAsFunction(imageQueries: Tensor, keys: Tensor, values: Tensor, residual: Tensor) -> Tensor {
         if form(queries: imageQueries.shape[2], keys: keys.shape[1]) == .foldingQueries {
-            return attendFoldingQueries(imageQueries: imageQueries, k: keys, v: values)
+            return attendFoldingQueries(imageQueries: imageQueries, k: keys, v: values, residual: residual)
         }
-        return self(q: imageQueries.transposed(1, 2), k: keys, v: values).transposed(1, 2)
+        return residual + self(q: imageQueries.transposed(1, 2), k: keys, v: values).transposed(1, 2)
     }
 
     /// The order of operations an attention takes.
@@ -123,8 +124,9 @@ public final class DecoderAttention: Module {
     }
 
     /// Many queries, few keys (B, Nk, C): the query and output projections move onto the keys
-    /// and values. The queries come channel-major, (B, C, Nq), and so does the result.
-    func attendFoldingQueries(imageQueries q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+    /// and values. The queries come channel-major, (B, C, Nq), and so does the result, plus
+    /// `residual` when there is one.
+    func attendFoldingQueries(imageQueries q: Tensor, k: Tensor, v: Tensor, residual: Tensor?) -> Tensor {
         let b = q.shape[0], c = q.shape[1], nq = q.shape[2], nk = k.shape[1], heads = numHeads
         let kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))           // (B, H, Nk, d)
         let perHead = kh.shape[3]
@@ -146,7 +148,10 @@ public final class DecoderAttention: Module {
         var projectedValues = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
         if let bias = out_proj.bias?.value { projectedValues = projectedValues + bias * (1 / Float(heads)) }
         // (C, H·Nk) · (H·Nk, Nq): the small values side is the one transposed.
-        return projectedValues.reshaped([b, heads * nk, c]).transposed(1, 2).matmul(weights.reshaped([b, heads * nk, nq]))
+        let valuesByChannel = projectedValues.reshaped([b, heads * nk, c]).transposed(1, 2)
+        let flatWeights = weights.reshaped([b, heads * nk, nq])
+        guard let residual else { return valuesByChannel.matmul(flatWeights) }
+        return valuesByChannel.matmul(flatWeights, adding: residual)
     }
 }
 
@@ -196,7 +201,7 @@ public final class TwoWayAttentionBlock: Module {
         let k = keys + keyPE
         queries = norm2(queries + cross_attn_token_to_image(queries: queries + queryPE, imageKeys: k, imageValues: keys))
         queries = norm3(queries + mlp(queries))
-        keys = norm4.overChannels(keys + cross_attn_image_to_token(imageQueries: k, keys: queries + queryPE, values: queries))
+        keys = norm4.overChannels(cross_attn_image_to_token(imageQueries: k, keys: queries + queryPE, values: queries, residual: keys))
         return (queries, keys)
     }
 }
