@@ -4,7 +4,8 @@ import Tensor
 import Testing
 
 /// SAM's hypernetwork head computes the upscaling with the pixels in tap order and interleaves
-/// only the masks; it must be the layers' own function, with the same gradients.
+/// only the masks (fused, span by span, at inference); it must be the layers' own function,
+/// with the same gradients.
 struct MaskHeadTests {
     /// A 32-d head for 3 masks, every weight, bias and LayerNorm parameter random.
     static func head(seed: UInt64) -> HypernetworkMaskHead {
@@ -21,16 +22,19 @@ struct MaskHeadTests {
         return hyperIn.matmul(upscaled.reshaped([b, c, h * w])).reshaped([b, hyperIn.shape[1], h, w])
     }
 
-    @Test func tapOrderedUpscalingGivesTheLayersMasks() throws {
+    /// At inference the head runs fused (`tiledUpscalingMasks`), a span of 128 pixels at a
+    /// time: one partial span (5 × 7) and a full one with a partial one (13 × 11 = 143).
+    @Test(arguments: [(5, 7), (13, 11)])
+    func fusedUpscalingGivesTheLayersMasks(height: Int, width: Int) throws {
         let head = Self.head(seed: 5)
         let upscaling = try #require(TiledUpscaling(head.output_upscaling))
         var generator = SeededGenerator(seed: 6)
         // A non-square grid, so rows and columns cannot be swapped unnoticed.
-        let image = Tensor.randn([2, 32, 5, 7], generator: &generator)
+        let image = Tensor.randn([2, 32, height, width], generator: &generator)
         let hyperIn = Tensor.randn([2, 3, 4], generator: &generator)
         let reference = noGrad { Self.reference(head, hyperIn: hyperIn, image: image) }
         let masks = noGrad { upscaling.masks(hyperIn: hyperIn, image: image) }
-        #expect(masks.shape == [2, 3, 20, 28])
+        #expect(masks.shape == [2, 3, 4 * height, 4 * width])
         let scale = reference.scalars.map(abs).max() ?? 1
         #expect(zip(masks.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, scale) })
     }

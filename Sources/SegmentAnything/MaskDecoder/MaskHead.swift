@@ -47,7 +47,8 @@ public final class HypernetworkMaskHead: SAMMaskHead {
 }
 
 /// SAM's upscaling (`ConvT, LN2d, GELU, ConvT, GELU`) and the hypernetwork product computed
-/// with the pixels in tap order, interleaved into the image grid only at the end.
+/// with the pixels in tap order, interleaved into the image grid only at the end (at
+/// inference all of it fused, span by span of pixels: `Tensor.tiledUpscalingMasks`).
 ///
 /// A transposed convolution whose kernel equals its stride gives every input pixel its own
 /// tile of the output: it is one product (the weight's kH·kW taps against each pixel's
@@ -90,6 +91,15 @@ struct TiledUpscaling {
     /// Mask logits (B, T, H·kH₁·kH₂, W·kW₁·kW₂) for hypernetwork outputs (B, T, C/8) and the
     /// transformed image (B, C, H, W).
     func masks(hyperIn: Tensor, image: Tensor) -> Tensor {
+        let parameters = [first.weight, norm.weight, norm.bias, second.weight] + [first.bias, second.bias].compactMap { $0 }
+        let recording = GradMode.isEnabled && (image.requiresGrad || hyperIn.requiresGrad || parameters.contains(where: \.requiresGrad))
+        if !recording, firstGELU.approximation == .none, secondGELU.approximation == .none,
+           let firstBias = first.bias?.value, let secondBias = second.bias?.value {
+            // Inference: the same steps fused, a span of pixels at a time (`tiledUpscalingMasks`).
+            return image.tiledUpscalingMasks(hyperIn: hyperIn, first: (first.weight.value, firstBias),
+                                             norm: (norm.weight.value, norm.bias.value, norm.eps),
+                                             second: (second.weight.value, secondBias))
+        }
         let (b, h, w) = (image.shape[0], image.shape[2], image.shape[3])
         let x = image.reshaped([b, image.shape[1], h * w])
         let normalized = Self.tapProducts(first, x)
@@ -106,33 +116,7 @@ struct TiledUpscaling {
     static func interleaved(_ phased: Tensor, height h: Int, width w: Int,
                             first: (h: Int, w: Int), second: (h: Int, w: Int)) -> Tensor {
         let (b, t) = (phased.shape[0], phased.shape[1])
-        let (rows, columns) = (h * first.h * second.h, w * first.w * second.w)
-        guard !GradMode.isEnabled || !phased.requiresGrad else {
-            return phased.reshaped([b * t, second.h, second.w, first.h, first.w, h, w])
-                .permuted(0, 5, 3, 1, 6, 4, 2).reshaped([b, t, rows, columns])
-        }
-        // The permute above, as one loop per output row: its strided copy would run rows of
-        // two elements.
-        var masks = Tensor.zeros([b, t, rows, columns])
-        let tap = h * w
-        phased.withUnsafeBufferPointer { source in
-            masks.withUnsafeMutableBufferPointer { target in
-                for mask in 0..<(b * t) {
-                    for row in 0..<rows {
-                        let (i, ki1, ki2) = (row / (first.h * second.h), row / second.h % first.h, row % second.h)
-                        let out = target.baseAddress! + (mask * rows + row) * columns
-                        for kj1 in 0..<first.w {
-                            for kj2 in 0..<second.w {
-                                let block = ((ki2 * second.w + kj2) * first.h + ki1) * first.w + kj1
-                                let input = source.baseAddress! + (mask * second.h * second.w * first.h * first.w + block) * tap + i * w
-                                let step = first.w * second.w, column = kj1 * second.w + kj2
-                                for j in 0..<w { out[j * step + column] = input[j] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return masks
+        return phased.reshaped([b * t, second.h, second.w, first.h, first.w, h, w])
+            .permuted(0, 5, 3, 1, 6, 4, 2).reshaped([b, t, h * first.h * second.h, w * first.w * second.w])
     }
 }
