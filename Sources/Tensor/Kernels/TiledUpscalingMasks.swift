@@ -102,11 +102,16 @@ enum TiledUpscalingMasks {
                 for firstTap in 0..<firstTaps {
                     let (ki1, kj1) = (firstTap / s.firstKernelWidth, firstTap % s.firstKernelWidth)
                     let source = phased + ((mask * secondTaps + secondTap) * firstTaps + firstTap) * n
-                    for p in 0..<n {
-                        let (i, j) = ((start + p) / s.width, (start + p) % s.width)
+                    let step = s.firstKernelWidth * s.secondKernelWidth, offset = kj1 * s.secondKernelWidth + kj2
+                    // The span's pixels, one image row's stretch at a time.
+                    var p = 0
+                    while p < n {
+                        let (i, first) = ((start + p) / s.width, (start + p) % s.width)
+                        let length = min(s.width - first, n - p)
                         let row = (i * s.firstKernelHeight + ki1) * s.secondKernelHeight + ki2
-                        let column = (j * s.firstKernelWidth + kj1) * s.secondKernelWidth + kj2
-                        target[row * columns + column] = source[p]
+                        let out = target + row * columns + first * step + offset, from = source + p
+                        for j in 0..<length { out[j &* step] = from[j] }
+                        p += length
                     }
                 }
             }
