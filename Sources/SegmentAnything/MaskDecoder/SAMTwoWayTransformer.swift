@@ -44,7 +44,8 @@ public final class DecoderAttention: Module {
         switch form(queries: q.shape[1], keys: k.shape[1]) {
         case .direct: attendDirectly(q: q, k: k, v: v)
         case .foldingKeys: attendFoldingKeys(q: q, imageKeys: k.transposed(1, 2), imageValues: v.transposed(1, 2))
-        case .foldingQueries: attendFoldingQueries(imageQueries: q.transposed(1, 2), k: k, v: v, residual: nil).transposed(1, 2)
+        case .foldingQueries:
+            attendFoldingQueries(imageQueries: q.transposed(1, 2), folded: foldedTokens(k: k, v: v), residual: nil).transposed(1, 2)
         }
     }
 
@@ -57,14 +58,25 @@ public final class DecoderAttention: Module {
         return self(q: queries, k: imageKeys.transposed(1, 2), v: imageValues.transposed(1, 2))
     }
 
-    /// `residual` plus the attention of image positions held channel-major (B, C, Nq) to
-    /// tokens (B, Nk, C); the result is channel-major (B, C, Nq) too. The residual is an
-    /// argument because the folded form's last product can start from it.
-    public func callAsFunction(imageQueries: Tensor, keys: Tensor, values: Tensor, residual: Tensor) -> Tensor {
-        if form(queries: imageQueries.shape[2], keys: keys.shape[1]) == .foldingQueries {
-            return attendFoldingQueries(imageQueries: imageQueries, k: keys, v: values, residual: residual)
+    /// `norm`, over channels, of `residual` plus the attention of image positions held
+    /// channel-major (B, C, Nq) to tokens (B, Nk, C): the mask decoder's image update. The
+    /// result is channel-major (B, C, Nq) too. The residual and norm are arguments because
+    /// in the folded form all of it is one pass over the image at inference
+    /// (`tokenAttentionUpdate`), and the last product starts from the residual otherwise.
+    public func callAsFunction(imageQueries: Tensor, keys: Tensor, values: Tensor, residual: Tensor,
+                               normalizedBy norm: LayerNorm) -> Tensor {
+        guard form(queries: imageQueries.shape[2], keys: keys.shape[1]) == .foldingQueries else {
+            return norm.overChannels(residual + self(q: imageQueries.transposed(1, 2), k: keys, v: values).transposed(1, 2))
         }
-        return residual + self(q: imageQueries.transposed(1, 2), k: keys, v: values).transposed(1, 2)
+        let folded = foldedTokens(k: keys, v: values)
+        let inputs = [imageQueries, residual, folded.keys, folded.values, norm.weight.value, norm.bias.value]
+            + (folded.constants.map { [$0] } ?? [])
+        guard GradMode.isEnabled && inputs.contains(where: \.requiresGrad) else {
+            return imageQueries.tokenAttentionUpdate(keys: folded.keys, constants: folded.constants, values: folded.values,
+                                                     heads: numHeads, residual: residual,
+                                                     norm: (norm.weight.value, norm.bias.value, norm.eps))
+        }
+        return norm.overChannels(attendFoldingQueries(imageQueries: imageQueries, folded: folded, residual: residual))
     }
 
     /// The order of operations an attention takes.
@@ -124,34 +136,53 @@ public final class DecoderAttention: Module {
     }
 
     /// Many queries, few keys (B, Nk, C): the query and output projections move onto the keys
-    /// and values. The queries come channel-major, (B, C, Nq), and so does the result, plus
-    /// `residual` when there is one.
-    func attendFoldingQueries(imageQueries q: Tensor, k: Tensor, v: Tensor, residual: Tensor?) -> Tensor {
-        let b = q.shape[0], c = q.shape[1], nq = q.shape[2], nk = k.shape[1], heads = numHeads
+    /// and values (`foldedTokens`). The queries come channel-major, (B, C, Nq), and so does the
+    /// result, plus `residual` when there is one.
+    func attendFoldingQueries(imageQueries q: Tensor, folded: FoldedTokens, residual: Tensor?) -> Tensor {
+        let b = q.shape[0], nq = q.shape[2], rows = folded.keys.shape[1], nk = rows / numHeads
+        var scores = folded.keys.matmul(q)                                          // (B, H·Nk, Nq)
+        if let constants = folded.constants { scores = scores + constants.reshaped([b, rows, 1]) }
+        // Each query's softmax runs down a column of its head's (Nk, Nq) block.
+        let weights = scores.reshaped([b, numHeads, nk, nq]).softmax(axis: 2).reshaped([b, rows, nq])
+        // (C, H·Nk) · (H·Nk, Nq): the small values side is the one transposed.
+        let valuesByChannel = folded.values.transposed(1, 2)
+        guard let residual else { return valuesByChannel.matmul(weights) }
+        return valuesByChannel.matmul(weights, adding: residual)
+    }
+
+    /// The token side of the image-to-token attention with the query and output projections
+    /// folded onto it: per head h, the image's scores against the tokens are
+    /// `keys[h]·X + constants[h]` and its output is `values[h]ᵀ` times their softmax, summed
+    /// over heads (the image X channel-major).
+    struct FoldedTokens {
+        /// (B, H·Nk, C): `kₕW_qₕ/√d`, each head's keys in the input space, scaled.
+        var keys: Tensor
+        /// (B, H·Nk): `kₕ·b_qₕ/√d`, nil without a query bias.
+        var constants: Tensor?
+        /// (B, H·Nk, C): `vₕW_oₕᵀ + b_o/H`, each head's values through its columns of the output
+        /// projection.
+        var values: Tensor
+    }
+
+    /// `FoldedTokens` for keys and values (B, Nk, C).
+    func foldedTokens(k: Tensor, v: Tensor) -> FoldedTokens {
+        let b = k.shape[0], nk = k.shape[1], c = k.shape[2], heads = numHeads
         let kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))           // (B, H, Nk, d)
         let perHead = kh.shape[3]
         // Per head, kₕ·(W_qₕX + b_qₕ) = (kₕW_qₕ)·X + kₕ·b_qₕ; the second term is constant along each row.
         // The 1/√d scale goes onto the small token-side factors, not the (H·Nk, Nq) scores.
         let scale = 1 / Float(perHead).squareRoot()
-        let keysInInput = (kh.matmul(rowsByHead(q_proj)) * scale).reshaped([b, heads * nk, c])
-        var scores = keysInInput.matmul(q)                                          // (B, H·Nk, Nq)
-        if let bias = q_proj.bias?.value {
-            let rowConstants = (kh * (bias * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3])
-            scores = scores + rowConstants.reshaped([b, heads * nk, 1])
+        let keys = (kh.matmul(rowsByHead(q_proj)) * scale).reshaped([b, heads * nk, c])
+        let constants = q_proj.bias.map { bias in
+            (kh * (bias.value * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3]).reshaped([b, heads * nk])
         }
-        // Each query's softmax runs down a column of its head's (Nk, Nq) block.
-        let weights = scores.reshaped([b, heads, nk, nq]).softmax(axis: 2)
         // The output projection, split by input columns per head, applied to the values first.
         // Each head's weights sum to 1, so its bias can ride on the values too, as bias/H per
         // head, sparing a pass over the (C, Nq) output.
         let outputColumns = out_proj.weight.value.reshaped([c, heads, perHead]).permuted(1, 0, 2)   // (H, C, d)
-        var projectedValues = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
-        if let bias = out_proj.bias?.value { projectedValues = projectedValues + bias * (1 / Float(heads)) }
-        // (C, H·Nk) · (H·Nk, Nq): the small values side is the one transposed.
-        let valuesByChannel = projectedValues.reshaped([b, heads * nk, c]).transposed(1, 2)
-        let flatWeights = weights.reshaped([b, heads * nk, nq])
-        guard let residual else { return valuesByChannel.matmul(flatWeights) }
-        return valuesByChannel.matmul(flatWeights, adding: residual)
+        var values = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
+        if let bias = out_proj.bias?.value { values = values + bias * (1 / Float(heads)) }
+        return FoldedTokens(keys: keys, constants: constants, values: values.reshaped([b, heads * nk, c]))
     }
 }
 
@@ -201,7 +232,8 @@ public final class TwoWayAttentionBlock: Module {
         let k = keys + keyPE
         queries = norm2(queries + cross_attn_token_to_image(queries: queries + queryPE, imageKeys: k, imageValues: keys))
         queries = norm3(queries + mlp(queries))
-        keys = norm4.overChannels(cross_attn_image_to_token(imageQueries: k, keys: queries + queryPE, values: queries, residual: keys))
+        keys = cross_attn_image_to_token(imageQueries: k, keys: queries + queryPE, values: queries, residual: keys,
+                                         normalizedBy: norm4)
         return (queries, keys)
     }
 }
