@@ -20,6 +20,19 @@ struct LinearAlgebraGradientTests {
         expectGradientsMatch([Sample.uniform([4], seed: 70), Sample.uniform([4], seed: 71)]) { $0[0].matmul($0[1]) }
     }
 
+    /// The product accumulates onto the addend inside the GEMM: the same value as adding
+    /// afterwards, full-size, broadcast and batch-broadcast addends alike, and their gradients.
+    @Test func productOntoAnAddend() {
+        let a = Sample.uniform([2, 3, 4], seed: 90), b = Sample.uniform([4, 5], seed: 91)
+        for addend in [Sample.uniform([2, 3, 5], seed: 92), Sample.uniform([3, 1], seed: 93), Sample.uniform([5], seed: 94)] {
+            TensorFixtures.expectClose(a.matmul(b, adding: addend), a.matmul(b) + addend, tolerance: 1e-6)
+            expectGradientsMatch([a, b, addend]) { $0[0].matmul($0[1], adding: $0[2]) }
+        }
+        let batched = Sample.uniform([2, 4, 5], seed: 95), addend = Sample.uniform([1, 3, 5], seed: 96)
+        TensorFixtures.expectClose(a.matmul(batched, adding: addend), a.matmul(batched) + addend, tolerance: 1e-6)
+        expectGradientsMatch([a, batched, addend]) { $0[0].matmul($0[1], adding: $0[2]) }
+    }
+
     @Test func linearWithBiasOverLeadingAxes() {
         expectGradientsMatch([Sample.uniform([2, 3, 4], seed: 72), Sample.uniform([5, 4], seed: 73), Sample.uniform([5], seed: 74)]) {
             $0[0].linear(weight: $0[1], bias: $0[2])

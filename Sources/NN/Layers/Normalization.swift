@@ -15,6 +15,12 @@ public final class LayerNorm: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         x.layerNorm(weight: weight.value, bias: bias.value, eps: eps)
     }
+
+    /// The same normalisation of a channel-major (N, C, …) tensor, each position over its
+    /// channels: the layer applied to the features-last view, without transposing into it.
+    public func overChannels(_ x: Tensor) -> Tensor {
+        x.channelLayerNorm(weight: weight.value, bias: bias.value, eps: eps)
+    }
 }
 
 /// SAM's `LayerNorm2d`: normalises each position of an NCHW map over its channels.

@@ -58,7 +58,7 @@ public final class MaskDecoder: Module {
         let pe = imagePE.expanded(to: [b] + imagePE.shape.dropFirst())
         let (hs, image) = transformer(image: source, imagePE: pe, tokens: tokens(sparse: sparse))
         let count = SAMConfig.multimaskOutputs + 1
-        let masks = mask_head(maskTokens: hs.slice(axis: 1, 1, 1 + count), image: Self.grid(image, side: imageEmbedding.shape[2]))
+        let masks = mask_head(maskTokens: hs.slice(axis: 1, 1, 1 + count), image: image)
         let iou = iou_prediction_head(hs.slice(axis: 1, 0, 1).squeezed(1))
         let range = multimask ? 1..<count : 0..<1
         return (masks.slice(axis: 1, range.lowerBound, range.upperBound), iou.slice(axis: 1, range.lowerBound, range.upperBound))
@@ -70,10 +70,5 @@ public final class MaskDecoder: Module {
         let b = sparse.shape[0], dim = sparse.shape[2]
         let outputTokens = Tensor.concatenate([iou_token.weight.value, mask_tokens.weight.value], axis: 0)
         return Tensor.concatenate([outputTokens.unsqueezed(0).expanded(to: [b, outputTokens.shape[0], dim]), sparse], axis: 1)
-    }
-
-    /// The transformer's image tokens (B, side², C) back on their (B, C, side, side) grid.
-    public static func grid(_ imageTokens: Tensor, side: Int) -> Tensor {
-        imageTokens.permuted(0, 2, 1).reshaped([imageTokens.shape[0], imageTokens.shape[2], side, side])
     }
 }

@@ -41,15 +41,65 @@ public final class DecoderAttention: Module {
     /// queries are. Each attention takes whichever form needs the fewest multiply-adds; all are
     /// the reference's function, rounded differently, and all are differentiable.
     public func callAsFunction(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+        switch form(queries: q.shape[1], keys: k.shape[1]) {
+        case .direct: attendDirectly(q: q, k: k, v: v)
+        case .foldingKeys: attendFoldingKeys(q: q, imageKeys: k.transposed(1, 2), imageValues: v.transposed(1, 2))
+        case .foldingQueries:
+            attendFoldingQueries(imageQueries: q.transposed(1, 2), folded: foldedTokens(k: k, v: v), residual: nil).transposed(1, 2)
+        }
+    }
+
+    /// Tokens (B, Nq, C) attend to an image held channel-major, keys and values (B, C, Nk) (the
+    /// transformer keeps the image in the embedding's own layout, so it is never transposed).
+    public func callAsFunction(queries: Tensor, imageKeys: Tensor, imageValues: Tensor) -> Tensor {
+        if form(queries: queries.shape[1], keys: imageKeys.shape[2]) == .foldingKeys {
+            return attendFoldingKeys(q: queries, imageKeys: imageKeys, imageValues: imageValues)
+        }
+        return self(q: queries, k: imageKeys.transposed(1, 2), v: imageValues.transposed(1, 2))
+    }
+
+    /// `norm`, over channels, of `residual` plus the attention of image positions held
+    /// channel-major (B, C, Nq) to tokens (B, Nk, C): the mask decoder's image update. The
+    /// result is channel-major (B, C, Nq) too. The residual and norm are arguments because
+    /// in the folded form all of it is one pass over the image at inference
+    /// (`tokenAttentionUpdate`), and the last product starts from the residual otherwise.
+    public func callAsFunction(imageQueries: Tensor, keys: Tensor, values: Tensor, residual: Tensor,
+                               normalizedBy norm: LayerNorm) -> Tensor {
+        guard form(queries: imageQueries.shape[2], keys: keys.shape[1]) == .foldingQueries else {
+            return norm.overChannels(residual + self(q: imageQueries.transposed(1, 2), k: keys, v: values).transposed(1, 2))
+        }
+        let folded = foldedTokens(k: keys, v: values)
+        let inputs = [imageQueries, residual, folded.keys, folded.values, norm.weight.value, norm.bias.value]
+            + (folded.constants.map { [$0] } ?? [])
+        guard GradMode.isEnabled && inputs.contains(where: \.requiresGrad) else {
+            return imageQueries.tokenAttentionUpdate(keys: folded.keys, constants: folded.constants, values: folded.values,
+                                                     heads: numHeads, residual: residual,
+                                                     norm: (norm.weight.value, norm.bias.value, norm.eps))
+        }
+        return norm.overChannels(attendFoldingQueries(imageQueries: imageQueries, folded: folded, residual: residual))
+    }
+
+    /// The order of operations an attention takes.
+    enum Form {
+        /// The reference's.
+        case direct
+        /// Key and value projections moved onto the queries.
+        case foldingKeys
+        /// Query and output projections moved onto the keys and values.
+        case foldingQueries
+    }
+
+    /// The form needing the fewest multiply-adds for `nq` queries and `nk` keys.
+    func form(queries nq: Int, keys nk: Int) -> Form {
         // Adapters (a `LoRALinear`) change a projection's effective weight: only plain layers fold.
         let plain = [q_proj, k_proj, v_proj, out_proj].allSatisfy { type(of: $0) == Linear.self }
-        let nq = q.shape[1], nk = k.shape[1], c = q.shape[2], inner = q_proj.outFeatures
+        let c = q_proj.inFeatures, inner = q_proj.outFeatures
         let perHead = inner / numHeads
         let direct = 2 * nq * c * inner + 2 * nk * c * inner + 2 * nq * nk * inner
         let keysFolded = 2 * nq * c * inner + 2 * numHeads * nq * (perHead + nk) * c
         let queriesFolded = 2 * nk * c * inner + 2 * numHeads * nk * (perHead + nq) * c
-        if !plain || direct <= min(keysFolded, queriesFolded) { return attendDirectly(q: q, k: k, v: v) }
-        return keysFolded <= queriesFolded ? attendFoldingKeys(q: q, k: k, v: v) : attendFoldingQueries(q: q, k: k, v: v)
+        if !plain || direct <= min(keysFolded, queriesFolded) { return .direct }
+        return keysFolded <= queriesFolded ? .foldingKeys : .foldingQueries
     }
 
     /// The reference's order of operations.
@@ -62,8 +112,9 @@ public final class DecoderAttention: Module {
         return out_proj(out.reshaped([out.shape[0], out.shape[1], -1]))
     }
 
-    /// Few queries, many keys: the key and value projections move onto the queries.
-    func attendFoldingKeys(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
+    /// Few queries (B, Nq, C), many keys: the key and value projections move onto the queries.
+    /// The keys and values come channel-major, (B, C, Nk).
+    func attendFoldingKeys(q: Tensor, imageKeys k: Tensor, imageValues v: Tensor) -> Tensor {
         let b = q.shape[0], nq = q.shape[1], c = q.shape[2], heads = numHeads
         let qh = separateHeads(q_proj(q))                                           // (B, H, Nq, d)
         let perHead = qh.shape[3]
@@ -71,41 +122,67 @@ public final class DecoderAttention: Module {
         // The 1/√d scale goes onto the small token-side factors, not the (H·Nq, Nk) scores.
         let scale = 1 / Float(perHead).squareRoot()
         let queriesInInput = qh.matmul(rowsByHead(k_proj)) * scale                  // (B, H, Nq, C)
-        var scores = queriesInInput.reshaped([b, heads * nq, c]).matmul(transposing: k)
+        var scores = queriesInInput.reshaped([b, heads * nq, c]).matmul(k)          // (B, H·Nq, Nk)
         if let bias = k_proj.bias?.value {
             let rowConstants = (qh * (bias * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3])
             scores = scores + rowConstants.reshaped([b, heads * nq, 1])
         }
         let weights = scores.softmax(axis: -1)                                      // (B, H·Nq, Nk)
-        let pooled = weights.matmul(v).reshaped([b, heads, nq, c])                  // (B, H, Nq, C)
+        let pooled = weights.matmul(transposing: v).reshaped([b, heads, nq, c])     // (B, H, Nq, C)
         let valueWeights = rowsByHead(v_proj).unsqueezed(0).expanded(to: [b, heads, perHead, c])
         var out = pooled.matmul(transposing: valueWeights)                          // (B, H, Nq, d)
         if let bias = v_proj.bias?.value { out = out + bias.reshaped([1, heads, 1, perHead]) }
         return out_proj(out.permuted(0, 2, 1, 3).reshaped([b, nq, heads * perHead]))
     }
 
-    /// Many queries, few keys: the query and output projections move onto the keys and values.
-    func attendFoldingQueries(q: Tensor, k: Tensor, v: Tensor) -> Tensor {
-        let b = q.shape[0], nq = q.shape[1], nk = k.shape[1], c = q.shape[2], heads = numHeads
+    /// Many queries, few keys (B, Nk, C): the query and output projections move onto the keys
+    /// and values (`foldedTokens`). The queries come channel-major, (B, C, Nq), and so does the
+    /// result, plus `residual` when there is one.
+    func attendFoldingQueries(imageQueries q: Tensor, folded: FoldedTokens, residual: Tensor?) -> Tensor {
+        let b = q.shape[0], nq = q.shape[2], rows = folded.keys.shape[1], nk = rows / numHeads
+        var scores = folded.keys.matmul(q)                                          // (B, H·Nk, Nq)
+        if let constants = folded.constants { scores = scores + constants.reshaped([b, rows, 1]) }
+        // Each query's softmax runs down a column of its head's (Nk, Nq) block.
+        let weights = scores.reshaped([b, numHeads, nk, nq]).softmax(axis: 2).reshaped([b, rows, nq])
+        // (C, H·Nk) · (H·Nk, Nq): the small values side is the one transposed.
+        let valuesByChannel = folded.values.transposed(1, 2)
+        guard let residual else { return valuesByChannel.matmul(weights) }
+        return valuesByChannel.matmul(weights, adding: residual)
+    }
+
+    /// The token side of the image-to-token attention with the query and output projections
+    /// folded onto it: per head h, the image's scores against the tokens are
+    /// `keys[h]·X + constants[h]` and its output is `values[h]ᵀ` times their softmax, summed
+    /// over heads (the image X channel-major).
+    struct FoldedTokens {
+        /// (B, H·Nk, C): `kₕW_qₕ/√d`, each head's keys in the input space, scaled.
+        var keys: Tensor
+        /// (B, H·Nk): `kₕ·b_qₕ/√d`, nil without a query bias.
+        var constants: Tensor?
+        /// (B, H·Nk, C): `vₕW_oₕᵀ + b_o/H`, each head's values through its columns of the output
+        /// projection.
+        var values: Tensor
+    }
+
+    /// `FoldedTokens` for keys and values (B, Nk, C).
+    func foldedTokens(k: Tensor, v: Tensor) -> FoldedTokens {
+        let b = k.shape[0], nk = k.shape[1], c = k.shape[2], heads = numHeads
         let kh = separateHeads(k_proj(k)), vh = separateHeads(v_proj(v))           // (B, H, Nk, d)
         let perHead = kh.shape[3]
-        // Per head, (XW_qₕᵀ + b_qₕ)·kₕᵀ = X·(kₕW_qₕ)ᵀ + b_qₕ·kₕᵀ; the second term is constant along each column.
-        // The 1/√d scale goes onto the small token-side factors, not the (Nq, H·Nk) scores.
+        // Per head, kₕ·(W_qₕX + b_qₕ) = (kₕW_qₕ)·X + kₕ·b_qₕ; the second term is constant along each row.
+        // The 1/√d scale goes onto the small token-side factors, not the (H·Nk, Nq) scores.
         let scale = 1 / Float(perHead).squareRoot()
-        let keysInInput = (kh.matmul(rowsByHead(q_proj)) * scale).reshaped([b, heads * nk, c])
-        var scores = q.matmul(transposing: keysInInput)                             // (B, Nq, H·Nk)
-        if let bias = q_proj.bias?.value {
-            let columnConstants = (kh * (bias * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3])
-            scores = scores + columnConstants.reshaped([b, 1, heads * nk])
+        let keys = (kh.matmul(rowsByHead(q_proj)) * scale).reshaped([b, heads * nk, c])
+        let constants = q_proj.bias.map { bias in
+            (kh * (bias.value * scale).reshaped([1, heads, 1, perHead])).sum(axes: [3]).reshaped([b, heads * nk])
         }
-        let weights = scores.reshaped([b, nq, heads, nk]).softmax(axis: -1)
         // The output projection, split by input columns per head, applied to the values first.
         // Each head's weights sum to 1, so its bias can ride on the values too, as bias/H per
-        // head, sparing a pass over the (Nq, C) output.
+        // head, sparing a pass over the (C, Nq) output.
         let outputColumns = out_proj.weight.value.reshaped([c, heads, perHead]).permuted(1, 0, 2)   // (H, C, d)
-        var projectedValues = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
-        if let bias = out_proj.bias?.value { projectedValues = projectedValues + bias * (1 / Float(heads)) }
-        return weights.reshaped([b, nq, heads * nk]).matmul(projectedValues.reshaped([b, heads * nk, c]))
+        var values = vh.matmul(transposing: outputColumns.unsqueezed(0).expanded(to: [b, heads, c, perHead]))
+        if let bias = out_proj.bias?.value { values = values + bias * (1 / Float(heads)) }
+        return FoldedTokens(keys: keys, constants: constants, values: values.reshaped([b, heads * nk, c]))
     }
 }
 
@@ -138,7 +215,8 @@ public final class TwoWayAttentionBlock: Module {
         self.skipFirstLayerPE = skipFirstLayerPE
     }
 
-    /// Updates tokens (`queries`) and image tokens (`keys`); the PEs are re-added before each attention.
+    /// Updates tokens (`queries`, (B, N, C)) and the image (`keys`, channel-major (B, C, HW));
+    /// the PEs are re-added before each attention.
     public func callAsFunction(queries: Tensor, keys: Tensor, queryPE: Tensor, keyPE: Tensor) -> (queries: Tensor, keys: Tensor) {
         var queries = queries, keys = keys
         if skipFirstLayerPE {
@@ -152,9 +230,10 @@ public final class TwoWayAttentionBlock: Module {
         // SAM's and LiteMedSAM's 64² grid) is formed once for both cross-attentions; the
         // reference adds it twice, with identical values.
         let k = keys + keyPE
-        queries = norm2(queries + cross_attn_token_to_image(q: queries + queryPE, k: k, v: keys))
+        queries = norm2(queries + cross_attn_token_to_image(queries: queries + queryPE, imageKeys: k, imageValues: keys))
         queries = norm3(queries + mlp(queries))
-        keys = norm4(keys + cross_attn_image_to_token(q: k, k: queries + queryPE, v: queries))
+        keys = cross_attn_image_to_token(imageQueries: k, keys: queries + queryPE, values: queries, residual: keys,
+                                         normalizedBy: norm4)
         return (queries, keys)
     }
 }
@@ -179,16 +258,20 @@ public final class TwoWayTransformer: Module {
     }
 
     /// Image (B, C, H, W) with its PE (B, C, H, W) and tokens (B, N, C) → updated tokens
-    /// (B, N, C) and image (B, HW, C).
+    /// (B, N, C) and image (B, C, H, W).
+    ///
+    /// The reference flattens the image to (B, HW, C) tokens and back; here it stays
+    /// channel-major throughout (attention is products, which take either layout, and the
+    /// image-side LayerNorm runs over channels), saving three transposes of the whole image.
     public func callAsFunction(image: Tensor, imagePE: Tensor, tokens: Tensor) -> (tokens: Tensor, image: Tensor) {
         let b = image.shape[0], c = image.shape[1], hw = image.shape[2] * image.shape[3]
-        let keyPE = imagePE.reshaped([imagePE.shape[0], c, hw]).permuted(0, 2, 1)
+        let keyPE = imagePE.reshaped([imagePE.shape[0], c, hw])
         var queries = tokens
-        var keys = image.reshaped([b, c, hw]).permuted(0, 2, 1)
+        var keys = image.reshaped([b, c, hw])
         for layer in layers {
             (queries, keys) = layer(queries: queries, keys: keys, queryPE: tokens, keyPE: keyPE)
         }
-        let attended = final_attn_token_to_image(q: queries + tokens, k: keys + keyPE, v: keys)
-        return (norm_final_attn(queries + attended), keys)
+        let attended = final_attn_token_to_image(queries: queries + tokens, imageKeys: keys + keyPE, imageValues: keys)
+        return (norm_final_attn(queries + attended), keys.reshaped(image.shape))
     }
 }

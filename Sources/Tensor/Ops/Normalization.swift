@@ -74,14 +74,65 @@ extension Tensor {
     /// SAM's `LayerNorm2d`: normalises NCHW over the channel axis (biased variance), then
     /// scales and shifts per channel.
     public func layerNorm2d(weight: Tensor, bias: Tensor, eps: Float = 1e-6) -> Tensor {
-        precondition(rank == 4 && weight.shape == [shape[1]] && bias.shape == [shape[1]],
-                     "layerNorm2d needs NCHW input and [C] weight and bias")
-        let mean = self.mean(axis: 1, keepDims: true)
-        let centered = self - mean
-        let variance = centered.squared().mean(axis: 1, keepDims: true)
-        let normalized = centered / (variance + eps).sqrt()
-        let perChannel = [1, shape[1], 1, 1]
-        return normalized * weight.reshaped(perChannel) + bias.reshaped(perChannel)
+        precondition(rank == 4, "layerNorm2d needs NCHW input")
+        return channelLayerNorm(weight: weight, bias: bias, eps: eps)
+    }
+
+    /// Layer normalisation of `(N, C, …)` over the channel axis 1 (biased variance), then a
+    /// per-channel affine transform: `layerNorm` for every position of a channel-major map.
+    ///
+    /// The statistics run across channels `plane` floats apart, so the kernel takes strips of
+    /// positions at once and every loop runs along contiguous memory, one pass for the
+    /// statistics and one for the output, where composing it of reductions and broadcast
+    /// arithmetic makes nine passes.
+    public func channelLayerNorm(weight: Tensor, bias: Tensor, eps: Float) -> Tensor {
+        precondition(rank >= 2 && weight.shape == [shape[1]] && bias.shape == [shape[1]],
+                     "channelLayerNorm needs (N, C, …) input and [C] weight and bias")
+        let batch = shape[0], channels = shape[1], plane = shape[2...].reduce(1, *)
+        let normalized = Tensor(uninitializedShape: shape)
+        let statsShape = [batch, 1] + Array(shape[2...])
+        let means = Tensor(uninitializedShape: statsShape), inverseStd = Tensor(uninitializedShape: statsShape)
+        let lanes = 256, strips = (plane + lanes - 1) / lanes
+        let source = pointer, destination = normalized.pointer, w = weight.pointer, b = bias.pointer
+        let meanOut = means.pointer, rstdOut = inverseStd.pointer
+        Parallelism.forEach(batch * strips, costPerItem: 4 * channels * lanes) { range in
+            for job in range {
+                let item = job / strips, first = job % strips * lanes, width = Swift.min(lanes, plane - first)
+                let x = source + item * channels * plane + first, y = destination + item * channels * plane + first
+                let mean = meanOut + item * plane + first, rstd = rstdOut + item * plane + first
+                mean.update(repeating: 0, count: width)
+                for c in 0..<channels {
+                    let row = x + c * plane
+                    for j in 0..<width { mean[j] += row[j] }
+                }
+                rstd.update(repeating: 0, count: width)
+                for j in 0..<width { mean[j] /= Float(channels) }
+                for c in 0..<channels {
+                    let row = x + c * plane
+                    for j in 0..<width { let d = row[j] - mean[j]; rstd[j] += d * d }
+                }
+                for j in 0..<width { rstd[j] = 1 / (rstd[j] / Float(channels) + eps).squareRoot() }
+                for c in 0..<channels {
+                    let row = x + c * plane, out = y + c * plane, scale = w[c], shift = b[c]
+                    for j in 0..<width { out[j] = (row[j] - mean[j]) * rstd[j] * scale + shift }
+                }
+            }
+        }
+        return Tensor.recorded(normalized, inputs: [self, weight, bias]) { [self] g in
+            // As `layerNorm`'s backward, with the reductions over the channel axis.
+            let perChannel = [1, channels] + [Int](repeating: 1, count: rank - 2)
+            let xHat = (self - means) * inverseStd
+            let otherAxes = [0] + Array(2..<rank)
+            var gradInput: Tensor?
+            if requiresGrad {
+                let gHat = g * weight.reshaped(perChannel)
+                gradInput = inverseStd * (gHat - gHat.mean(axis: 1, keepDims: true)
+                                          - xHat * (gHat * xHat).mean(axis: 1, keepDims: true))
+            }
+            return [gradInput,
+                    weight.requiresGrad ? (g * xHat).sum(axes: otherAxes) : nil,
+                    bias.requiresGrad ? g.sum(axes: otherAxes) : nil]
+        }
     }
 
     /// Group normalisation (`F.group_norm`) of `(N, C, …)` input: statistics over each group of

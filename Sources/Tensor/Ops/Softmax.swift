@@ -21,36 +21,87 @@ func contiguousMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 }
 
 extension Tensor {
-    /// Softmax along `axis` (`F.softmax`), computed stably by subtracting the row maximum.
+    /// Softmax along `axis` (`F.softmax`), computed stably by subtracting the maximum.
     public func softmax(axis: Int = -1) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
-        guard axis == rank - 1 else { return transposed(axis, -1).softmax(axis: -1).transposed(axis, -1) }
-        let result = rowwise(log: false)
+        let result = normalizedExponentials(axis: axis, log: false)
         return Tensor.recorded(result, inputs: [self]) { g in
-            [result * (g - (g * result).sum(axes: [-1], keepDims: true))]
+            [result * (g - (g * result).sum(axes: [axis], keepDims: true))]
         }
     }
 
     /// Log-softmax along `axis` (`F.log_softmax`): `x − max − log Σ exp(x − max)`.
     public func logSoftmax(axis: Int = -1) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
-        guard axis == rank - 1 else { return transposed(axis, -1).logSoftmax(axis: -1).transposed(axis, -1) }
-        let result = rowwise(log: true)
+        let result = normalizedExponentials(axis: axis, log: true)
         return Tensor.recorded(result, inputs: [self]) { g in
-            [g - result.exp() * g.sum(axes: [-1], keepDims: true)]
+            [g - result.exp() * g.sum(axes: [axis], keepDims: true)]
         }
     }
 
-    /// Softmax or log-softmax over contiguous last-axis rows, one row per job.
-    private func rowwise(log: Bool) -> Tensor {
-        let n = shape.last ?? 1
-        let rows = n == 0 ? 0 : count / n
+    /// Softmax or log-softmax along `axis`: contiguous last-axis rows one row per job; along
+    /// an inner axis, in place in its strided layout (no transposes), many lanes at once.
+    private func normalizedExponentials(axis: Int, log: Bool) -> Tensor {
+        let n = rank == 0 ? 1 : shape[axis]
+        let inner = rank == 0 ? 1 : shape[(axis + 1)...].reduce(1, *)
         let result = Tensor(uninitializedShape: shape)
+        guard count > 0 else { return result }
         let source = pointer, destination = result.pointer
-        Parallelism.forEach(rows, costPerItem: 8 * n) { range in
-            for r in range { softmaxRow(source + r * n, into: destination + r * n, count: n, log: log) }
+        if inner == 1 {
+            Parallelism.forEach(count / n, costPerItem: 8 * n) { range in
+                for r in range { softmaxRow(source + r * n, into: destination + r * n, count: n, log: log) }
+            }
+            return result
+        }
+        // Jobs are strips of up to `lanes` positions along the inner axes, each normalised over
+        // the `n` values `inner` apart that share its position.
+        let lanes = 256, strips = (inner + lanes - 1) / lanes
+        Parallelism.forEach(count / (n * inner) * strips, costPerItem: 8 * n * lanes) { range in
+            for job in range {
+                let start = job / strips * n * inner + job % strips * lanes
+                softmaxColumns(source + start, into: destination + start, count: n, stride: inner,
+                               width: Swift.min(lanes, inner - job % strips * lanes), log: log)
+            }
         }
         return result
+    }
+}
+
+/// Softmax (or log-softmax) over `n` values `stride` apart, for `width` adjacent positions at
+/// once, so every loop runs along contiguous memory; `y` must not overlap `x` (as `softmaxRow`).
+@inline(__always)
+func softmaxColumns(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, stride: Int,
+                    width: Int, log: Bool) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width) { scratch in
+        let top = scratch.baseAddress!, total = top + width
+        top.update(from: x, count: width)
+        for a in 1..<Swift.max(n, 1) {
+            let row = x + a * stride
+            for j in 0..<width { top[j] = Swift.max(top[j], row[j]) }
+        }
+        total.update(repeating: 0, count: width)
+        for a in 0..<n {
+            let row = x + a * stride, out = y + a * stride
+            for j in 0..<width {
+                let d = row[j] - top[j]
+                let e = d < -87.33654 ? 0 : FastMath.expInRange(Swift.max(d, -87.33654))
+                out[j] = e
+                total[j] += e
+            }
+        }
+        if log {
+            for j in 0..<width { total[j] = top[j] + logf(total[j]) }
+            for a in 0..<n {
+                let row = x + a * stride, out = y + a * stride
+                for j in 0..<width { out[j] = row[j] - total[j] }
+            }
+        } else {
+            for j in 0..<width { total[j] = 1 / total[j] }
+            for a in 0..<n {
+                let out = y + a * stride
+                for j in 0..<width { out[j] *= total[j] }
+            }
+        }
     }
 }
 

@@ -127,19 +127,17 @@ struct BenchLiteMedSAM: ParsableCommand {
             let transformerSeconds = BenchTiming.medianSeconds(repetitions: runs) {
                 transformed = decoder.transformer(image: source, imagePE: imagePE, tokens: tokens)
             }
-            let e = embedding.shape[2], count = SAMConfig.multimaskOutputs + 1
-            var grid = Tensor.zeros([1])
-            let gridSeconds = BenchTiming.medianSeconds(repetitions: runs) {
-                grid = MaskDecoder.grid(transformed.image, side: e)
-            }
+            let count = SAMConfig.multimaskOutputs + 1
             let maskTokens = transformed.tokens.slice(axis: 1, 1, 1 + count)
-            let headSeconds = BenchTiming.medianSeconds(repetitions: runs) { _ = decoder.mask_head(maskTokens: maskTokens, image: grid) }
+            let headSeconds = BenchTiming.medianSeconds(repetitions: runs) {
+                _ = decoder.mask_head(maskTokens: maskTokens, image: transformed.image)
+            }
             let iouSeconds = BenchTiming.medianSeconds(repetitions: runs) {
                 _ = decoder.iou_prediction_head(transformed.tokens.slice(axis: 1, 0, 1).squeezed(1))
             }
             print("decoder parts (median ms, each timed alone):")
             for (name, seconds) in [("prompt encoder", promptSeconds), ("embedding + dense prompt", sourceSeconds),
-                                    ("two-way transformer", transformerSeconds), ("image tokens to grid", gridSeconds),
+                                    ("two-way transformer", transformerSeconds),
                                     ("mask head (upscaling + hypernetworks)", headSeconds), ("IoU head", iouSeconds)] {
                 print("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f", seconds * 1e3))
             }
