@@ -52,22 +52,12 @@ enum TiledUpscalingMasks {
                 // Bias, then LayerNorm over the C₁ channels of each (tap, pixel), then GELU; the
                 // (tap, pixel) positions are contiguous within a channel's row of taps₁·n.
                 let positions = firstTaps * n
-                mean.update(repeating: 0, count: positions)
                 for c in 0..<s.firstChannels {
                     let row = firstOut + c * positions, bias = firstBias[c]
-                    for p in 0..<positions {
-                        row[p] += bias
-                        mean[p] += row[p]
-                    }
+                    for p in 0..<positions { row[p] += bias }
                 }
-                let scale = 1 / Float(s.firstChannels)
-                for p in 0..<positions { mean[p] *= scale }
-                rstd.update(repeating: 0, count: positions)
-                for c in 0..<s.firstChannels {
-                    let row = firstOut + c * positions
-                    for p in 0..<positions { let d = row[p] - mean[p]; rstd[p] += d * d }
-                }
-                for p in 0..<positions { rstd[p] = 1 / (rstd[p] * scale + eps).squareRoot() }
+                channelStatistics(firstOut, channels: s.firstChannels, stride: positions, count: positions, eps: eps,
+                                  mean: mean, rstd: rstd)
                 for c in 0..<s.firstChannels {
                     let row = firstOut + c * positions, gain = normWeight[c], shift = normBias[c]
                     for p in 0..<positions { row[p] = gelu((row[p] - mean[p]) * rstd[p] * gain + shift) }

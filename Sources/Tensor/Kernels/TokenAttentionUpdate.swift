@@ -54,22 +54,11 @@ enum TokenAttentionUpdate {
                 // (channels, n): the values weighted, plus the residual.
                 Gemm.multiply(transposeA: true, m: s.channels, n: n, k: rows, a: itemValues, lda: s.channels,
                               b: weights, ldb: n, c: attended, ldc: n)
-                mean.update(repeating: 0, count: n)
                 for c in 0..<s.channels {
                     let row = attended + c * n, skip = residual + plane + c * s.positions
-                    for j in 0..<n {
-                        row[j] += skip[j]
-                        mean[j] += row[j]
-                    }
+                    for j in 0..<n { row[j] += skip[j] }
                 }
-                let scale = 1 / Float(s.channels)
-                for j in 0..<n { mean[j] *= scale }
-                rstd.update(repeating: 0, count: n)
-                for c in 0..<s.channels {
-                    let row = attended + c * n
-                    for j in 0..<n { let d = row[j] - mean[j]; rstd[j] += d * d }
-                }
-                for j in 0..<n { rstd[j] = 1 / (rstd[j] * scale + eps).squareRoot() }
+                channelStatistics(attended, channels: s.channels, stride: n, count: n, eps: eps, mean: mean, rstd: rstd)
                 for c in 0..<s.channels {
                     let row = attended + c * n, out = output + plane + c * s.positions, gain = weight[c], shift = bias[c]
                     for j in 0..<n { out[j] = (row[j] - mean[j]) * rstd[j] * gain + shift }

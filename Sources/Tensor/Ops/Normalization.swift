@@ -100,18 +100,7 @@ extension Tensor {
                 let item = job / strips, first = job % strips * lanes, width = Swift.min(lanes, plane - first)
                 let x = source + item * channels * plane + first, y = destination + item * channels * plane + first
                 let mean = meanOut + item * plane + first, rstd = rstdOut + item * plane + first
-                mean.update(repeating: 0, count: width)
-                for c in 0..<channels {
-                    let row = x + c * plane
-                    for j in 0..<width { mean[j] += row[j] }
-                }
-                rstd.update(repeating: 0, count: width)
-                for j in 0..<width { mean[j] /= Float(channels) }
-                for c in 0..<channels {
-                    let row = x + c * plane
-                    for j in 0..<width { let d = row[j] - mean[j]; rstd[j] += d * d }
-                }
-                for j in 0..<width { rstd[j] = 1 / (rstd[j] / Float(channels) + eps).squareRoot() }
+                channelStatistics(x, channels: channels, stride: plane, count: width, eps: eps, mean: mean, rstd: rstd)
                 for c in 0..<channels {
                     let row = x + c * plane, out = y + c * plane, scale = w[c], shift = b[c]
                     for j in 0..<width { out[j] = (row[j] - mean[j]) * rstd[j] * scale + shift }
