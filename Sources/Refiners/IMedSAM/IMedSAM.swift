@@ -150,13 +150,7 @@ public final class IMedSAM: Module {
     /// weights. Errors name the file: not an I-MedSAM file, base missing or not the one it was
     /// trained on, missing or misshapen keys.
     public static func load(contentsOf url: URL, baseFolder: URL) throws -> IMedSAM {
-        let file = try ModelCheckpoint<SAM>(contentsOf: url)
-        guard file.metadata[refinerMetadataKey] == refinerName,
-              let config = try file.decoded(configMetadataKey, as: IMedSAMConfig.self),
-              let reference = try file.decoded(SAMBaseReference.metadataKey, as: SAMBaseReference.self) else {
-            throw FormatError(url, "not an I-MedSAM checkpoint (no '\(refinerMetadataKey) = \(refinerName)', "
-                + "'\(configMetadataKey)' and '\(SAMBaseReference.metadataKey)' metadata)")
-        }
+        let (file, config, reference) = try readCheckpoint(url)
         let baseURL = baseFolder.appendingPathComponent(reference.file)
         guard FileManager.default.fileExists(atPath: baseURL.path) else {
             throw FormatError(url, "its base SAM \(baseURL.path) does not exist (run `make models`)")
@@ -183,12 +177,7 @@ public final class IMedSAM: Module {
     /// file: not an I-MedSAM checkpoint, another base, another decoder.
     @discardableResult
     public func start(from url: URL, baseFile: String) throws -> [String] {
-        let file = try ModelCheckpoint<SAM>(contentsOf: url)
-        guard file.metadata[Self.refinerMetadataKey] == Self.refinerName,
-              let other = try file.decoded(Self.configMetadataKey, as: IMedSAMConfig.self),
-              let reference = try file.decoded(SAMBaseReference.metadataKey, as: SAMBaseReference.self) else {
-            throw FormatError(url, "not an I-MedSAM checkpoint to start from")
-        }
+        let (file, other, reference) = try Self.readCheckpoint(url)
         // Adapters are trainable in either model, so the frozen tensors (and their fingerprint)
         // are the base SAM's whatever the two configs.
         let base = baseReference(file: baseFile)
@@ -203,6 +192,19 @@ public final class IMedSAM: Module {
         for (key, _) in shared { tensors[key] = file.tensors[key] }
         try tensors.assign(to: shared)
         return shared.map(\.key)
+    }
+
+    /// A checkpoint written by `save(to:baseFile:)` with the config and base reference its
+    /// metadata records; any other file is an error naming it.
+    static func readCheckpoint(_ url: URL) throws -> (file: ModelCheckpoint<SAM>, config: IMedSAMConfig, base: SAMBaseReference) {
+        let file = try ModelCheckpoint<SAM>(contentsOf: url)
+        guard file.metadata[refinerMetadataKey] == refinerName,
+              let config = try file.decoded(configMetadataKey, as: IMedSAMConfig.self),
+              let reference = try file.decoded(SAMBaseReference.metadataKey, as: SAMBaseReference.self) else {
+            throw FormatError(url, "not an I-MedSAM checkpoint (no '\(refinerMetadataKey) = \(refinerName)', "
+                + "'\(configMetadataKey)' and '\(SAMBaseReference.metadataKey)' metadata)")
+        }
+        return (file, config, reference)
     }
 
     /// The metadata key naming a checkpoint's refiner family.
