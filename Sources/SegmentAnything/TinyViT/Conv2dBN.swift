@@ -41,6 +41,19 @@ extension TinyViT {
                             dilation: conv.dilation, groups: conv.groups)
         }
 
+        /// The layer on channels-last (N, H, W, C) input, giving (N, H, W, C). In inference a
+        /// depthwise "same" convolution (the blocks' `local_conv`) runs on the tokens as they
+        /// are; otherwise, through channel-major and back.
+        public func channelsLast(_ x: Tensor) -> Tensor {
+            let conv = conv
+            if let (weight, bias) = folded, weight.shape[1] == 1, conv.groups == weight.shape[0], x.shape.last == conv.groups,
+               conv.stride == 1, conv.dilation == 1, weight.shape[2] == weight.shape[3], weight.shape[2] % 2 == 1,
+               conv.padding == Size2D(weight.shape[2] / 2, weight.shape[2] / 2) {
+                return x.depthwiseConv2dChannelsLast(weight: weight, bias: bias)
+            }
+            return self(x.permuted(0, 3, 1, 2)).permuted(0, 2, 3, 1)
+        }
+
         /// The convolution with the batch norm's inference statistics folded into its weight
         /// and bias; nil in training mode or while gradients are recorded, when the two must
         /// stay separate.

@@ -18,7 +18,12 @@ extension TinyViT {
         }
 
         public func callAsFunction(_ x: Tensor) -> Tensor {
-            conv3(conv2(conv1(x).gelu()).gelu())
+            // At inference the three convolutions run fused, band by band, as MBConv's do.
+            if let expand = conv1.folded, let depthwise = conv2.folded, let project = conv3.folded {
+                return x.invertedResidualGELU(expand: expand, depthwise: depthwise, project: project,
+                                              stride: conv2.conv.stride.h, residual: false)
+            }
+            return conv3(conv2(conv1(x).gelu()).gelu())
         }
     }
 }

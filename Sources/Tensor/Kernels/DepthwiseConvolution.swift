@@ -48,3 +48,49 @@ enum DepthwiseConvolution {
         }
     }
 }
+
+extension DepthwiseConvolution {
+    /// Sizes of a channels-last depthwise convolution: (batch, height, width, channels) in and
+    /// out, a `kernel`×`kernel` filter with stride 1 and padding `kernel / 2`.
+    struct ChannelsLastShape {
+        var batch, height, width, channels, kernel: Int
+    }
+
+    /// `forward` on (batch, H, W, C) tokens, as TinyViT's blocks hold them: each output token's
+    /// channels are accumulated tap by tap along contiguous memory, so the block's convolution
+    /// needs no transposes to channel-major and back (two full copies of its input). The sums
+    /// run in `forward`'s order (bias, then taps row by row), so both give the same bits.
+    /// `weight` is (C, 1, k, k); `output` is overwritten.
+    static func forwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                    output: UnsafeMutablePointer<Float>, shape s: ChannelsLastShape) {
+        let taps = s.kernel * s.kernel, pad = s.kernel / 2, c = s.channels
+        // Tap-major weights, so a tap's weights for all channels are one contiguous vector.
+        let tapWeights = UnsafeMutablePointer<Float>.allocate(capacity: taps * c)
+        defer { tapWeights.deallocate() }
+        for channel in 0..<c {
+            for tap in 0..<taps { tapWeights[tap * c + channel] = weight[channel * taps + tap] }
+        }
+        let rowLength = s.width * c
+        Parallelism.forEach(s.batch * s.height, costPerItem: rowLength * taps) { rows in
+            for item in rows {
+                let image = item / s.height, oh = item % s.height
+                let out = output + item * rowLength
+                for ow in 0..<s.width {
+                    let token = out + ow * c
+                    if let bias { token.update(from: bias, count: c) } else { token.update(repeating: 0, count: c) }
+                    for ki in 0..<s.kernel {
+                        let ih = oh - pad + ki
+                        guard ih >= 0 && ih < s.height else { continue }
+                        let sourceRow = input + (image * s.height + ih) * rowLength
+                        for kj in 0..<s.kernel {
+                            let iw = ow - pad + kj
+                            guard iw >= 0 && iw < s.width else { continue }
+                            let source = sourceRow + iw * c, w = tapWeights + (ki * s.kernel + kj) * c
+                            for j in 0..<c { token[j] += w[j] * source[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
