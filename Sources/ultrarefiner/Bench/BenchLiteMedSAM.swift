@@ -47,21 +47,24 @@ struct BenchLiteMedSAM: ParsableCommand {
               + (real ? "weights \(checkpoint)" : "random weights (\(checkpoint) not found)"))
         print("start: \(BenchMachine.loadAverages())")
 
-        let gemm = BenchMachine.sgemmGFLOPs(generator: &generator)
-        print(String(format: "raw sgemm (4096×768 · 768×3072)      %8.1f GFLOP/s", gemm))
-
         let input = SAMInput(image: image, preprocessing: .liteMedSAM, config: sam.config)
         var embedding = Tensor.zeros([1])
-        // The heap is trimmed between images, as the daemon does after each item: served from
-        // `brk` (see `TensorStorage`), it otherwise ratchets up by fragmentation from pass to
-        // pass here (1–2 GiB after 10 passes), which says nothing about what a pass needs.
-        let encoderCPUBefore = BenchMachine.processCPUSeconds()
-        let encoderSeconds = BenchTiming.medianSeconds(repetitions: encoderRuns, between: HeapRelease.trim) {
+        // The heap is trimmed between images, as the daemon does when it goes idle, so every
+        // pass pays for faulting its memory in as an image dropped on an idle daemon does.
+        // (Served from `brk`, see `TensorStorage`, the heap would otherwise also ratchet up by
+        // fragmentation from pass to pass, which says nothing about what a pass needs.)
+        // The sgemm yardstick is timed between the passes, so load changes on the shared
+        // machine reach both sides of the ratio alike.
+        var encoderCPUs: [Double] = []
+        let (encoderSeconds, gemm) = SgemmProbe(m: 4096, k: 768, n: 3072).paired(encoderRuns, between: HeapRelease.trim) {
+            let before = BenchMachine.processCPUSeconds()
             embedding = noGrad { sam.image_encoder(input.tensor) }
+            encoderCPUs.append(BenchMachine.processCPUSeconds() - before)
         }
-        // CPU time of all threads per pass (warm-up included): against the wall time it shows
-        // how much of a pass the threads actually share.
-        let encoderCPU = (BenchMachine.processCPUSeconds() - encoderCPUBefore) / Double(max(encoderRuns, 1) + 1)
+        // CPU time of all threads per pass: against the wall time it shows how much of a pass
+        // the threads actually share.
+        let encoderCPU = BenchTiming.median(encoderCPUs)
+        print(String(format: "raw sgemm (4096×768 · 768×3072)      %8.1f GFLOP/s (median, timed between the encoder's passes)", gemm))
         let rate = Self.encoderGFLOP / encoderSeconds
         print(String(format: "encoder                              %8.3f s/image wall, %.3f s CPU (PyTorch %.2f s)",
                      encoderSeconds, encoderCPU, Self.pytorchEncoderSeconds))

@@ -120,21 +120,24 @@ struct BenchTransUNet: ParsableCommand {
 struct SgemmProbe {
     private let product: RawSgemm
 
-    init() {
+    /// A probe timing one m×k by k×n product (1024³ unless given).
+    init(m: Int = 1024, k: Int = 1024, n: Int = 1024) {
         var generator = SeededGenerator(seed: 2)
-        product = RawSgemm(m: 1024, k: 1024, n: 1024, generator: &generator)
+        product = RawSgemm(m: m, k: k, n: n, generator: &generator)
     }
 
-    /// GFLOP/s of one 1024³ product (after a warm-up one: OpenBLAS's workers wake first).
+    /// GFLOP/s of one product (after a warm-up one: OpenBLAS's workers wake first).
     func gflops() -> Double { product.gflops(repetitions: 1) }
 
     /// Median seconds of `body` over `repetitions` timed runs (after one warm-up) and the median
-    /// sgemm rate of the products timed around them.
-    func paired(_ repetitions: Int, _ body: () -> Void) -> (seconds: Double, sgemmGFLOPs: Double) {
+    /// sgemm rate of the products timed around them; `between` runs untimed after each body.
+    func paired(_ repetitions: Int, between: () -> Void = {}, _ body: () -> Void) -> (seconds: Double, sgemmGFLOPs: Double) {
         body()
+        between()
         var times: [Double] = [], rates: [Double] = [gflops()]
         for _ in 0..<max(repetitions, 1) {
             times.append(BenchTiming.seconds(body))
+            between()
             rates.append(gflops())
         }
         return (BenchTiming.median(times), BenchTiming.median(rates))
