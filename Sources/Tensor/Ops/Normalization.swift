@@ -22,6 +22,25 @@ func contiguousSquaredDeviation(_ p: UnsafePointer<Float>, _ n: Int, from center
     return total
 }
 
+/// Layer normalisation of the `d` floats at `x` into `y` (biased variance, optional per-feature
+/// affine transform); returns the row's mean and 1/σ. `layerNorm` and the fused kernels that
+/// normalise tokens on the way into a product (`WindowedAttentionResidual`) share it, so they
+/// round alike.
+@inline(__always)
+func layerNormRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count d: Int,
+                  weight w: UnsafePointer<Float>?, bias b: UnsafePointer<Float>?, eps: Float) -> (mean: Float, rstd: Float) {
+    let mean = Float(contiguousSum(x, d) / Double(d))
+    let variance = Float(contiguousSquaredDeviation(x, d, from: mean) / Double(d))
+    let rstd = 1 / (variance + eps).squareRoot()
+    switch (w, b) {
+    case let (w?, b?): for j in 0..<d { y[j] = (x[j] - mean) * rstd * w[j] + b[j] }
+    case let (w?, nil): for j in 0..<d { y[j] = (x[j] - mean) * rstd * w[j] }
+    case let (nil, b?): for j in 0..<d { y[j] = (x[j] - mean) * rstd + b[j] }
+    case (nil, nil): for j in 0..<d { y[j] = (x[j] - mean) * rstd }
+    }
+    return (mean, rstd)
+}
+
 extension Tensor {
     /// Layer normalisation over the last axis (`F.layer_norm(x, (D,), weight, bias, eps)`):
     /// biased variance, then the optional per-feature affine transform.
@@ -38,18 +57,8 @@ extension Tensor {
         let w = weight?.pointer, b = bias?.pointer
         Parallelism.forEach(rows, costPerItem: 4 * d) { range in
             for r in range {
-                let x = source + r * d, y = destination + r * d
-                let mean = Float(contiguousSum(x, d) / Double(d))
-                let variance = Float(contiguousSquaredDeviation(x, d, from: mean) / Double(d))
-                let rstd = 1 / (variance + eps).squareRoot()
-                meanOut[r] = mean
-                rstdOut[r] = rstd
-                switch (w, b) {
-                case let (w?, b?): for j in 0..<d { y[j] = (x[j] - mean) * rstd * w[j] + b[j] }
-                case let (w?, nil): for j in 0..<d { y[j] = (x[j] - mean) * rstd * w[j] }
-                case let (nil, b?): for j in 0..<d { y[j] = (x[j] - mean) * rstd + b[j] }
-                case (nil, nil): for j in 0..<d { y[j] = (x[j] - mean) * rstd }
-                }
+                (meanOut[r], rstdOut[r]) = layerNormRow(source + r * d, into: destination + r * d, count: d,
+                                                        weight: w, bias: b, eps: eps)
             }
         }
         let inputs = [self] + [weight, bias].compactMap { $0 }
