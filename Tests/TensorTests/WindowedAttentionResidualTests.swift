@@ -22,6 +22,9 @@ import Testing
         // 26 windows of 49 tokens at 64 channels overflow one band: each row of windows is
         // split in two, and both sides are padded.
         Case(batch: 1, height: 10, width: 180, channels: 64, window: 7, heads: 4),
+        // 5 windows of 196 tokens at 256 channels need 4 bands' worth of scratch; 2 windows a
+        // band then cover the row in 3 bands, the last holding one window.
+        Case(batch: 1, height: 10, width: 66, channels: 256, window: 14, heads: 4),
     ]
 
     @Test(arguments: cases)

@@ -22,6 +22,7 @@ enum WindowedAttentionResidual {
         var tokens: Int { window * window }
         var windowRows: Int { (height + window - 1) / window }
         var windowColumns: Int { (width + window - 1) / window }
+        /// One window's shape for `WindowAttention.attend`.
         var attention: WindowAttention.Shape {
             .init(windows: 1, tokens: tokens, heads: heads, headDimension: channels / heads)
         }
@@ -40,10 +41,13 @@ enum WindowedAttentionResidual {
         let n = s.tokens, c = s.channels
         // Per window: normalised tokens (later the projected ones), qkv, attended.
         let windowFloats = 5 * n * c
-        // Each row of windows is cut into equal bands that fit `bandFloats`; rows give enough
-        // bands to keep two threads balanced at every LiteMedSAM stage (10–38 bands).
-        let bandsPerRow = max(1, min(s.windowColumns, (s.windowColumns * windowFloats + bandFloats - 1) / bandFloats))
-        let bandWindows = (s.windowColumns + bandsPerRow - 1) / bandsPerRow
+        // Each row of windows is cut into near-equal bands that fit `bandFloats`; rows give
+        // enough bands to keep two threads balanced at every LiteMedSAM stage (10–38 bands).
+        // Rounding the band up can leave fewer bands than the scratch asked for (5 windows in
+        // 4 bands are 3 of 2), so the count is taken from the band.
+        let wanted = max(1, min(s.windowColumns, (s.windowColumns * windowFloats + bandFloats - 1) / bandFloats))
+        let bandWindows = (s.windowColumns + wanted - 1) / wanted
+        let bandsPerRow = (s.windowColumns + bandWindows - 1) / bandWindows
         let bandTokens = bandWindows * n
         let scratchPerChunk = bandTokens * 5 * c + WindowAttention.scratchSize(s.attention)
         let work = bandTokens * (4 * c * c + 2 * n * c)
