@@ -111,6 +111,18 @@ import Testing
         #expect(ReferenceArrays.maxAbsDifference(folded, layer(x)) <= 1e-5)
     }
 
+    /// In inference a block's attention half runs as one banded kernel; with padded windows and
+    /// non-trivial norms and biases it gives what the composed path taken while recording gives.
+    @Test func inferenceFusesTheAttentionHalf() {
+        var generator = SeededGenerator(seed: 8)
+        let block = TinyViT.Block(dim: 8, numHeads: 2, windowSize: 3, mlpRatio: 2, localConvSize: 3, generator: &generator)
+        for (_, p) in block.namedParameters() { p.value = p.value + Tensor.randn(p.shape, std: 0.3, generator: &generator) }
+        let x = Tensor.randn([2, 7, 8, 8], generator: &generator)
+        let fused = noGrad { block(x) }
+        #expect(block.attn.fusedResidual(x, window: 3) == nil && noGrad { block.attn.fusedResidual(x, window: 3) } != nil)
+        #expect(ReferenceArrays.maxAbsDifference(fused, block(x)) <= 1e-5)
+    }
+
     @Test func gradientsReachEveryPartInTrainingMode() {
         var generator = SeededGenerator(seed: 4)
         let encoder = TinyViT(config: Self.tiny, imageSize: 16, generator: &generator)

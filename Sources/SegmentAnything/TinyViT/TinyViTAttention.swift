@@ -48,13 +48,34 @@ extension TinyViT {
             }
         }
 
+        /// The learned biases spread over the window's (query, key) pairs: (heads, tokens, tokens).
+        var pairBiases: Tensor {
+            let tokens = attention_biases.value.shape[1]
+            return attention_biases.value.indexSelect(axis: 1, biasIndices).reshaped([numHeads, tokens, tokens])
+        }
+
+        /// For inference, `x` plus this attention over `window`² windows of `x` (B, H, W, C), padding
+        /// and all, in one banded pass (`windowedAttentionResidual`). Nil when a gradient is
+        /// wanted or `qkv` is not a plain `Linear` (LoRA's adds a branch the kernel lacks): the
+        /// block then composes partition, this module and unpartition.
+        func fusedResidual(_ x: Tensor, window: Int) -> Tensor? {
+            guard type(of: qkv) == Linear.self else { return nil }
+            let parameters = [attention_biases, norm.weight, norm.bias, qkv.weight, proj.weight] + [qkv.bias, proj.bias].compactMap { $0 }
+            guard !GradMode.isEnabled || !(x.requiresGrad || parameters.contains(where: \.requiresGrad)) else { return nil }
+            let headDim = proj.inFeatures / numHeads
+            return x.windowedAttentionResidual(window: window, heads: numHeads, scale: 1 / Float(headDim).squareRoot(),
+                                               norm: (norm.weight.value, norm.bias.value, norm.eps),
+                                               qkv: (qkv.weight.value, qkv.bias?.value), bias: pairBiases,
+                                               projection: (proj.weight.value, proj.bias?.value))
+        }
+
         /// `x` is (windows, tokens, C) with tokens = window²; the output has the same shape.
         public func callAsFunction(_ x: Tensor) -> Tensor {
             let windows = x.shape[0], tokens = x.shape[1], channels = x.shape[2]
             let headDim = channels / numHeads
             precondition(tokens * tokens == biasIndices.count, "attention built for \(biasIndices.count) token pairs got \(tokens) tokens")
             let projected = qkv(norm(x))
-            let bias = attention_biases.value.indexSelect(axis: 1, biasIndices).reshaped([numHeads, tokens, tokens])
+            let bias = pairBiases
             let scale = 1 / Float(headDim).squareRoot()
             if !GradMode.isEnabled || !(projected.requiresGrad || bias.requiresGrad) {
                 // Inference: one fused pass per window and head (see `windowAttention`).

@@ -56,13 +56,18 @@ extension TinyViT {
 
         /// `x` is (B, H, W, C); the output has the same shape.
         public func callAsFunction(_ x: Tensor) -> Tensor {
-            let b = x.shape[0], h = x.shape[1], w = x.shape[2], c = x.shape[3]
-            // Zero padding to whole windows comes before the attention's own norm, so padded
-            // tokens enter as the norm's bias; they are cropped off afterwards.
-            let windows = ImageEncoderBlock.partition(x, window: windowSize)
-            let attended = attn(windows.reshaped([-1, windowSize * windowSize, c]))
-                .reshaped([-1, windowSize, windowSize, c])
-            let y = x + ImageEncoderBlock.unpartition(attended, window: windowSize, batch: b, height: h, width: w)
+            let y: Tensor
+            if let fused = attn.fusedResidual(x, window: windowSize) {
+                y = fused
+            } else {
+                let b = x.shape[0], h = x.shape[1], w = x.shape[2], c = x.shape[3]
+                // Zero padding to whole windows comes before the attention's own norm, so padded
+                // tokens enter as the norm's bias; they are cropped off afterwards.
+                let windows = ImageEncoderBlock.partition(x, window: windowSize)
+                let attended = attn(windows.reshaped([-1, windowSize * windowSize, c]))
+                    .reshaped([-1, windowSize, windowSize, c])
+                y = x + ImageEncoderBlock.unpartition(attended, window: windowSize, batch: b, height: h, width: w)
+            }
             let mixed = local_conv.channelsLast(y)
             let out = mlp.residual(mixed)
             guard let adapter else { return out }

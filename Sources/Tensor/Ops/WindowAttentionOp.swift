@@ -18,3 +18,36 @@ extension Tensor {
         return output
     }
 }
+
+extension Tensor {
+    /// For inference, the attention half of a TinyViT block on channels-last tokens `self`
+    /// (B, H, W, C): `self + crop(unpartition(proj(attention(qkv(LN(partition(self)))))))`, where
+    /// `partition` zero-pads H and W to whole `window`² windows before the LayerNorm `norm`, the
+    /// `qkv` projection (3C, C) packs each head's query, key and value rows together, and the
+    /// attention is `windowAttention(heads:scale:bias:)` with `bias` (heads, window², window²).
+    /// Records no gradient, so it traps when one is wanted (compose the ops when training).
+    public func windowedAttentionResidual(window: Int, heads: Int, scale: Float,
+                                          norm: (weight: Tensor, bias: Tensor, eps: Float),
+                                          qkv: (weight: Tensor, bias: Tensor?), bias: Tensor?,
+                                          projection: (weight: Tensor, bias: Tensor?)) -> Tensor {
+        precondition(rank == 4 && window > 0 && heads > 0 && shape[3] % heads == 0,
+                     "windowedAttentionResidual needs (B, H, W, C) tokens with C a multiple of \(heads) heads, got \(shape)")
+        let s = WindowedAttentionResidual.Shape(batch: shape[0], height: shape[1], width: shape[2], channels: shape[3],
+                                                window: window, heads: heads)
+        let c = s.channels
+        precondition(norm.weight.shape == [c] && norm.bias.shape == [c] && qkv.weight.shape == [3 * c, c]
+                     && qkv.bias.map { $0.shape == [3 * c] } ?? true && bias.map { $0.shape == [heads, s.tokens, s.tokens] } ?? true
+                     && projection.weight.shape == [c, c] && projection.bias.map { $0.shape == [c] } ?? true,
+                     "windowedAttentionResidual: weights do not fit \(c) channels, \(heads) heads and \(window)² windows")
+        precondition(!GradMode.isEnabled || ![self, norm.weight, norm.bias, qkv.weight, projection.weight].contains(where: \.requiresGrad)
+                     && ![qkv.bias, bias, projection.bias].contains { $0?.requiresGrad ?? false },
+                     "windowedAttentionResidual has no gradient; compose it when training")
+        let output = Tensor(uninitializedShape: shape)
+        WindowedAttentionResidual.forward(input: pointer, output: output.pointer,
+                                          normWeight: norm.weight.pointer, normBias: norm.bias.pointer, eps: norm.eps,
+                                          qkvWeight: qkv.weight.pointer, qkvBias: qkv.bias?.pointer,
+                                          bias: bias?.pointer, scale: scale,
+                                          projWeight: projection.weight.pointer, projBias: projection.bias?.pointer, shape: s)
+        return output
+    }
+}
