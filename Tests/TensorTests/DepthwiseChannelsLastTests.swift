@@ -2,11 +2,13 @@ import Testing
 @testable import Tensor
 
 /// The channels-last depthwise convolution against `conv2d` on the same tokens permuted to
-/// channel-major and back: the sums run in the same order, so the bits must agree.
+/// channel-major and back: both sum tap by tap in the same order (`conv2d`'s 3×3 rows in one
+/// pass, `row3x3`, included), so the bits must agree.
 @Suite struct DepthwiseChannelsLastTests {
     /// (batch, height, width, channels, kernel): two images with a wide vector of channels,
-    /// a 5×5 kernel wider than the image, and a single token.
-    static let shapes: [[Int]] = [[2, 5, 7, 40, 3], [1, 9, 4, 3, 5], [1, 1, 1, 8, 3]]
+    /// a 5×5 kernel wider than the image, a grid two tokens wide (edges only in `conv2d`'s
+    /// one-pass 3×3 rows), and a single token.
+    static let shapes: [[Int]] = [[2, 5, 7, 40, 3], [1, 9, 4, 3, 5], [1, 4, 2, 5, 3], [1, 1, 1, 8, 3]]
 
     @Test(arguments: shapes)
     func equalsConv2dThroughChannelMajor(_ sizes: [Int]) {

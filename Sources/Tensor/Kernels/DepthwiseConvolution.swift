@@ -23,6 +23,12 @@ enum DepthwiseConvolution {
                 let start = bias?[channel] ?? 0
                 for oh in 0..<outHeight {
                     let row = output + plane * outPlane + oh * outWidth
+                    let top = oh - g.padH
+                    if isDenseSame3x3(g), top >= 0, top + 2 < g.inHeight {
+                        let rows = source + top * g.inWidth
+                        row3x3(rows, rows + g.inWidth, rows + 2 * g.inWidth, kernel: kernel, start: start, into: row, width: outWidth)
+                        continue
+                    }
                     row.update(repeating: start, count: outWidth)
                     for ki in 0..<g.kernelHeight {
                         let ih = oh * g.strideH - g.padH + ki * g.dilationH
@@ -50,6 +56,42 @@ enum DepthwiseConvolution {
 }
 
 extension DepthwiseConvolution {
+    /// Whether `g` is a 3×3 stride-1 undilated convolution padded by one column on each side,
+    /// as TinyViT's MBConv: its output rows with all three input rows present take `row3x3`.
+    @inline(__always)
+    static func isDenseSame3x3(_ g: Conv2DGeometry) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1
+            && g.dilationW == 1 && g.padW == 1 && g.inWidth == g.outWidth
+    }
+
+    /// One output row of a 3×3 "same" convolution from input rows `a`, `b`, `c`, in one pass:
+    /// each output is read and written once instead of once per tap. The sum runs in the tap-by-
+    /// tap order of the general loop (start, then row by row, left to right; taps off the row's
+    /// ends skipped), so both give the same bits.
+    @inline(__always)
+    static func row3x3(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                       kernel w: UnsafePointer<Float>, start: Float, into row: UnsafeMutablePointer<Float>, width: Int) {
+        let (w0, w1, w2, w3, w4, w5, w6, w7, w8) = (w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8])
+        if width > 2 {
+            for ow in 1..<(width - 1) {
+                var acc = start
+                acc += w0 * a[ow - 1]; acc += w1 * a[ow]; acc += w2 * a[ow + 1]
+                acc += w3 * b[ow - 1]; acc += w4 * b[ow]; acc += w5 * b[ow + 1]
+                acc += w6 * c[ow - 1]; acc += w7 * c[ow]; acc += w8 * c[ow + 1]
+                row[ow] = acc
+            }
+        }
+        func edge(_ ow: Int) {
+            var acc = start
+            for kj in 0..<3 where ow + kj - 1 >= 0 && ow + kj - 1 < width { acc += w[kj] * a[ow + kj - 1] }
+            for kj in 0..<3 where ow + kj - 1 >= 0 && ow + kj - 1 < width { acc += w[3 + kj] * b[ow + kj - 1] }
+            for kj in 0..<3 where ow + kj - 1 >= 0 && ow + kj - 1 < width { acc += w[6 + kj] * c[ow + kj - 1] }
+            row[ow] = acc
+        }
+        edge(0)
+        if width > 1 { edge(width - 1) }
+    }
+
     /// Sizes of a channels-last depthwise convolution: (batch, height, width, channels) in and
     /// out, a `kernel`×`kernel` filter with stride 1 and padding `kernel / 2`.
     struct ChannelsLastShape {

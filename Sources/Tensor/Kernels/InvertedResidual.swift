@@ -69,12 +69,17 @@ enum InvertedResidual {
                 let bandPlane = used * s.width
                 let top = max(0, bandTop), bottom = min(s.height, bandTop + used)
                 let first = (top - bandTop) * s.width, end = first + (bottom - top) * s.width
+                // The products start from their bias: OpenBLAS would otherwise clear the result
+                // first, a pass that adding the bias afterwards repeats.
+                for channel in 0..<s.hidden {
+                    (expanded + channel * bandPlane + first).update(repeating: expandBias[channel], count: end - first)
+                }
                 Gemm.multiply(m: s.hidden, n: (bottom - top) * s.width, k: s.channels, a: expand,
-                              b: x + top * s.width, ldb: plane, c: expanded + first, ldc: bandPlane)
+                              b: x + top * s.width, ldb: plane, beta: 1, c: expanded + first, ldc: bandPlane)
                 for channel in 0..<s.hidden {
                     let row = expanded + channel * bandPlane
                     row.update(repeating: 0, count: first)
-                    biasGELU(row + first, count: end - first, bias: expandBias[channel])
+                    gelu(row + first, count: end - first)
                     (row + end).update(repeating: 0, count: bandPlane - end)
                 }
                 let geometry = Conv2DGeometry(batch: 1, inChannels: s.hidden, inHeight: used, inWidth: s.width,
@@ -83,26 +88,26 @@ enum InvertedResidual {
                 let bandOut = rows * outWidth
                 DepthwiseConvolution.forward(input: expanded, weight: depthwise, bias: depthwiseBias,
                                              output: filtered, geometry: geometry)
-                for channel in 0..<s.hidden { biasGELU(filtered + channel * bandOut, count: bandOut, bias: 0) }
+                gelu(filtered, count: s.hidden * bandOut)
                 let out = y + firstRow * outWidth
-                Gemm.multiply(m: s.outChannels, n: bandOut, k: s.hidden, a: project, b: filtered, c: out, ldc: outPlane)
                 for channel in 0..<s.outChannels {
-                    let row = out + channel * outPlane, bias = projectBias[channel]
-                    if s.residual {
-                        let residual = x + channel * plane + firstRow * s.width
-                        for i in 0..<bandOut { row[i] = GELUFunction()(row[i] + bias + residual[i]) }
-                    } else {
-                        for i in 0..<bandOut { row[i] += bias }
+                    (out + channel * outPlane).update(repeating: projectBias[channel], count: bandOut)
+                }
+                Gemm.multiply(m: s.outChannels, n: bandOut, k: s.hidden, a: project, b: filtered, beta: 1, c: out, ldc: outPlane)
+                if s.residual {
+                    for channel in 0..<s.outChannels {
+                        let row = out + channel * outPlane, residual = x + channel * plane + firstRow * s.width
+                        for i in 0..<bandOut { row[i] = GELUFunction()(row[i] + residual[i]) }
                     }
                 }
             }
         }
     }
 
-    /// `values[i] = GELU(values[i] + bias)` in place.
+    /// `values[i] = GELU(values[i])` in place.
     @inline(__always)
-    private static func biasGELU(_ values: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
+    private static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
         let gelu = GELUFunction()
-        for i in 0..<count { values[i] = gelu(values[i] + bias) }
+        for i in 0..<count { values[i] = gelu(values[i]) }
     }
 }

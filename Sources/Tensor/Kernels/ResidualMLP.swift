@@ -43,17 +43,15 @@ enum ResidualMLP {
                     _ = normalizeRow(x + r * s.channels, into: normed + r * s.channels, count: s.channels,
                                      weight: normWeight, bias: normBias, eps: eps)
                 }
-                Gemm.multiply(transposeB: true, m: rows, n: s.hidden, k: s.channels, a: normed, b: fc1, c: hidden)
+                // Both products start from their bias, as `linear` does: OpenBLAS would otherwise
+                // clear the result first, a pass that adding the bias afterwards repeats.
+                for r in 0..<rows { (hidden + r * s.hidden).update(from: fc1Bias, count: s.hidden) }
+                Gemm.multiply(transposeB: true, m: rows, n: s.hidden, k: s.channels, a: normed, b: fc1, beta: 1, c: hidden)
                 let gelu = GELUFunction()
-                for r in 0..<rows {
-                    let row = hidden + r * s.hidden
-                    for j in 0..<s.hidden { row[j] = gelu(row[j] + fc1Bias[j]) }
-                }
-                Gemm.multiply(transposeB: true, m: rows, n: s.channels, k: s.hidden, a: hidden, b: fc2, c: y)
-                for r in 0..<rows {
-                    let row = y + r * s.channels, skip = x + r * s.channels
-                    for j in 0..<s.channels { row[j] = skip[j] + (row[j] + fc2Bias[j]) }
-                }
+                for i in 0..<(rows * s.hidden) { hidden[i] = gelu(hidden[i]) }
+                for r in 0..<rows { (y + r * s.channels).update(from: fc2Bias, count: s.channels) }
+                Gemm.multiply(transposeB: true, m: rows, n: s.channels, k: s.hidden, a: hidden, b: fc2, beta: 1, c: y)
+                for i in 0..<(rows * s.channels) { y[i] = x[i] + y[i] }
             }
         }
     }
