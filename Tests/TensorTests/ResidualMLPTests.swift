@@ -33,3 +33,38 @@ import Testing
         }
     }
 }
+
+/// The fused MLP with the channels-last depthwise convolution in front against the two ops
+/// composed (`depthwiseConv2dChannelsLast`, then `residualGELUMLP`).
+@Suite struct ConvolvedResidualMLPTests {
+    /// (batch, height, width, channels, hidden, kernel): one tile; two tiles of whole grid rows
+    /// with a ragged last one; tiles that straddle two images, with a 5×5 kernel.
+    static let shapes: [[Int]] = [[2, 5, 7, 16, 48, 3], [1, 33, 40, 16, 256, 3], [2, 15, 30, 8, 512, 5]]
+
+    @Test(arguments: shapes)
+    func fusedConvolutionAndMLPEqualTheComposedOnes(_ sizes: [Int]) {
+        let (batch, height, width, channels, hidden, kernel) = (sizes[0], sizes[1], sizes[2], sizes[3], sizes[4], sizes[5])
+        var generator = SeededGenerator(seed: UInt64(sizes.reduce(3, +)))
+        let x = Tensor.randn([batch, height, width, channels], generator: &generator)
+        let depthwise = (weight: Tensor.randn([channels, 1, kernel, kernel], std: 0.4, generator: &generator),
+                         bias: Tensor.randn([channels], std: 0.5, generator: &generator))
+        let norm = (weight: Tensor.randn([channels], std: 0.5, generator: &generator) + 1,
+                    bias: Tensor.randn([channels], std: 0.5, generator: &generator), eps: Float(1e-5))
+        let fc1 = (weight: Tensor.randn([hidden, channels], std: 0.4, generator: &generator),
+                   bias: Tensor.randn([hidden], std: 0.5, generator: &generator))
+        let fc2 = (weight: Tensor.randn([channels, hidden], std: 0.1, generator: &generator),
+                   bias: Tensor.randn([channels], std: 0.5, generator: &generator))
+        let composed = noGrad {
+            x.depthwiseConv2dChannelsLast(weight: depthwise.weight, bias: depthwise.bias)
+                .residualGELUMLP(norm: norm, fc1: fc1, fc2: fc2)
+        }
+        for threads in [1, 2] {
+            let fused = Parallelism.withThreadBudget(threads) {
+                noGrad { x.residualGELUMLP(depthwise: (depthwise.weight, depthwise.bias), norm: norm, fc1: fc1, fc2: fc2) }
+            }
+            #expect(fused.shape == composed.shape)
+            let difference = zip(fused.scalars, composed.scalars).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(difference <= 1e-5, "\(threads) thread(s): max |fused − composed| = \(difference)")
+        }
+    }
+}

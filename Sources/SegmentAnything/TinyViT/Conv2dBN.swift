@@ -45,13 +45,20 @@ extension TinyViT {
         /// depthwise "same" convolution (the blocks' `local_conv`) runs on the tokens as they
         /// are; otherwise, through channel-major and back.
         public func channelsLast(_ x: Tensor) -> Tensor {
-            let conv = conv
-            if let (weight, bias) = folded, weight.shape[1] == 1, conv.groups == weight.shape[0], x.shape.last == conv.groups,
-               conv.stride == 1, conv.dilation == 1, weight.shape[2] == weight.shape[3], weight.shape[2] % 2 == 1,
-               conv.padding == Size2D(weight.shape[2] / 2, weight.shape[2] / 2) {
+            if let (weight, bias) = foldedChannelsLastDepthwise(channels: x.shape.last ?? 0) {
                 return x.depthwiseConv2dChannelsLast(weight: weight, bias: bias)
             }
             return self(x.permuted(0, 3, 1, 2)).permuted(0, 2, 3, 1)
+        }
+
+        /// `folded` when the layer is a depthwise "same" convolution (odd square kernel, stride
+        /// and dilation 1) over `channels`, which the channels-last kernels compute; else nil.
+        public func foldedChannelsLastDepthwise(channels: Int) -> (weight: Tensor, bias: Tensor)? {
+            let conv = conv
+            guard let (weight, bias) = folded, weight.shape[1] == 1, conv.groups == weight.shape[0], channels == conv.groups,
+                  conv.stride == 1, conv.dilation == 1, weight.shape[2] == weight.shape[3], weight.shape[2] % 2 == 1,
+                  conv.padding == Size2D(weight.shape[2] / 2, weight.shape[2] / 2) else { return nil }
+            return (weight, bias)
         }
 
         /// The convolution with the batch norm's inference statistics folded into its weight

@@ -20,14 +20,24 @@ extension TinyViT {
             fc2(fc1(norm(x)).gelu())
         }
 
-        /// `x + self(x)`, the block's use of it. In inference it runs fused a tile of tokens at a
-        /// time (see `residualGELUMLP`): the 4×-wide hidden tensor never goes through memory.
-        public func residual(_ x: Tensor) -> Tensor {
+        /// `m + self(m)` with `m = localConv.channelsLast(x)` (`m = x` without it), the block's use
+        /// of it. In inference it runs fused a tile of tokens at a time (see `residualGELUMLP`):
+        /// neither `m` nor the 4×-wide hidden tensor goes through memory.
+        public func residual(_ x: Tensor, after localConv: Conv2dBN? = nil) -> Tensor {
+            func composed() -> Tensor {
+                let m = localConv?.channelsLast(x) ?? x
+                return m + self(m)
+            }
             let parameters = [norm.weight, norm.bias, fc1.weight, fc2.weight] + [fc1.bias, fc2.bias].compactMap { $0 }
             guard let fc1Bias = fc1.bias, let fc2Bias = fc2.bias,
                   !GradMode.isEnabled || !(x.requiresGrad || parameters.contains(where: \.requiresGrad))
-            else { return x + self(x) }
-            return x.residualGELUMLP(norm: (norm.weight.value, norm.bias.value, norm.eps),
+            else { return composed() }
+            var depthwise: (weight: Tensor, bias: Tensor?)?
+            if let localConv {
+                guard let folded = localConv.foldedChannelsLastDepthwise(channels: x.shape.last ?? 0) else { return composed() }
+                depthwise = (folded.weight, folded.bias)
+            }
+            return x.residualGELUMLP(depthwise: depthwise, norm: (norm.weight.value, norm.bias.value, norm.eps),
                                      fc1: (fc1.weight.value, fc1Bias.value), fc2: (fc2.weight.value, fc2Bias.value))
         }
     }
@@ -68,8 +78,7 @@ extension TinyViT {
                     .reshaped([-1, windowSize, windowSize, c])
                 y = x + ImageEncoderBlock.unpartition(attended, window: windowSize, batch: b, height: h, width: w)
             }
-            let mixed = local_conv.channelsLast(y)
-            let out = mlp.residual(mixed)
+            let out = mlp.residual(y, after: local_conv)
             guard let adapter else { return out }
             return out + adapter(x)
         }

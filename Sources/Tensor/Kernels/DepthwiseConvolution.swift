@@ -105,32 +105,46 @@ extension DepthwiseConvolution {
     /// `weight` is (C, 1, k, k); `output` is overwritten.
     static func forwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                     output: UnsafeMutablePointer<Float>, shape s: ChannelsLastShape) {
-        let taps = s.kernel * s.kernel, pad = s.kernel / 2, c = s.channels
-        // Tap-major weights, so a tap's weights for all channels are one contiguous vector.
-        let tapWeights = UnsafeMutablePointer<Float>.allocate(capacity: taps * c)
+        let tapWeights = tapMajor(weight, channels: s.channels, kernel: s.kernel)
         defer { tapWeights.deallocate() }
-        for channel in 0..<c {
-            for tap in 0..<taps { tapWeights[tap * c + channel] = weight[channel * taps + tap] }
-        }
-        let rowLength = s.width * c
-        Parallelism.forEach(s.batch * s.height, costPerItem: rowLength * taps) { rows in
+        let rowLength = s.width * s.channels
+        Parallelism.forEach(s.batch * s.height, costPerItem: rowLength * s.kernel * s.kernel) { rows in
             for item in rows {
-                let image = item / s.height, oh = item % s.height
-                let out = output + item * rowLength
-                for ow in 0..<s.width {
-                    let token = out + ow * c
-                    if let bias { token.update(from: bias, count: c) } else { token.update(repeating: 0, count: c) }
-                    for ki in 0..<s.kernel {
-                        let ih = oh - pad + ki
-                        guard ih >= 0 && ih < s.height else { continue }
-                        let sourceRow = input + (image * s.height + ih) * rowLength
-                        for kj in 0..<s.kernel {
-                            let iw = ow - pad + kj
-                            guard iw >= 0 && iw < s.width else { continue }
-                            let source = sourceRow + iw * c, w = tapWeights + (ki * s.kernel + kj) * c
-                            for j in 0..<c { token[j] += w[j] * source[j] }
-                        }
-                    }
+                channelsLastRow(item, input: input, tapWeights: tapWeights, bias: bias, into: output + item * rowLength, shape: s)
+            }
+        }
+    }
+
+    /// (C, 1, k, k) weights rearranged tap-major, (k², C), so a tap's weights for all channels
+    /// are one contiguous vector; the caller deallocates them.
+    static func tapMajor(_ weight: UnsafePointer<Float>, channels: Int, kernel: Int) -> UnsafeMutablePointer<Float> {
+        let taps = kernel * kernel
+        let tapWeights = UnsafeMutablePointer<Float>.allocate(capacity: taps * channels)
+        for channel in 0..<channels {
+            for tap in 0..<taps { tapWeights[tap * channels + channel] = weight[channel * taps + tap] }
+        }
+        return tapWeights
+    }
+
+    /// Output row `item` (image · height + row) of `forwardChannelsLast`, written to `out`
+    /// (width × C); `tapWeights` from `tapMajor`.
+    @inline(__always)
+    static func channelsLastRow(_ item: Int, input: UnsafePointer<Float>, tapWeights: UnsafePointer<Float>,
+                                bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, shape s: ChannelsLastShape) {
+        let pad = s.kernel / 2, c = s.channels, rowLength = s.width * c
+        let image = item / s.height, oh = item % s.height
+        for ow in 0..<s.width {
+            let token = out + ow * c
+            if let bias { token.update(from: bias, count: c) } else { token.update(repeating: 0, count: c) }
+            for ki in 0..<s.kernel {
+                let ih = oh - pad + ki
+                guard ih >= 0 && ih < s.height else { continue }
+                let sourceRow = input + (image * s.height + ih) * rowLength
+                for kj in 0..<s.kernel {
+                    let iw = ow - pad + kj
+                    guard iw >= 0 && iw < s.width else { continue }
+                    let source = sourceRow + iw * c, w = tapWeights + (ki * s.kernel + kj) * c
+                    for j in 0..<c { token[j] += w[j] * source[j] }
                 }
             }
         }
