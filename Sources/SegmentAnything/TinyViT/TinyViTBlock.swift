@@ -20,24 +20,19 @@ extension TinyViT {
             fc2(fc1(norm(x)).gelu())
         }
 
-        /// `m + self(m)` with `m = localConv.channelsLast(x)` (`m = x` without it), the block's use
-        /// of it. In inference it runs fused a tile of tokens at a time (see `residualGELUMLP`):
-        /// neither `m` nor the 4×-wide hidden tensor goes through memory.
-        public func residual(_ x: Tensor, after localConv: Conv2dBN? = nil) -> Tensor {
-            func composed() -> Tensor {
-                let m = localConv?.channelsLast(x) ?? x
-                return m + self(m)
-            }
+        /// `m + self(m)` with `m = localConv.channelsLast(x)`, the block's use of it. In inference
+        /// it runs fused a tile of tokens at a time (see `residualGELUMLP`): neither `m` nor the
+        /// 4×-wide hidden tensor goes through memory.
+        public func residual(_ x: Tensor, after localConv: Conv2dBN) -> Tensor {
             let parameters = [norm.weight, norm.bias, fc1.weight, fc2.weight] + [fc1.bias, fc2.bias].compactMap { $0 }
             guard let fc1Bias = fc1.bias, let fc2Bias = fc2.bias,
+                  let depthwise = localConv.foldedChannelsLastDepthwise(channels: x.shape.last ?? 0),
                   !GradMode.isEnabled || !(x.requiresGrad || parameters.contains(where: \.requiresGrad))
-            else { return composed() }
-            var depthwise: (weight: Tensor, bias: Tensor?)?
-            if let localConv {
-                guard let folded = localConv.foldedChannelsLastDepthwise(channels: x.shape.last ?? 0) else { return composed() }
-                depthwise = (folded.weight, folded.bias)
+            else {
+                let m = localConv.channelsLast(x)
+                return m + self(m)
             }
-            return x.residualGELUMLP(depthwise: depthwise, norm: (norm.weight.value, norm.bias.value, norm.eps),
+            return x.residualGELUMLP(depthwise: (depthwise.weight, depthwise.bias), norm: (norm.weight.value, norm.bias.value, norm.eps),
                                      fc1: (fc1.weight.value, fc1Bias.value), fc2: (fc2.weight.value, fc2Bias.value))
         }
     }
