@@ -13,24 +13,12 @@ import Testing
         let channels = sizes[sizes.count - 2], hidden = sizes[sizes.count - 1]
         var generator = SeededGenerator(seed: UInt64(sizes.reduce(0, +)))
         let x = Tensor.randn(Array(sizes.dropLast()), generator: &generator)
-        let norm = (weight: Tensor.randn([channels], std: 0.5, generator: &generator) + 1,
-                    bias: Tensor.randn([channels], std: 0.5, generator: &generator), eps: Float(1e-5))
-        let fc1 = (weight: Tensor.randn([hidden, channels], std: 0.4, generator: &generator),
-                   bias: Tensor.randn([hidden], std: 0.5, generator: &generator))
-        let fc2 = (weight: Tensor.randn([channels, hidden], std: 0.3, generator: &generator),
-                   bias: Tensor.randn([channels], std: 0.5, generator: &generator))
+        let mlp = MLPWeights(channels: channels, hidden: hidden, fc2Std: 0.3, generator: &generator)
         let composed = noGrad {
-            x + x.layerNorm(weight: norm.weight, bias: norm.bias, eps: norm.eps)
-                .linear(weight: fc1.weight, bias: fc1.bias).gelu().linear(weight: fc2.weight, bias: fc2.bias)
+            x + x.layerNorm(weight: mlp.norm.weight, bias: mlp.norm.bias, eps: mlp.norm.eps)
+                .linear(weight: mlp.fc1.weight, bias: mlp.fc1.bias).gelu().linear(weight: mlp.fc2.weight, bias: mlp.fc2.bias)
         }
-        for threads in [1, 2] {
-            let fused = Parallelism.withThreadBudget(threads) {
-                noGrad { x.residualGELUMLP(norm: norm, fc1: fc1, fc2: fc2) }
-            }
-            #expect(fused.shape == composed.shape)
-            let difference = zip(fused.scalars, composed.scalars).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(difference <= 2e-5, "\(threads) thread(s): max |fused − composed| = \(difference)")
-        }
+        expectFused(equalTo: composed, within: 2e-5) { x.residualGELUMLP(norm: mlp.norm, fc1: mlp.fc1, fc2: mlp.fc2) }
     }
 }
 
@@ -48,23 +36,39 @@ import Testing
         let x = Tensor.randn([batch, height, width, channels], generator: &generator)
         let depthwise = (weight: Tensor.randn([channels, 1, kernel, kernel], std: 0.4, generator: &generator),
                          bias: Tensor.randn([channels], std: 0.5, generator: &generator))
-        let norm = (weight: Tensor.randn([channels], std: 0.5, generator: &generator) + 1,
-                    bias: Tensor.randn([channels], std: 0.5, generator: &generator), eps: Float(1e-5))
-        let fc1 = (weight: Tensor.randn([hidden, channels], std: 0.4, generator: &generator),
-                   bias: Tensor.randn([hidden], std: 0.5, generator: &generator))
-        let fc2 = (weight: Tensor.randn([channels, hidden], std: 0.1, generator: &generator),
-                   bias: Tensor.randn([channels], std: 0.5, generator: &generator))
+        let mlp = MLPWeights(channels: channels, hidden: hidden, fc2Std: 0.1, generator: &generator)
         let composed = noGrad {
             x.depthwiseConv2dChannelsLast(weight: depthwise.weight, bias: depthwise.bias)
-                .residualGELUMLP(norm: norm, fc1: fc1, fc2: fc2)
+                .residualGELUMLP(norm: mlp.norm, fc1: mlp.fc1, fc2: mlp.fc2)
         }
-        for threads in [1, 2] {
-            let fused = Parallelism.withThreadBudget(threads) {
-                noGrad { x.residualGELUMLP(depthwise: (depthwise.weight, depthwise.bias), norm: norm, fc1: fc1, fc2: fc2) }
-            }
-            #expect(fused.shape == composed.shape)
-            let difference = zip(fused.scalars, composed.scalars).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(difference <= 1e-5, "\(threads) thread(s): max |fused − composed| = \(difference)")
+        expectFused(equalTo: composed, within: 1e-5) {
+            x.residualGELUMLP(depthwise: (depthwise.weight, depthwise.bias), norm: mlp.norm, fc1: mlp.fc1, fc2: mlp.fc2)
         }
+    }
+}
+
+/// Random weights of one pre-norm MLP (the norm's scale around 1), drawn in the same order for
+/// every test.
+struct MLPWeights {
+    let norm: (weight: Tensor, bias: Tensor, eps: Float)
+    let fc1, fc2: (weight: Tensor, bias: Tensor)
+
+    init(channels: Int, hidden: Int, fc2Std: Float, generator: inout SeededGenerator) {
+        norm = (Tensor.randn([channels], std: 0.5, generator: &generator) + 1,
+                Tensor.randn([channels], std: 0.5, generator: &generator), 1e-5)
+        fc1 = (Tensor.randn([hidden, channels], std: 0.4, generator: &generator),
+               Tensor.randn([hidden], std: 0.5, generator: &generator))
+        fc2 = (Tensor.randn([channels, hidden], std: fc2Std, generator: &generator),
+               Tensor.randn([channels], std: 0.5, generator: &generator))
+    }
+}
+
+/// `fused()` run with one and with two threads matches `composed` within `tolerance`.
+func expectFused(equalTo composed: Tensor, within tolerance: Float, _ fused: () -> Tensor) {
+    for threads in [1, 2] {
+        let result = Parallelism.withThreadBudget(threads) { noGrad(fused) }
+        #expect(result.shape == composed.shape)
+        let difference = zip(result.scalars, composed.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(difference <= tolerance, "\(threads) thread(s): max |fused − composed| = \(difference)")
     }
 }

@@ -15,7 +15,7 @@ enum DepthwiseConvolution {
     static func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>, geometry g: Conv2DGeometry) {
         let inPlane = g.inHeight * g.inWidth, outHeight = g.outHeight, outWidth = g.outWidth
-        let outPlane = outHeight * outWidth, taps = g.kernelHeight * g.kernelWidth
+        let outPlane = outHeight * outWidth, taps = g.kernelHeight * g.kernelWidth, dense3x3 = isDenseSame3x3(g)
         Parallelism.forEach(g.batch * g.outChannels, costPerItem: outPlane * taps) { planes in
             for plane in planes {
                 let channel = plane % g.outChannels
@@ -24,7 +24,7 @@ enum DepthwiseConvolution {
                 for oh in 0..<outHeight {
                     let row = output + plane * outPlane + oh * outWidth
                     let top = oh - g.padH
-                    if isDenseSame3x3(g), top >= 0, top + 2 < g.inHeight {
+                    if dense3x3, top >= 0, top + 2 < g.inHeight {
                         let rows = source + top * g.inWidth
                         row3x3(rows, rows + g.inWidth, rows + 2 * g.inWidth, kernel: kernel, start: start, into: row, width: outWidth)
                         continue

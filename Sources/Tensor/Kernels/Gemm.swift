@@ -57,6 +57,19 @@ public enum Gemm {
         }
     }
 
+    /// `into = input · weightᵀ + bias` for `rows` rows and a `Linear`'s (outFeatures, inFeatures)
+    /// weight, started from the bias as `linear` does (OpenBLAS would otherwise clear the result
+    /// first, a pass that adding the bias afterwards repeats), so both round alike. For the fused
+    /// kernels that project rows held in their own scratch.
+    static func linear(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int,
+                       weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into result: UnsafeMutablePointer<Float>) {
+        if let bias {
+            for r in 0..<rows { (result + r * outFeatures).update(from: bias, count: outFeatures) }
+        }
+        multiply(transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: input, b: weight,
+                 beta: bias == nil ? 0 : 1, c: result)
+    }
+
     /// Runs `body` with OpenBLAS threading each of its calls itself, over `Parallelism.threadCount`
     /// threads, as a stock OpenBLAS does. For the benchmarks' raw-sgemm yardstick only: the
     /// setting is process-wide, so nothing else may call BLAS meanwhile. Follow it with

@@ -20,16 +20,8 @@ enum InvertedResidual {
     /// a `kernel`×`kernel` depthwise convolution with `stride`, `outChannels` out, and whether
     /// the input is added back (then stride 1 and `outChannels == channels`).
     struct Shape {
-        var batch, channels, hidden, height, width, kernel: Int
-        var stride = 1
-        var outChannels: Int
-        var residual = true
-
-        init(batch: Int, channels: Int, hidden: Int, height: Int, width: Int, kernel: Int,
-             stride: Int = 1, outChannels: Int? = nil, residual: Bool = true) {
-            (self.batch, self.channels, self.hidden, self.height, self.width, self.kernel) = (batch, channels, hidden, height, width, kernel)
-            (self.stride, self.outChannels, self.residual) = (stride, outChannels ?? channels, residual)
-        }
+        var batch, channels, hidden, height, width, kernel, stride, outChannels: Int
+        var residual: Bool
 
         /// The output grid: "same" padding, then the stride.
         var outHeight: Int { (height - 1) / stride + 1 }
@@ -79,7 +71,7 @@ enum InvertedResidual {
                 for channel in 0..<s.hidden {
                     let row = expanded + channel * bandPlane
                     row.update(repeating: 0, count: first)
-                    gelu(row + first, count: end - first)
+                    GELUFunction.applyInPlace(row + first, count: end - first)
                     (row + end).update(repeating: 0, count: bandPlane - end)
                 }
                 let geometry = Conv2DGeometry(batch: 1, inChannels: s.hidden, inHeight: used, inWidth: s.width,
@@ -88,7 +80,7 @@ enum InvertedResidual {
                 let bandOut = rows * outWidth
                 DepthwiseConvolution.forward(input: expanded, weight: depthwise, bias: depthwiseBias,
                                              output: filtered, geometry: geometry)
-                gelu(filtered, count: s.hidden * bandOut)
+                GELUFunction.applyInPlace(filtered, count: s.hidden * bandOut)
                 let out = y + firstRow * outWidth
                 for channel in 0..<s.outChannels {
                     (out + channel * outPlane).update(repeating: projectBias[channel], count: bandOut)
@@ -102,12 +94,5 @@ enum InvertedResidual {
                 }
             }
         }
-    }
-
-    /// `values[i] = GELU(values[i])` in place.
-    @inline(__always)
-    private static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        let gelu = GELUFunction()
-        for i in 0..<count { values[i] = gelu(values[i]) }
     }
 }

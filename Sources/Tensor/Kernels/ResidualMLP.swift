@@ -72,14 +72,9 @@ enum ResidualMLP {
                     _ = normalizeRow(x + r * s.channels, into: normed + r * s.channels, count: s.channels,
                                      weight: normWeight, bias: normBias, eps: eps)
                 }
-                // Both products start from their bias, as `linear` does: OpenBLAS would otherwise
-                // clear the result first, a pass that adding the bias afterwards repeats.
-                for r in 0..<rows { (hidden + r * s.hidden).update(from: fc1Bias, count: s.hidden) }
-                Gemm.multiply(transposeB: true, m: rows, n: s.hidden, k: s.channels, a: normed, b: fc1, beta: 1, c: hidden)
-                let gelu = GELUFunction()
-                for i in 0..<(rows * s.hidden) { hidden[i] = gelu(hidden[i]) }
-                for r in 0..<rows { (y + r * s.channels).update(from: fc2Bias, count: s.channels) }
-                Gemm.multiply(transposeB: true, m: rows, n: s.channels, k: s.hidden, a: hidden, b: fc2, beta: 1, c: y)
+                Gemm.linear(normed, rows: rows, inFeatures: s.channels, outFeatures: s.hidden, weight: fc1, bias: fc1Bias, into: hidden)
+                GELUFunction.applyInPlace(hidden, count: rows * s.hidden)
+                Gemm.linear(hidden, rows: rows, inFeatures: s.hidden, outFeatures: s.channels, weight: fc2, bias: fc2Bias, into: y)
                 for i in 0..<(rows * s.channels) { y[i] = x[i] + y[i] }
             }
         }

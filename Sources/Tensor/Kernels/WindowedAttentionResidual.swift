@@ -74,13 +74,13 @@ enum WindowedAttentionResidual {
                         row.update(from: normBias, count: c)
                     }
                 }
-                project(normalized, rows: count, inFeatures: c, outFeatures: 3 * c, weight: qkvWeight, bias: qkvBias, into: qkv)
+                Gemm.linear(normalized, rows: count, inFeatures: c, outFeatures: 3 * c, weight: qkvWeight, bias: qkvBias, into: qkv)
                 for window in 0..<windows {
                     WindowAttention.attend(qkv: qkv + window * n * 3 * c, heads: 0..<s.heads, bias: bias, scale: scale,
                                            output: attended + window * n * c, scratch: attentionScratch, shape: s.attention)
                 }
                 let projected = normalized
-                project(attended, rows: count, inFeatures: c, outFeatures: c, weight: projWeight, bias: projBias, into: projected)
+                Gemm.linear(attended, rows: count, inFeatures: c, outFeatures: c, weight: projWeight, bias: projBias, into: projected)
                 forEachToken(windowRow: windowRow, firstColumn: firstColumn, windows: windows, shape: s) { token, source in
                     guard let source else { return }
                     let offset = (image * s.height * s.width + source) * c
@@ -105,18 +105,5 @@ enum WindowedAttentionResidual {
                 }
             }
         }
-    }
-
-    /// `into = input · weightᵀ + bias` for a `Linear`'s (outFeatures, inFeatures) weight, started
-    /// from the bias as `linear` does, so both round alike.
-    @inline(__always)
-    private static func project(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int,
-                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                into result: UnsafeMutablePointer<Float>) {
-        if let bias {
-            for r in 0..<rows { (result + r * outFeatures).update(from: bias, count: outFeatures) }
-        }
-        Gemm.multiply(transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: input, b: weight,
-                      beta: bias == nil ? 0 : 1, c: result)
     }
 }

@@ -9,6 +9,13 @@ private let sqrt2OverPi: Float = 0.797_884_560_802_865_4
 
 struct GELUFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * inverseSqrt2)) }
+
+    /// `values[i] = GELU(values[i])` in place, for fused kernels' scratch.
+    @inline(__always)
+    static func applyInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        let gelu = GELUFunction()
+        for i in 0..<count { values[i] = gelu(values[i]) }
+    }
 }
 struct GELUTanhFunction: UnaryFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
